@@ -1,0 +1,1 @@
+"""Imagine Studio's logic: importable and testable without a browser."""

@@ -1,0 +1,245 @@
+"""Checks a video request against the model spec, with messages written for people.
+
+Every problem names the field (`param`, the wire name, so the API can return it and
+the form can put the message beside the right widget), says what is allowed and what
+was given. The embedded Wave API and the studio both call this: one set of rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from lib.catalog import (
+    GROK_IMAGINE_VIDEO,
+    IMAGE_TO_VIDEO,
+    MODELS,
+    TEXT_TO_VIDEO,
+    FieldSpec,
+    ModelSpec,
+    canonical_event,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    param: str
+    message: str
+
+
+class InvalidRequest(ValueError):
+    """A request that breaks a rule; `problems` lists every one found, first one first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(problems[0].message)
+
+    @property
+    def param(self) -> str:
+        return self.problems[0].param
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A given value quoted for a message, cut short so a huge input stays readable."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"“{text}”"
+
+
+def _list_words(choices: tuple[str, ...]) -> str:
+    if len(choices) == 1:
+        return choices[0]
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
+
+
+def check_request(body: Any, model: ModelSpec | None = None) -> list[Problem]:
+    """Every problem with a submit body, in field order. An empty list means it is fine."""
+    if not isinstance(body, Mapping):
+        return [Problem("body", "The request must be a JSON object of settings.")]
+    problems: list[Problem] = []
+    if model is None:
+        model = _model_of(body, problems)
+    known = set(model.field_names)
+    for name in body:
+        if name not in known:
+            problems.append(
+                Problem(
+                    str(name),
+                    f"{shown(name)} is not a setting of {model.display_name}. "
+                    f"Allowed settings: {', '.join(model.field_names)}.",
+                )
+            )
+    for spec in model.fields:
+        if spec.name == "model":
+            continue  # checked by _model_of
+        problem = _check_field(spec, body)
+        if problem:
+            problems.append(problem)
+    problems.extend(_check_combination(body, problems))
+    return problems
+
+
+def validate_request(body: Any, model: ModelSpec | None = None) -> dict[str, Any]:
+    """The request with defaults filled in, or InvalidRequest naming every bad field."""
+    problems = check_request(body, model)
+    if problems:
+        raise InvalidRequest(problems)
+    model = model or MODELS[body["model"]]
+    request = {**model.defaults(), **body}
+    if request.get("image_urls"):
+        # Images decide the shape; an aspect ratio sent with them is ignored (DECIDED).
+        request.pop("aspect_ratio", None)
+    if "prompt" in request:
+        request["prompt"] = request["prompt"].strip()
+    return request
+
+
+def is_image_to_video(request: Mapping[str, Any]) -> bool:
+    """Images present means image-to-video, whatever `action` says (DECIDED)."""
+    return bool(request.get("image_urls"))
+
+
+def canonical_events(request: Mapping[str, Any]) -> frozenset[str]:
+    """The statuses a callback is wanted for; by default only the terminal ones."""
+    events = request.get("callback_events")
+    if events is None:
+        return frozenset({"completed", "failed", "cancelled"})
+    return frozenset(canonical_event(e) for e in events)
+
+
+def _model_of(body: Mapping[str, Any], problems: list[Problem]) -> ModelSpec:
+    model_id = body.get("model")
+    if model_id is None:
+        problems.append(Problem("model", f"Choose a model: {_list_words(tuple(MODELS))}."))
+    elif model_id not in MODELS:
+        problems.append(
+            Problem(
+                "model",
+                f"Model {shown(model_id)} is not available. Use {_list_words(tuple(MODELS))}.",
+            )
+        )
+    return (
+        MODELS.get(model_id, GROK_IMAGINE_VIDEO)
+        if isinstance(model_id, str)
+        else GROK_IMAGINE_VIDEO
+    )
+
+
+def _check_field(spec: FieldSpec, body: Mapping[str, Any]) -> Problem | None:
+    if spec.name not in body:
+        return None  # required-ness depends on the mode: see _check_combination
+    value = body[spec.name]
+    if spec.kind == "string":
+        return _check_string(spec, value)
+    if spec.kind == "integer":
+        return _check_integer(spec, value)
+    return _check_string_list(spec, value)
+
+
+def _check_string(spec: FieldSpec, value: Any) -> Problem | None:
+    if not isinstance(value, str):
+        return Problem(spec.name, f"{spec.label} must be text; you gave {shown(value)}.")
+    if spec.choices and value not in spec.choices:
+        return Problem(
+            spec.name,
+            f"{spec.label} must be {_list_words(spec.choices)}; you gave {shown(value)}.",
+        )
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return Problem(
+            spec.name,
+            f"{spec.label} is too long: {len(value):,} characters, "
+            f"and the limit is {spec.max_length:,}.",
+        )
+    if spec.name == "callback_url":
+        reason = url_problem(value)
+        if reason:
+            return Problem(spec.name, f"{spec.label} {reason}")
+    return None
+
+
+def _check_integer(spec: FieldSpec, value: Any) -> Problem | None:
+    allowed = f"a whole number of seconds from {spec.minimum} to {spec.maximum}"
+    # bool is an int in Python but never a duration; floats like 6.5 are not whole.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return Problem(spec.name, f"{spec.label} must be {allowed}; you gave {shown(value)}.")
+    if not spec.minimum <= value <= spec.maximum:
+        return Problem(spec.name, f"{spec.label} must be {allowed}; you gave {value}.")
+    return None
+
+
+def _check_string_list(spec: FieldSpec, value: Any) -> Problem | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return Problem(
+            spec.name, f"{spec.label} must be a list of text values; you gave {shown(value)}."
+        )
+    if spec.min_items is not None and len(value) < spec.min_items:
+        return Problem(spec.name, f"{spec.label}: give at least {spec.min_items}.")
+    if spec.max_items is not None and len(value) > spec.max_items:
+        return Problem(
+            spec.name, f"{spec.label}: at most {spec.max_items} allowed; you gave {len(value)}."
+        )
+    for position, item in enumerate(value, start=1):
+        if spec.choices and item not in spec.choices:
+            return Problem(
+                spec.name,
+                f"{spec.label} can only be {_list_words(spec.choices)}; "
+                f"item {position} is {shown(item)}.",
+            )
+        if spec.name == "image_urls":
+            reason = url_problem(item, max_length=spec.max_length)
+            if reason:
+                return Problem(spec.name, f"Reference image {position} {reason}")
+    return None
+
+
+def url_problem(url: str, max_length: int = 2048) -> str | None:
+    """Why a URL cannot be used as a public web address, or None if it can.
+
+    The service fetches these itself, so only `http(s)://host/...` works: `data:` URIs,
+    `file://` paths and the like are refused with a message that says so.
+    """
+    if len(url) > max_length:
+        return f"is too long: {len(url):,} characters, and the limit is {max_length:,}."
+    if not url.strip():
+        return "is empty: give a web address starting with https://."
+    if any(ch.isspace() for ch in url) or any(ord(ch) < 32 for ch in url):
+        return f"must be a web address without spaces; you gave {shown(url)}."
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return f"is not a valid web address; you gave {shown(url)}."
+    if parts.scheme.lower() not in ("http", "https"):
+        return (
+            "must be a public web address starting with http:// or https://; "
+            f"{shown(url)} is not one (uploads, data: and file: addresses are not accepted)."
+        )
+    if not host:
+        return f"has no host name; you gave {shown(url)}."
+    return None
+
+
+def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Problem]:
+    """Rules that depend on the mode: what text-to-video and image-to-video each need."""
+    already = {p.param for p in found}
+    problems: list[Problem] = []
+    action = body.get("action", TEXT_TO_VIDEO)
+    if action == IMAGE_TO_VIDEO and "image_urls" not in body:
+        problems.append(
+            Problem(
+                "image_urls",
+                "Image-to-video needs at least one reference image (a JPG, PNG or WEBP link).",
+            )
+        )
+    prompt = body.get("prompt")
+    text_to_video = action != IMAGE_TO_VIDEO and "image_urls" not in body
+    blank = prompt is None or (isinstance(prompt, str) and not prompt.strip())
+    if text_to_video and blank and "prompt" not in already:
+        problems.append(
+            Problem("prompt", "Prompt is required for text-to-video: describe the video you want.")
+        )
+    return problems
