@@ -1,0 +1,56 @@
+"""`python -m lib.embedded_wave --port N` serves the API on its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from lib.embedded_wave.background import free_port
+from lib.media import probe_video
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_module_runs_as_a_server(tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "lib.embedded_wave", "--port", str(port)]
+    command += ["--data-dir", str(tmp_path / "cli"), "--time-scale", "0.05"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{base}/", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, process.stdout.read().decode()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        headers = {"Authorization": "Bearer cli-test-key"}
+        body = {
+            "model": "grok-imagine-1.0-video",
+            "prompt": "A rainy night street under neon lights, cyberpunk vibe, slow camera push-in",
+            "duration": 6,
+            "aspect_ratio": "16:9",
+            "resolution": "480p",
+        }
+        task = requests.post(f"{base}/v1/tasks", json=body, headers=headers, timeout=10).json()
+        assert task["status"] == "queued"
+        headers["Prefer"] = "wait=60"
+        done = requests.get(
+            f"{base}/v1/tasks/{task['task_id']}", headers=headers, timeout=90
+        ).json()
+        assert done["status"] == "completed", done
+        video = requests.get(done["result"]["videos"][0]["url"][0], timeout=30)
+        path = tmp_path / "out.mp4"
+        path.write_bytes(video.content)
+        assert (probe_video(path).width, probe_video(path).height) == (854, 480)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=20)[0].decode()
+    assert "Application shutdown complete" in output  # SIGTERM stops it cleanly
