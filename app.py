@@ -1,4 +1,5 @@
-"""Imagine Studio's server: `streamlit run app.py` serves the studio and its HTTP routes.
+"""Imagine Studio's server: `streamlit run app.py` serves the pages and the studio's own
+HTTP routes in one process (st.App), and its lifespan starts the one tracker.
 
 With no `WAVE_API_KEY`, the embedded Wave API is mounted in-process under /wave, so the
 studio works out of the box (demo mode) with nothing else to install or start.
@@ -6,41 +7,50 @@ studio works out of the box (demo mode) with nothing else to install or start.
 
 from __future__ import annotations
 
-import os
+import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import streamlit as st
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
+from streamlit import config as streamlit_config
 
+from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
+from lib.routes import studio_routes
+from lib.studio import Studio, current, set_current
 
-DATA_DIR = Path(os.environ.get("STUDIO_DATA_DIR", "data"))
-USE_REAL_SERVICE = bool(os.environ.get("WAVE_API_KEY"))
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-embedded = None if USE_REAL_SERVICE else EmbeddedWave(EmbeddedSettings(DATA_DIR / "embedded-wave"))
-
-
-async def health(_request: Request) -> JSONResponse:
-    backend = "wave" if USE_REAL_SERVICE else "embedded"
-    return JSONResponse({"status": "ok", "backend": backend})
+config = load_config()
+embedded = None
+if config.uses_embedded:
+    embedded = EmbeddedWave(
+        EmbeddedSettings(
+            data_dir=config.embedded_dir,
+            time_scale=config.embedded_time_scale,
+            starting_balance_usd=config.embedded_balance_usd,
+        )
+    )
 
 
 @asynccontextmanager
 async def lifespan(_app):
+    studio = Studio(config.with_port(int(streamlit_config.get_option("server.port"))))
     if embedded:
         embedded.start()
+    studio.start()
+    set_current(studio)
     try:
         yield
     finally:
+        set_current(None)
+        studio.stop()
         if embedded:
             embedded.stop()
 
 
-routes = [Route("/api/health", health)]
+routes = studio_routes(current)
 if embedded:
-    routes.append(Mount("/wave", app=embedded.app))
+    routes.append(Mount(EMBEDDED_PREFIX, app=embedded.app))
 
 app = st.App("studio.py", routes=routes, lifespan=lifespan)

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from PIL import Image
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,25 @@ class VideoProbe:
 
 def probe_video(path: str | Path) -> VideoProbe:
     """Decode every frame of the first video stream; raises if the file is not a video."""
+    return inspect_video(path)[0]
+
+
+def inspect_video(
+    path: str | Path, poster_at: float = 1.0
+) -> tuple[VideoProbe, Image.Image | None]:
+    """Decode the whole video (which proves it plays) and keep the frame nearest
+    `poster_at` seconds (or the middle of a shorter video) as the poster picture."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        frames = sum(1 for _ in container.decode(stream))
         duration = float(container.duration / av.time_base) if container.duration else 0.0
-        return VideoProbe(
+        target = min(poster_at, duration / 2) if duration else 0.0
+        poster: Image.Image | None = None
+        frames = 0
+        for frame in container.decode(stream):
+            frames += 1
+            if poster is None and (frame.time is None or frame.time >= target):
+                poster = frame.to_image()
+        probe = VideoProbe(
             codec=stream.codec_context.name,
             pix_fmt=stream.codec_context.pix_fmt or "",
             width=stream.codec_context.width,
@@ -39,3 +54,14 @@ def probe_video(path: str | Path) -> VideoProbe:
             frames=frames,
             duration=duration,
         )
+        return probe, poster
+
+
+def save_poster(image: Image.Image, path: Path, max_width: int = 640) -> None:
+    """A small JPEG for the gallery card: the page shows this, not the video, until play."""
+    picture = image.convert("RGB")
+    if picture.width > max_width:
+        picture = picture.resize(
+            (max_width, round(picture.height * max_width / picture.width)), Image.Resampling.LANCZOS
+        )
+    picture.save(path, "JPEG", quality=82, optimize=True, progressive=True)

@@ -34,7 +34,9 @@ def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):
                 assert process.poll() is None, process.stdout.read().decode()
                 assert time.monotonic() < deadline, "the studio did not start"
                 time.sleep(0.3)
-        assert health.json() == {"status": "ok", "backend": "embedded"}
+        assert health.json()["status"] == "ok"
+        assert health.json()["backend"] == "embedded"
+        assert health.json()["backend_label"] == "Demo — embedded Wave API"
         page = requests.get(base, timeout=10)
         assert page.status_code == 200 and "streamlit" in page.text.lower()
 
@@ -48,6 +50,7 @@ def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):
         state = requests.get(task["urls"]["get"], headers={"Authorization": "Bearer x"}, timeout=10)
         assert state.json()["task_id"] == task["task_id"]
         assert (tmp_path / "data" / "embedded-wave" / "tasks.sqlite3").is_file()
+        assert (tmp_path / "data" / "studio.sqlite3").is_file()  # the store, migrated
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -1,0 +1,146 @@
+"""Copying a finished video from the provider's link to our own storage, before the link
+expires (24 h): streamed to disk (never held in memory), proven playable by decoding it,
+moved into place atomically, with a poster picture beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from lib.media import inspect_video, save_poster
+
+CHUNK = 256 * 1024
+
+
+class ArchiveError(Exception):
+    """The copy did not work this time; worth trying again while the link lives."""
+
+
+class LinkGone(ArchiveError):
+    """The provider says the file is not there (404/410): expired, or not yet published."""
+
+
+class UrlRefused(Exception):
+    """A link the studio will not fetch (wrong scheme or host): never retried."""
+
+
+@dataclass(frozen=True)
+class MediaUrlPolicy:
+    """Which provider links the studio may download from. A tampered reply must not make
+    the server fetch an internal address, so only https on listed hosts is allowed
+    (plus, in demo mode, the embedded API's own http origin)."""
+
+    hosts: tuple[str, ...]  # exact names or "*.example.com"
+    local_origins: tuple[str, ...] = ()  # "http://127.0.0.1:8501": embedded API only
+
+    def check(self, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self.local_origins:
+            return
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "https":
+            raise UrlRefused(f"the video link is not https ({parts.scheme or 'no scheme'})")
+        if parts.username or parts.password:
+            raise UrlRefused("the video link carries a user name or password")
+        if not any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in self.hosts):
+            raise UrlRefused(f"the video link's host {host!r} is not an allowed media host")
+
+
+@dataclass(frozen=True)
+class ArchivedVideo:
+    video_file: str  # names inside the library folder
+    poster_file: str
+    video_bytes: int
+    video_width: int
+    video_height: int
+    video_seconds: float
+
+    def as_columns(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def archive_video(
+    url: str,
+    library: Path,
+    name: str,
+    session: requests.Session,
+    policy: MediaUrlPolicy,
+    max_bytes: int = 1024 * 1024 * 1024,
+    timeout: tuple[float, float] = (5.0, 60.0),
+) -> ArchivedVideo:
+    """Download `url` to `<library>/<name>.mp4` plus `<name>.jpg`; raise on any doubt."""
+    library.mkdir(parents=True, exist_ok=True)
+    video = library / f"{name}.mp4"
+    poster = library / f"{name}.jpg"
+    part = library / f".{name}.mp4.part"
+    try:
+        size = _download(url, part, session, policy, max_bytes, timeout)
+        try:
+            probe, picture = inspect_video(part)
+        except Exception as exc:
+            raise ArchiveError(f"the downloaded file is not a playable video ({exc})") from None
+        if probe.frames == 0 or picture is None:
+            raise ArchiveError("the downloaded video has no pictures")
+        poster_part = library / f".{name}.jpg.part"
+        save_poster(picture, poster_part)
+        os.replace(poster_part, poster)
+        os.replace(part, video)
+    finally:
+        for leftover in (part, library / f".{name}.jpg.part"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return ArchivedVideo(
+        video_file=video.name,
+        poster_file=poster.name,
+        video_bytes=size,
+        video_width=probe.width,
+        video_height=probe.height,
+        video_seconds=round(probe.frames / float(probe.fps), 3) if probe.fps else probe.duration,
+    )
+
+
+MAX_REDIRECTS = 3
+
+
+def _download(
+    url: str,
+    part: Path,
+    session: requests.Session,
+    policy: MediaUrlPolicy,
+    max_bytes: int,
+    timeout: tuple[float, float],
+) -> int:
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            policy.check(url)  # every hop: a redirect must not lead somewhere internal
+            reply = session.get(url, stream=True, timeout=timeout, allow_redirects=False)
+            if not reply.is_redirect:
+                break
+            url = requests.compat.urljoin(url, reply.headers["location"])
+            reply.close()
+        else:
+            raise ArchiveError("the video link redirected too many times")
+        with reply:
+            if reply.status_code in (404, 410):
+                raise LinkGone(f"the provider answered {reply.status_code} for the video link")
+            if reply.status_code != 200:
+                raise ArchiveError(f"the provider answered {reply.status_code} for the video")
+            size = 0
+            with open(part, "wb") as out:
+                for chunk in reply.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ArchiveError("the video is larger than the studio accepts")
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            return size
+    except requests.RequestException as exc:
+        raise ArchiveError(f"the download broke off ({type(exc).__name__})") from None

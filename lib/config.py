@@ -1,0 +1,133 @@
+"""The studio's settings, in one object, from the environment or `.streamlit/secrets.toml`.
+
+An environment variable wins over the secrets file. Every setting has a default that
+gives a working studio on one machine (demo mode on the embedded Wave API).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REAL_SERVICE_URL = "https://www.qingbo.dev/v1"
+EMBEDDED_PREFIX = "/wave"  # where app.py mounts the embedded Wave API
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    data_dir: Path
+    database_url: str
+    # None: demo mode on the embedded Wave API. Kept out of repr so it never reaches a log.
+    wave_api_key: str | None = field(default=None, repr=False)
+    wave_base_url: str = REAL_SERVICE_URL
+    # How the Wave service reaches us (reference images, callbacks). None: the local server.
+    public_url: str | None = None
+    callback_secret: str = field(default="", repr=False)
+    # Whether to ask the service for callbacks; None decides by whether it can reach us.
+    callbacks: bool | None = None
+    # Hosts the studio will download provider videos from (besides the API's own host).
+    media_hosts: tuple[str, ...] = ()
+    # A header set by a trusted single-sign-on proxy that names the person.
+    trusted_user_header: str | None = None
+    embedded_time_scale: float = 1.0
+    embedded_balance_usd: Decimal = Decimal("10")
+
+    @property
+    def uses_embedded(self) -> bool:
+        return not self.wave_api_key
+
+    @property
+    def backend_label(self) -> str:
+        return "Demo — embedded Wave API" if self.uses_embedded else "Wave API (xAI Grok Imagine)"
+
+    @property
+    def assets_dir(self) -> Path:
+        return self.data_dir / "assets"
+
+    @property
+    def library_dir(self) -> Path:
+        return self.data_dir / "library"
+
+    @property
+    def embedded_dir(self) -> Path:
+        return self.data_dir / "embedded-wave"
+
+    def api_key(self) -> str:
+        """The key to send: the real one, or a fixed local one for the embedded API."""
+        return self.wave_api_key or "embedded-demo-key"
+
+    def with_port(self, port: int) -> StudioConfig:
+        """Fill in what depends on the port the server listens on."""
+        from dataclasses import replace
+
+        public = self.public_url or f"http://127.0.0.1:{port}"
+        base = self.wave_base_url
+        if self.uses_embedded:
+            base = f"http://127.0.0.1:{port}{EMBEDDED_PREFIX}/v1"
+        return replace(self, public_url=public.rstrip("/"), wave_base_url=base)
+
+    def wants_callbacks(self) -> bool:
+        if self.callbacks is not None:
+            return self.callbacks
+        if self.uses_embedded:
+            return True  # in-process: it can always reach us
+        host = urlsplit(self.public_url or "").hostname or ""
+        return host not in ("", "localhost") and not host.startswith("127.")
+
+
+def _secrets() -> Mapping[str, Any]:
+    try:
+        from streamlit.runtime.secrets import secrets_singleton
+
+        if secrets_singleton.load_if_toml_exists():
+            return secrets_singleton
+    except Exception:  # no Streamlit, or an unreadable file: env vars still work
+        pass
+    return {}
+
+
+def _callback_secret(data_dir: Path) -> str:
+    """A random path part for the callback URL, made once and kept with the data."""
+    path = data_dir / ".callback-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(24)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) -> StudioConfig:
+    env = os.environ if env is None else env
+    file_secrets = _secrets() if use_secrets else {}
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(name)
+        if value is None and name in file_secrets:
+            value = str(file_secrets[name])
+        return value.strip() if isinstance(value, str) and value.strip() else default
+
+    data_dir = Path(get("STUDIO_DATA_DIR", "data")).resolve()
+    database_url = get("STUDIO_DATABASE_URL") or f"sqlite:///{data_dir / 'studio.sqlite3'}"
+    callbacks = get("STUDIO_CALLBACKS")
+    return StudioConfig(
+        data_dir=data_dir,
+        database_url=database_url,
+        wave_api_key=get("WAVE_API_KEY"),
+        wave_base_url=(get("WAVE_BASE_URL") or REAL_SERVICE_URL).rstrip("/"),
+        public_url=get("STUDIO_PUBLIC_URL"),
+        callback_secret=get("STUDIO_CALLBACK_SECRET") or _callback_secret(data_dir),
+        callbacks=None if callbacks is None else callbacks.lower() in ("1", "true", "yes", "on"),
+        media_hosts=tuple(h.strip() for h in (get("STUDIO_MEDIA_HOSTS") or "").split(",") if h),
+        trusted_user_header=get("STUDIO_TRUSTED_USER_HEADER"),
+        embedded_time_scale=float(get("STUDIO_EMBEDDED_TIME_SCALE", "1.0")),
+        embedded_balance_usd=Decimal(get("STUDIO_EMBEDDED_BALANCE_USD", "10")),
+    )

@@ -1,0 +1,98 @@
+"""The studio's own HTTP routes, served beside the pages by st.App (see app.py).
+
+Streamlit reserves /media/ for itself, so archived videos and posters are served under
+/library/ instead.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from lib.reference_images import ImageFolder
+from lib.studio import Studio
+
+MAX_CALLBACK_BYTES = 64 * 1024
+LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
+LIBRARY_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
+# Archived files never change (a new video gets a new name), so browsers may keep them.
+IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+
+
+def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
+    async def health(_request: Request) -> Response:
+        studio = get_studio()
+        return JSONResponse(
+            {
+                "status": "ok",
+                "backend": "embedded" if studio.config.uses_embedded else "wave",
+                "backend_label": studio.config.backend_label,
+                "tasks_being_followed": studio.tracker.busy,
+            }
+        )
+
+    async def wave_callback(request: Request) -> Response:
+        """A hint from the service that a task changed. Never trusted as such: it only
+        makes the tracker ask the service (GET) now."""
+        studio = get_studio()
+        if not hmac.compare_digest(request.path_params["secret"], studio.config.callback_secret):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        body = await _read_limited(request, MAX_CALLBACK_BYTES)
+        if body is None:
+            return JSONResponse({"error": "callback body too large"}, status_code=413)
+        try:
+            task_id = json.loads(body).get("task_id")
+        except (ValueError, AttributeError):
+            task_id = None
+        if not isinstance(task_id, str) or not task_id:
+            return JSONResponse({"error": "no task_id in the callback"}, status_code=400)
+        ours = await run_in_threadpool(studio.store.record_hint, task_id, datetime.now(UTC))
+        if ours is None:
+            return JSONResponse({"error": "unknown task"}, status_code=404)
+        studio.tracker.poke()
+        return JSONResponse({"ok": True})
+
+    async def asset(request: Request) -> Response:
+        """Uploaded reference images, at a stable URL the Wave service can fetch."""
+        path = ImageFolder(get_studio().config.assets_dir).path_for(request.path_params["name"])
+        if path is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return FileResponse(path, headers=IMMUTABLE)
+
+    async def library(request: Request) -> Response:
+        """Archived videos and posters, streamed from disk (range requests supported)."""
+        name = request.path_params["name"]
+        path = get_studio().config.library_dir / name
+        if not LIBRARY_NAME.match(name) or not path.is_file():
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return FileResponse(
+            path, media_type=LIBRARY_TYPES[name.rsplit(".", 1)[1]], headers=IMMUTABLE
+        )
+
+    return [
+        Route("/api/health", health, methods=["GET"]),
+        Route("/api/callbacks/wave/{secret}", wave_callback, methods=["POST"]),
+        Route("/assets/{name}", asset, methods=["GET", "HEAD"]),
+        Route("/library/{name}", library, methods=["GET", "HEAD"]),
+    ]
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes `limit` (a huge body is never buffered)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)

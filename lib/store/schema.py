@@ -1,0 +1,176 @@
+"""The studio's tables. Changes go through a new Alembic migration in `migrations/`
+(tests check the migrations and these models agree), so existing rows are never lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as UTC, always read back as an aware UTC datetime (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Task(Base):
+    """One video: what was asked, by whom, what it cost, where it is now."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the studio's own id
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    wave_task_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # submitting -> queued -> processing -> completed | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+
+    # What was asked (the request as sent, without callback details), and by whom.
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))  # "text" or "image"
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    aspect_ratio: Mapped[str | None] = mapped_column(String(8))
+    resolution: Mapped[str] = mapped_column(String(8))
+    duration: Mapped[int] = mapped_column(Integer)
+    person: Mapped[str] = mapped_column(String(120), index=True)
+    campaign: Mapped[str] = mapped_column(String(120), default="", index=True)
+
+    # Money, in quota (500,000 = $1).
+    estimate_quota: Mapped[int] = mapped_column(BigInteger)
+    pre_consumed_quota: Mapped[int | None] = mapped_column(BigInteger)
+    cost_quota: Mapped[int | None] = mapped_column(BigInteger)  # settled
+    refunded_quota: Mapped[int | None] = mapped_column(BigInteger)
+
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # The provider's link, and our own copy of the video.
+    provider_video_url: Mapped[str | None] = mapped_column(Text)
+    provider_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # none -> pending -> archived | link_expired | failed
+    archive_state: Mapped[str] = mapped_column(String(16), default="none")
+    archive_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    archive_error: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    video_file: Mapped[str | None] = mapped_column(String(255))
+    poster_file: Mapped[str | None] = mapped_column(String(255))
+    video_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    video_width: Mapped[int | None] = mapped_column(Integer)
+    video_height: Mapped[int | None] = mapped_column(Integer)
+    video_seconds: Mapped[float | None] = mapped_column(Float)
+
+    # The tracker's bookkeeping: when to look next, and who is looking (lease).
+    tracking: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+    images: Mapped[list[TaskImage]] = relationship(
+        back_populates="task", order_by="TaskImage.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[TaskEvent]] = relationship(
+        back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_tasks_tracking_next_check_at", "tracking", "next_check_at"),)
+
+
+class Asset(Base):
+    """An uploaded reference image, cleaned and stored once by its SHA-256."""
+
+    __tablename__ = "assets"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ext: Mapped[str] = mapped_column(String(8))
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.sha256}.{self.ext}"
+
+
+class TaskImage(Base):
+    """A reference image of a task, in order: an uploaded asset or a pasted link."""
+
+    __tablename__ = "task_images"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    asset_sha256: Mapped[str | None] = mapped_column(ForeignKey("assets.sha256"))
+
+    task: Mapped[Task] = relationship(back_populates="images")
+
+
+class TaskEvent(Base):
+    """The status history of a task: what changed, when, and who said so."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    # studio (the form), service (a GET or submit reply), callback (a hint), archive
+    source: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    task: Mapped[Task] = relationship(back_populates="events")

@@ -1,0 +1,373 @@
+"""Reading and writing tasks: the single source of truth for the pages and the tracker.
+
+Every write is one short transaction. Status only moves forward (a late or duplicated
+reply can never turn a finished task back into a running one), and a lease column makes
+sure that two server processes never follow the same task at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from lib.catalog import TERMINAL_STATUSES
+from lib.store.database import make_engine, migrate
+from lib.store.schema import Asset, Task, TaskEvent, TaskImage
+from lib.wave.replies import TaskState
+
+# How far along each status is; a reply may only move a task to a later rank.
+STATUS_RANK = {"submitting": 0, "queued": 1, "processing": 2}
+STATUS_RANK.update({status: 3 for status in TERMINAL_STATUSES})
+
+
+@dataclass(frozen=True)
+class NewTask:
+    idempotency_key: str
+    request: dict[str, Any]  # validated, as it will be sent (without callback details)
+    person: str
+    campaign: str
+    estimate_quota: int
+    images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect and bring the schema up to date (existing rows are kept)."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # ----- creating and submitting ----------------------------------------------------
+    def create_task(self, new: NewTask, now: datetime) -> tuple[Task, bool]:
+        """Record a task before it is sent. -> (task, created). A second call with the same
+        idempotency key (a double click, a rerun) returns the first task, created=False."""
+        existing = self.task_by_key(new.idempotency_key)
+        if existing:
+            return existing, False
+        request = new.request
+        task = Task(
+            id=uuid.uuid4().hex,
+            idempotency_key=new.idempotency_key,
+            status="submitting",
+            progress=0,
+            request=request,
+            model=request["model"],
+            mode="image" if request.get("image_urls") else "text",
+            prompt=request.get("prompt", ""),
+            aspect_ratio=None if request.get("image_urls") else request.get("aspect_ratio"),
+            resolution=request["resolution"],
+            duration=request["duration"],
+            person=new.person,
+            campaign=new.campaign,
+            estimate_quota=new.estimate_quota,
+            created_at=now,
+            updated_at=now,
+            archive_state="none",
+            archive_attempts=0,
+            tracking=True,
+            # Not due yet: the submit in progress will set it; a crash leaves it due.
+            next_check_at=now + timedelta(seconds=60),
+            api_calls=0,
+        )
+        task.images = [
+            TaskImage(position=i, url=url, asset_sha256=sha)
+            for i, (url, sha) in enumerate(new.images)
+        ]
+        task.events = [TaskEvent(at=now, status="submitting", progress=0, source="studio")]
+        try:
+            with self.session() as session, session.begin():
+                session.add(task)
+        except IntegrityError:  # the same key, inserted by a concurrent rerun
+            existing = self.task_by_key(new.idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
+        return self.get_task(task.id), True  # type: ignore[return-value]
+
+    def discard_unsent(self, task_id: str) -> None:
+        """The service refused the submit outright (nothing was charged): forget the task."""
+        with self.session() as session, session.begin():
+            session.execute(delete(Task).where(Task.id == task_id, Task.wave_task_id.is_(None)))
+
+    def mark_submit_pending(self, task_id: str, detail: str, retry_at: datetime) -> None:
+        """The submit's outcome is unknown (no reply): the tracker re-sends it, same key."""
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None or task.wave_task_id:
+                return
+            task.next_check_at = retry_at
+            task.error_message = detail
+            task.updated_at = retry_at
+
+    def fail_unsent(
+        self, task_id: str, code: str, message: str, now: datetime, sent: bool = False
+    ) -> None:
+        """The task ends here, at no cost: a re-sent submit was refused, or (sent=True) the
+        service no longer knows a task it accepted, so its pre-consumed price comes back."""
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None or bool(task.wave_task_id) != sent or task.status in TERMINAL_STATUSES:
+                return
+            task.status = "failed"
+            task.error_code = code
+            task.error_message = message
+            task.cost_quota = 0
+            task.refunded_quota = task.pre_consumed_quota or 0
+            task.finished_at = task.updated_at = now
+            task.tracking = False
+            session.add(
+                TaskEvent(task=task, at=now, status="failed", source="service", detail=message)
+            )
+
+    # ----- what the service says ------------------------------------------------------
+    def apply_state(
+        self, task_id: str, state: TaskState, source: str, now: datetime, next_check_at: datetime
+    ) -> Task | None:
+        """Record a confirmed reply (submit or GET). Never moves a task backwards."""
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None:
+                return None
+            if task.wave_task_id is None:
+                task.wave_task_id = state.task_id
+                task.submitted_at = now
+                task.pre_consumed_quota = (
+                    state.pre_consumed_cost
+                    if state.pre_consumed_cost is not None
+                    else task.estimate_quota
+                )
+            moved = STATUS_RANK[state.status] > STATUS_RANK[task.status]
+            if task.status in TERMINAL_STATUSES:
+                return task  # settled: later replies change nothing
+            if moved:
+                task.status = state.status
+            if state.status == task.status:
+                task.progress = max(task.progress, state.progress)
+            task.updated_at = now
+            task.next_check_at = next_check_at
+            task.error_message = None if task.status != "failed" else task.error_message
+            if task.status in TERMINAL_STATUSES:
+                self._settle(task, state, now)
+            if moved:
+                detail = f"{state.error_code}: {state.error_message}" if state.error_code else None
+                session.add(
+                    TaskEvent(
+                        task=task,
+                        at=now,
+                        status=task.status,
+                        progress=task.progress,
+                        source=source,
+                        detail=detail,
+                    )
+                )
+            return task
+
+    @staticmethod
+    def _settle(task: Task, state: TaskState, now: datetime) -> None:
+        pre = (
+            task.pre_consumed_quota if task.pre_consumed_quota is not None else task.estimate_quota
+        )
+        cost = state.cost if state.cost is not None else (pre if state.status == "completed" else 0)
+        task.cost_quota = cost
+        task.refunded_quota = max(pre - cost, 0)
+        task.finished_at = state.completed_at or now
+        if state.status == "completed":
+            task.progress = 100
+            task.provider_video_url = state.video_urls[0] if state.video_urls else None
+            task.provider_expires_at = state.expires_at
+            task.archive_state = "pending"
+            task.next_check_at = now  # copy it now, well before the link expires
+        else:
+            task.error_code = state.error_code
+            task.error_message = state.error_message
+            task.tracking = False
+
+    def count_api_calls(self, task_id: str, calls: int = 1) -> None:
+        with self.session() as session, session.begin():
+            session.execute(
+                update(Task).where(Task.id == task_id).values(api_calls=Task.api_calls + calls)
+            )
+
+    def record_hint(self, wave_task_id: str, now: datetime) -> str | None:
+        """A callback named this task: look at it now. -> our task id, or None if unknown."""
+        with self.session() as session, session.begin():
+            task = session.scalar(select(Task).where(Task.wave_task_id == wave_task_id))
+            if task is None:
+                return None
+            if task.tracking and task.status not in TERMINAL_STATUSES:
+                task.next_check_at = now
+            return task.id
+
+    # ----- archive ----------------------------------------------------------------------
+    def record_archived(self, task_id: str, files: dict[str, Any], now: datetime) -> None:
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None:
+                return
+            for name, value in files.items():
+                setattr(task, name, value)
+            task.archive_state = "archived"
+            task.archive_error = None
+            task.archived_at = task.updated_at = now
+            task.tracking = False
+            session.add(
+                TaskEvent(task=task, at=now, status=task.status, progress=100, source="archive")
+            )
+
+    def record_archive_problem(
+        self,
+        task_id: str,
+        message: str,
+        now: datetime,
+        retry_at: datetime | None,
+        final_state: str = "link_expired",
+    ) -> None:
+        """A copy that failed: retried at `retry_at`, or given up (None) as `final_state`."""
+        with self.session() as session, session.begin():
+            task = session.get(Task, task_id)
+            if task is None:
+                return
+            task.archive_attempts += 1
+            task.archive_error = message
+            task.updated_at = now
+            if retry_at is None:
+                task.archive_state = final_state
+                task.tracking = False
+                session.add(
+                    TaskEvent(
+                        task=task,
+                        at=now,
+                        status=task.status,
+                        progress=100,
+                        source="archive",
+                        detail=message,
+                    )
+                )
+            else:
+                task.next_check_at = retry_at
+
+    # ----- the tracker's leases ---------------------------------------------------------
+    def claim_due(
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        busy: Iterable[str] = (),
+    ) -> list[Task]:
+        """Take the lease on up to `limit` due tasks that nobody follows (`busy`: the ones
+        this owner is following right now, which are not due again until it is done)."""
+        free = or_(Task.lease_until.is_(None), Task.lease_until < now, Task.lease_owner == owner)
+        due = (
+            select(Task.id)
+            .where(
+                Task.tracking.is_(True),
+                Task.next_check_at <= now,
+                free,
+                Task.id.not_in(list(busy)),
+            )
+            .order_by(Task.next_check_at)
+            .limit(limit)
+        )
+        with self.session() as session, session.begin():
+            ids = list(session.scalars(due))
+            if not ids:
+                return []
+            # The lease condition again in the UPDATE itself: if another process took a
+            # task between the SELECT and here, the row no longer matches and is skipped.
+            session.execute(
+                update(Task)
+                .where(Task.id.in_(ids), free)
+                .values(lease_owner=owner, lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        with self.session() as session:
+            mine = and_(
+                Task.id.in_(ids), Task.lease_owner == owner, Task.lease_until == lease_until
+            )
+            return list(
+                session.scalars(select(Task).where(mine).options(selectinload(Task.images)))
+            )
+
+    def renew_leases(self, owner: str, task_ids: Iterable[str], lease_until: datetime) -> None:
+        ids = list(task_ids)
+        if not ids:
+            return
+        with self.session() as session, session.begin():
+            session.execute(
+                update(Task)
+                .where(Task.id.in_(ids), Task.lease_owner == owner)
+                .values(lease_until=lease_until)
+            )
+
+    def release(self, task_id: str, owner: str) -> None:
+        with self.session() as session, session.begin():
+            session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def reschedule(self, task_id: str, at: datetime) -> None:
+        with self.session() as session, session.begin():
+            session.execute(update(Task).where(Task.id == task_id).values(next_check_at=at))
+
+    def next_due(self) -> datetime | None:
+        with self.session() as session:
+            return session.scalar(
+                select(Task.next_check_at)
+                .where(Task.tracking.is_(True))
+                .order_by(Task.next_check_at)
+                .limit(1)
+            )
+
+    # ----- reading ------------------------------------------------------------------------
+    def get_task(self, task_id: str) -> Task | None:
+        with self.session() as session:
+            return session.scalar(
+                select(Task)
+                .where(Task.id == task_id)
+                .options(selectinload(Task.images), selectinload(Task.events))
+            )
+
+    def task_by_key(self, idempotency_key: str) -> Task | None:
+        with self.session() as session:
+            return session.scalar(select(Task).where(Task.idempotency_key == idempotency_key))
+
+    def tasks(self) -> list[Task]:
+        with self.session() as session:
+            return list(session.scalars(select(Task).order_by(Task.created_at.desc())))
+
+    # ----- assets ---------------------------------------------------------------------------
+    def add_asset(self, asset: Asset) -> Asset:
+        """Record an uploaded image once; the same picture again returns the first record."""
+        with self.session() as session:
+            found = session.get(Asset, asset.sha256)
+            if found:
+                return found
+        try:
+            with self.session() as session, session.begin():
+                session.add(asset)
+        except IntegrityError:
+            pass  # uploaded at the same moment by someone else: same bytes, same row
+        with self.session() as session:
+            return session.get(Asset, asset.sha256)  # type: ignore[return-value]
+
+    def get_asset(self, sha256: str) -> Asset | None:
+        with self.session() as session:
+            return session.get(Asset, sha256)

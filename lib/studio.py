@@ -1,0 +1,81 @@
+"""The studio's running parts in one place: settings, store, Wave client, tracker.
+
+The server builds one `Studio` at start-up (app.py's lifespan) and the pages reach it
+with `current()`. Nothing here belongs to a browser tab: every tab shares this one.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+from lib.archive import MediaUrlPolicy
+from lib.config import StudioConfig
+from lib.store.schema import Asset
+from lib.store.tasks import Store
+from lib.tracker import Tracker, TrackerSettings
+from lib.wave import WaveClient
+
+
+def media_policy(config: StudioConfig) -> MediaUrlPolicy:
+    """Where finished videos may be downloaded from (see MediaUrlPolicy)."""
+    parts = urlsplit(config.wave_base_url)
+    if config.uses_embedded:
+        return MediaUrlPolicy(hosts=(), local_origins=(f"{parts.scheme}://{parts.netloc}",))
+    host = (parts.hostname or "").lower()
+    domain = host.split(".", 1)[1] if host.count(".") >= 2 else host
+    return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts))
+
+
+class Studio:
+    def __init__(
+        self,
+        config: StudioConfig,
+        tracker_settings: TrackerSettings | None = None,
+        client: WaveClient | None = None,
+    ):
+        self.config = config
+        self.store = Store.open(config.database_url)
+        self.client = client or WaveClient(config.wave_base_url, config.api_key())
+        settings = tracker_settings or TrackerSettings(
+            use_callbacks=config.wants_callbacks(), callback_url=self._callback_url_or_blank
+        )
+        self.tracker = Tracker(
+            self.store, self.client, config.library_dir, media_policy(config), settings
+        )
+
+    def callback_url(self) -> str | None:
+        """Where the service reports finished tasks; None when it cannot reach us."""
+        if not self.tracker.settings.use_callbacks or not self.config.public_url:
+            return None
+        return f"{self.config.public_url}/api/callbacks/wave/{self.config.callback_secret}"
+
+    def asset_url(self, asset: Asset) -> str:
+        return f"{self.config.public_url}/assets/{asset.file_name}"
+
+    def _callback_url_or_blank(self) -> str:
+        return self.callback_url() or ""
+
+    def start(self) -> None:
+        self.tracker.start()
+
+    def stop(self) -> None:
+        self.tracker.stop()
+        self.client.close()
+
+
+_current: Studio | None = None
+_lock = threading.Lock()
+
+
+def set_current(studio: Studio | None) -> None:
+    global _current
+    with _lock:
+        _current = studio
+
+
+def current() -> Studio:
+    with _lock:
+        if _current is None:
+            raise RuntimeError("the studio has not started (run it with `streamlit run app.py`)")
+        return _current

@@ -1,0 +1,89 @@
+"""Sending a video request: validated, recorded first, sent once with an idempotency key.
+
+The task is stored before anything is sent, so that a crash or a lost reply can never lose
+it: the tracker re-sends it later with the same key, and the service answers with the
+task that key already made (no second charge). A definite refusal (bad field, no money,
+bad key) removes the unsent task again and is shown to the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lib.pricing import price_quota
+from lib.store.schema import Task
+from lib.store.tasks import NewTask
+from lib.validation import validate_request
+from lib.wave import (
+    AuthError,
+    InsufficientBalance,
+    InvalidRequest,
+    TaskState,
+    WaveClient,
+    WaveError,
+)
+
+if TYPE_CHECKING:
+    from lib.studio import Studio
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    task: Task
+    created: bool  # False: this key had already made the task (double click, rerun)
+    pending: bool = False  # True: no reply yet; the studio keeps trying with the same key
+
+
+def wire_request(request: dict[str, Any], callback_url: str | None) -> dict[str, Any]:
+    """The body as sent: the stored request plus, where wanted, where to call back."""
+    body = dict(request)
+    if callback_url:
+        body["callback_url"] = callback_url
+    return body
+
+
+def send_submit(client: WaveClient, task: Task, callback_url: str | None) -> TaskState:
+    return client.submit(wire_request(task.request, callback_url), task.idempotency_key)
+
+
+def submit_video(
+    studio: Studio,
+    body: dict[str, Any],
+    person: str,
+    campaign: str,
+    idempotency_key: str,
+    images: list[tuple[str, str | None]] | None = None,
+) -> SubmitOutcome:
+    """Make one task from a request. Raises lib.validation.InvalidRequest for bad fields
+    (nothing stored, nothing sent) and lib.wave errors for a refusal by the service."""
+    request = validate_request(body)
+    now = datetime.now(UTC)
+    new = NewTask(
+        idempotency_key=idempotency_key,
+        request=request,
+        person=person,
+        campaign=campaign.strip(),
+        estimate_quota=price_quota(request["duration"]),
+        images=images or [(url, None) for url in request.get("image_urls", ())],
+    )
+    task, created = studio.store.create_task(new, now)
+    if not created:
+        return SubmitOutcome(task, created=False)
+    try:
+        state = send_submit(studio.client, task, studio.callback_url())
+    except (InvalidRequest, InsufficientBalance, AuthError):
+        studio.store.discard_unsent(task.id)
+        raise
+    except WaveError as exc:
+        # No answer we can trust: the service may or may not have the task. The tracker
+        # asks again with the same key shortly, which is safe either way.
+        retry = datetime.now(UTC) + timedelta(seconds=5)
+        studio.store.mark_submit_pending(task.id, f"Still sending: {exc}", retry)
+        studio.tracker.poke()
+        return SubmitOutcome(studio.store.get_task(task.id) or task, created=True, pending=True)
+    finally:
+        studio.store.count_api_calls(task.id)
+    studio.tracker.record_submitted(task, state)
+    return SubmitOutcome(studio.store.get_task(task.id) or task, created=True)

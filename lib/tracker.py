@@ -1,0 +1,304 @@
+"""The tracker: one per server process, it follows every unfinished task to the end.
+
+It never trusts a callback: a callback only makes a task due now, and the tracker then
+asks the service (GET) what is true. Without callbacks it holds a `Prefer: wait` request
+where the service honours that, and polls adaptively otherwise. When a video is done it
+copies it to our storage at once, long before the provider's link expires.
+
+Work is claimed through leases in the store, so several server processes can share one
+database and never follow the same task at the same time. After a restart everything
+resumes from the store: the store is the tracker's only memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from lib.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
+from lib.catalog import TERMINAL_STATUSES
+from lib.store.schema import Task
+from lib.store.tasks import Store
+from lib.submissions import send_submit
+from lib.wave import (
+    AuthError,
+    InsufficientBalance,
+    InvalidRequest,
+    TaskNotFound,
+    TaskState,
+    WaveClient,
+    WaveError,
+)
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    workers: int = 8
+    lease_seconds: float = 30.0
+    use_callbacks: bool = False
+    wait_seconds: int = 25  # per held GET; the service caps it at 60
+    # With callbacks, a safety look in case a callback is lost.
+    callback_safety_seconds: float = 60.0
+    callback_url: Callable[[], str] | None = None
+    idle_scan_seconds: float = 1.0  # how often the store is scanned for others' changes
+
+
+class Tracker:
+    def __init__(
+        self,
+        store: Store,
+        client: WaveClient,
+        library: Path,
+        media_policy: MediaUrlPolicy,
+        settings: TrackerSettings = TrackerSettings(),
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.store = store
+        self.client = client
+        self.library = library
+        self.media_policy = media_policy
+        self.settings = settings
+        self.clock = clock
+        self.owner = f"tracker-{uuid.uuid4().hex[:12]}"
+        # None until a reply shows whether the service holds `Prefer: wait` requests.
+        self.wait_supported: bool | None = None
+        self._media = requests.Session()  # no API key on it: media hosts never see the key
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="tracker")
+        self._threads: list[threading.Thread] = []
+
+    # ----- life cycle -------------------------------------------------------------------
+    def start(self) -> None:
+        for target, name in (
+            (self._schedule, "tracker-scheduler"),
+            (self._heartbeat, "tracker-lease"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._media.close()
+
+    def poke(self) -> None:
+        """Something became due (a submit, a callback): look now rather than at the next scan."""
+        self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        with self._busy_lock:
+            return len(self._busy)
+
+    # ----- scheduling -------------------------------------------------------------------
+    def _schedule(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._claim_and_dispatch()
+                wait = self._seconds_to_next_due()
+            except Exception:  # a database hiccup must not end the tracker
+                log.exception("tracker: scheduling failed; trying again shortly")
+                wait = 2.0
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def _claim_and_dispatch(self) -> None:
+        room = self.settings.workers - self.busy
+        if room <= 0:
+            return
+        now = self.clock()
+        until = now + timedelta(seconds=self.settings.lease_seconds)
+        with self._busy_lock:
+            busy = set(self._busy)
+        for task in self.store.claim_due(self.owner, now, until, room, busy):
+            with self._busy_lock:
+                self._busy.add(task.id)
+            self._pool.submit(self._follow, task)
+
+    def _seconds_to_next_due(self) -> float:
+        scan = self.settings.idle_scan_seconds
+        if self.busy >= self.settings.workers:
+            return scan
+        due = self.store.next_due()
+        if due is None:
+            return scan
+        return min(max((due - self.clock()).total_seconds(), 0.0), scan)
+
+    def _heartbeat(self) -> None:
+        interval = self.settings.lease_seconds / 3
+        while not self._stop.wait(interval):
+            with self._busy_lock:
+                busy = list(self._busy)
+            try:
+                until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
+                self.store.renew_leases(self.owner, busy, until)
+            except Exception:
+                log.exception("tracker: renewing leases failed")
+
+    def record_submitted(self, task: Task, state: TaskState) -> None:
+        """The service accepted a task: store that, and follow it from here."""
+        now = self.clock()
+        self.store.apply_state(task.id, state, "service", now, self._next_check(task, state, now))
+        self.poke()
+
+    # ----- following one task -------------------------------------------------------------
+    def _follow(self, task: Task) -> None:
+        try:
+            if task.wave_task_id is None:
+                self._resubmit(task)
+            elif task.status == "completed":
+                self._archive(task)
+            elif task.status not in TERMINAL_STATUSES:
+                self._check(task)
+        except Exception:
+            log.exception("tracker: following task %s failed; will look again", task.id)
+            self._retry_later(task, seconds=10)
+        finally:
+            self.store.release(task.id, self.owner)
+            with self._busy_lock:
+                self._busy.discard(task.id)
+            self._wake.set()
+
+    def _check(self, task: Task) -> None:
+        wait = self._wait_for(task)
+        try:
+            state = self.client.get_task(task.wave_task_id, wait=wait)
+        except TaskNotFound:
+            self._lost(task)
+            return
+        except WaveError as exc:  # retries inside the client did not help: later, calmly
+            log.warning("tracker: could not check task %s: %s", task.id, exc)
+            self._retry_later(task, seconds=30 if isinstance(exc, AuthError) else 10)
+            return
+        finally:
+            self.store.count_api_calls(task.id)
+        if wait and self.wait_supported is None:
+            self.wait_supported = state.wait_honoured
+        now = self.clock()
+        updated = self.store.apply_state(
+            task.id, state, "service", now, self._next_check(task, state, now)
+        )
+        if updated is not None and updated.status == "completed":
+            self._archive(updated)
+
+    def _wait_for(self, task: Task) -> int | None:
+        if self.settings.use_callbacks or self.wait_supported is False:
+            return None
+        return self.settings.wait_seconds
+
+    def _next_check(self, task: Task, state: TaskState, now: datetime) -> datetime:
+        if state.status in TERMINAL_STATUSES:
+            return now
+        if self.settings.use_callbacks:
+            return now + timedelta(seconds=self.settings.callback_safety_seconds)
+        if self.wait_supported:
+            return now  # hold the next `Prefer: wait` straight away
+        return now + timedelta(seconds=poll_interval(task, state, now))
+
+    def _resubmit(self, task: Task) -> None:
+        """A submit whose reply never came: send it again with the same key (no double
+        charge: the service returns the task that key already made)."""
+        try:
+            state = send_submit(self.client, task, self._callback_url())
+        except (InvalidRequest, InsufficientBalance, AuthError) as exc:
+            self.store.fail_unsent(task.id, exc.code or "rejected", str(exc), self.clock())
+            return
+        except WaveError as exc:
+            attempts = task.api_calls + 1
+            self.store.count_api_calls(task.id)
+            retry = self.clock() + timedelta(seconds=min(300, 5 * 2 ** min(attempts, 6)))
+            self.store.mark_submit_pending(task.id, f"Still sending: {exc}", retry)
+            return
+        self.store.count_api_calls(task.id)
+        self.record_submitted(task, state)
+
+    def _callback_url(self) -> str | None:
+        if self.settings.use_callbacks and self.settings.callback_url:
+            return self.settings.callback_url() or None
+        return None
+
+    def _archive(self, task: Task) -> None:
+        now = self.clock()
+        expires = task.provider_expires_at
+        if not task.provider_video_url:
+            self.store.record_archive_problem(
+                task.id,
+                "The service said the video was ready but gave no link.",
+                now,
+                None,
+                "failed",
+            )
+            return
+        try:
+            archived = archive_video(
+                task.provider_video_url, self.library, task.id, self._media, self.media_policy
+            )
+        except UrlRefused as exc:
+            log.warning("tracker: refused to fetch the video of %s: %s", task.id, exc)
+            self.store.record_archive_problem(
+                task.id, f"The studio did not download this video: {exc}.", now, None, "failed"
+            )
+            return
+        except ArchiveError as exc:
+            now = self.clock()
+            if expires is not None and now >= expires:
+                message = (
+                    "The video was ready, but its download link expired before the studio "
+                    "could save a copy."
+                )
+                self.store.record_archive_problem(task.id, message, now, None, "link_expired")
+                return
+            delay = min(600, 5 * 2 ** min(task.archive_attempts, 7))
+            retry = now + timedelta(seconds=delay)
+            if expires is not None:
+                retry = min(retry, expires)  # one last try right at the end of the link's life
+            detail = "link not found" if isinstance(exc, LinkGone) else str(exc)
+            log.info("tracker: copy of %s failed (%s); retrying in %ss", task.id, detail, delay)
+            self.store.record_archive_problem(
+                task.id, f"Saving the video failed: {exc}.", now, retry
+            )
+            return
+        self.store.record_archived(task.id, archived.as_columns(), self.clock())
+
+    def _lost(self, task: Task) -> None:
+        message = "The video service no longer knows this task, so it cannot finish."
+        self.store.fail_unsent(task.id, "task_not_found", message, self.clock(), sent=True)
+
+    def _retry_later(self, task: Task, seconds: float) -> None:
+        try:
+            self.store.reschedule(task.id, self.clock() + timedelta(seconds=seconds))
+        except Exception:
+            log.exception("tracker: could not reschedule %s", task.id)
+
+
+def poll_interval(task: Task, state: TaskState, now: datetime) -> float:
+    """Seconds to the next GET when nothing tells us when a task ends: every 2-5 s early
+    on (as the service recommends), less often for long tasks, and guided by progress."""
+    started = task.submitted_at or task.created_at
+    age = (now - started).total_seconds()
+    interval = 2.0 if age < 30 else 5.0 if age < 120 else 15.0 if age < 900 else 30.0
+    if state.status == "processing" and 5 <= state.progress < 100 and age > 0:
+        remaining = age * (100 - state.progress) / state.progress
+        interval = min(max(remaining * 0.8, 2.0), max(interval, 30.0))
+    return interval

@@ -1,0 +1,87 @@
+"""A running studio without a browser: the same parts app.py wires together (store,
+tracker, the studio's routes, the embedded Wave API mounted at /wave), on a free port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from lib.config import EMBEDDED_PREFIX, StudioConfig
+from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
+from lib.embedded_wave.background import free_port
+from lib.routes import studio_routes
+from lib.studio import Studio
+from lib.tracker import TrackerSettings
+from lib.wave import WaveClient
+
+
+@dataclass
+class RunningStudio:
+    studio: Studio
+    wave: EmbeddedWave
+    base_url: str
+
+    def counters(self) -> dict[str, int]:
+        return self.wave.counters.snapshot()
+
+
+def studio_config(data_dir: Path, **changes: Any) -> StudioConfig:
+    config = StudioConfig(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'studio.sqlite3'}",
+        callback_secret="test-callback-secret",
+    )
+    return replace(config, **changes)
+
+
+@contextmanager
+def running_studio(
+    data_dir: Path,
+    *,
+    callbacks: bool = True,
+    port: int | None = None,
+    wave_changes: dict[str, Any] | None = None,
+    tracker_changes: dict[str, Any] | None = None,
+    config_changes: dict[str, Any] | None = None,
+    client_changes: dict[str, Any] | None = None,
+) -> Iterator[RunningStudio]:
+    port = port or free_port()
+    config = studio_config(data_dir, callbacks=callbacks, **(config_changes or {})).with_port(port)
+    wave = EmbeddedWave(
+        replace(
+            EmbeddedSettings(data_dir=config.embedded_dir, time_scale=0.02, admin=True),
+            **(wave_changes or {}),
+        )
+    )
+    tracker_settings = None
+    if tracker_changes is not None:
+        tracker_settings = TrackerSettings(use_callbacks=callbacks, **tracker_changes)
+    client = None
+    if client_changes is not None:
+        client = WaveClient(config.wave_base_url, config.api_key(), **client_changes)
+    studio = Studio(config, tracker_settings, client)
+    app = Starlette(routes=[*studio_routes(lambda: studio), Mount(EMBEDDED_PREFIX, app=wave.app)])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the studio server did not start"
+        time.sleep(0.02)
+    wave.start()
+    studio.start()
+    try:
+        yield RunningStudio(studio, wave, f"http://127.0.0.1:{port}")
+    finally:
+        studio.stop()
+        wave.stop()
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -1,0 +1,134 @@
+"""The store: migrations that keep rows, aware UTC times, status that only moves forward,
+one task per idempotency key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from lib.store.database import make_engine, migrate
+from lib.store.schema import Base
+from lib.store.tasks import NewTask, Store
+from lib.wave import parse_task
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+REQUEST = {
+    "model": "grok-imagine-1.0-video",
+    "action": "generate",
+    "prompt": "a cat",
+    "aspect_ratio": "16:9",
+    "resolution": "480p",
+    "duration": 6,
+}
+
+
+def new_task(key: str = "key-1", **changes) -> NewTask:
+    values = dict(
+        idempotency_key=key, request=REQUEST, person="Ana", campaign="Spring", estimate_quota=22313
+    )
+    values.update(changes)
+    return NewTask(**values)
+
+
+def reply(status: str, **fields) -> object:
+    return parse_task({"task_id": "task-wave1", "status": status, **fields})
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store.open(f"sqlite:///{tmp_path / 'studio.sqlite3'}")
+
+
+def test_migrations_match_the_models(store):
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_migrating_again_keeps_existing_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+    store = Store.open(url)
+    store.create_task(new_task(), NOW)
+    engine = make_engine(url)
+    migrate(engine)  # a restart, or a new release with nothing new to apply
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM tasks")).scalar() == 1
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == "0001"
+    assert {"tasks", "assets", "task_images", "task_events"} <= set(
+        inspect(engine).get_table_names()
+    )
+
+
+def test_times_come_back_as_aware_utc(store):
+    task, _ = store.create_task(new_task(), NOW)
+    assert store.get_task(task.id).created_at == NOW
+    assert store.get_task(task.id).created_at.tzinfo is not None
+
+
+def test_one_task_per_idempotency_key(store):
+    first, created = store.create_task(new_task(), NOW)
+    again, created_again = store.create_task(new_task(), NOW + timedelta(seconds=1))
+    assert created and not created_again
+    assert first.id == again.id
+    assert len(store.tasks()) == 1
+
+
+def test_status_only_moves_forward_and_costs_settle(store):
+    task, _ = store.create_task(new_task(), NOW)
+    later = NOW + timedelta(seconds=5)
+    store.apply_state(task.id, reply("queued", pre_consumed_cost=22313), "service", NOW, later)
+    store.apply_state(task.id, reply("processing", progress=40), "service", NOW, later)
+    store.apply_state(task.id, reply("queued"), "service", NOW, later)  # a late, stale reply
+    assert store.get_task(task.id).status == "processing"
+    store.apply_state(task.id, reply("processing", progress=30), "service", NOW, later)
+    assert store.get_task(task.id).progress == 40  # progress never goes back either
+    done = reply(
+        "completed",
+        cost=22313,
+        completed_at=1795500000000,
+        result={"videos": [{"url": ["https://x.example/v.mp4"], "expires_at": 1795586400}]},
+    )
+    store.apply_state(task.id, done, "service", later, later)
+    store.apply_state(
+        task.id, reply("failed", error={"code": "task_failed"}), "callback", later, later
+    )
+    final = store.get_task(task.id)
+    assert final.status == "completed" and final.progress == 100
+    assert final.cost_quota == 22313 and final.refunded_quota == 0
+    assert final.archive_state == "pending"
+    assert final.provider_video_url == "https://x.example/v.mp4"
+    assert final.provider_expires_at == datetime.fromtimestamp(1795586400, UTC)
+    assert [e.status for e in final.events] == ["submitting", "queued", "processing", "completed"]
+
+
+def test_a_failed_task_is_refunded(store):
+    task, _ = store.create_task(new_task(), NOW)
+    store.apply_state(task.id, reply("queued", pre_consumed_cost=22313), "service", NOW, NOW)
+    failed = reply("failed", cost=0, error={"code": "upstream_unavailable", "message": "busy"})
+    store.apply_state(task.id, failed, "service", NOW, NOW)
+    row = store.get_task(task.id)
+    assert (row.status, row.cost_quota, row.refunded_quota) == ("failed", 0, 22313)
+    assert row.error_code == "upstream_unavailable" and row.error_message == "busy"
+    assert row.tracking is False
+
+
+def test_leases_let_one_owner_at_a_time_claim_a_task(store):
+    task, _ = store.create_task(new_task(), NOW - timedelta(minutes=5))
+    soon = NOW + timedelta(seconds=30)
+    first = store.claim_due("owner-a", NOW, soon, 10)
+    second = store.claim_due("owner-b", NOW, soon, 10)
+    assert [t.id for t in first] == [task.id] and second == []
+    store.release(task.id, "owner-a")
+    assert [t.id for t in store.claim_due("owner-b", NOW, soon, 10)] == [task.id]
+    # An expired lease (its owner died) is free again.
+    assert [
+        t.id
+        for t in store.claim_due(
+            "owner-c", soon + timedelta(seconds=1), soon + timedelta(seconds=60), 10
+        )
+    ] == [task.id]
