@@ -1,9 +1,13 @@
 """The embedded Wave API's engine: tasks, their life cycle, the wallet and idempotency.
 
 One driver thread moves tasks along their timeline (queued -> processing -> completed /
-failed), hands renders to a pool of worker processes (so a render never holds the web
-server's GIL), deletes videos whose links have expired, and fires callbacks. Request
-handlers only read and write task state under one lock.
+failed), hands renders to a small pool of render threads, deletes videos whose links
+have expired, and fires callbacks. Request handlers only read and write task state under
+one lock.
+
+Threads, not processes: x264 and numpy release the GIL while they work (a 480p render
+delays other threads by a few milliseconds at most), and a spawned process would
+re-run the host's `__main__` — under Streamlit that is the page script.
 """
 
 from __future__ import annotations
@@ -13,14 +17,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import multiprocessing
 import random
 import secrets
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,7 +156,7 @@ class Engine:
         self._renders: dict[str, Future] = {}
         self._failure_rng = random.Random(self._faults.seed)
         self._failure_turn = 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
         self.files_dir = Path(settings.data_dir) / "files"
@@ -409,9 +412,8 @@ class Engine:
 
     def _start_render(self, task: Task) -> Future:
         if self._pool is None:
-            # spawn, not fork: the server process has threads that fork would copy mid-lock.
-            self._pool = ProcessPoolExecutor(
-                self.settings.render_workers, mp_context=multiprocessing.get_context("spawn")
+            self._pool = ThreadPoolExecutor(
+                self.settings.render_workers, thread_name_prefix="wave-render"
             )
         if not task.video_name:  # after a restart, the same name: no orphaned file
             task.video_name = f"{secrets.token_hex(12)}-{task.task_id}.mp4"

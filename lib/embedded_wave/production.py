@@ -1,12 +1,11 @@
 """Making one task's video: fetch the reference images (as the real service does), then
-render. Runs in a worker process, so everything here is top-level and picklable."""
+render. Runs on a render thread of the engine."""
 
 from __future__ import annotations
 
 import io
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,27 +104,27 @@ def _inspect(data: bytes, position: int, max_pixels: int) -> tuple[str, tuple[in
     """The image's format and its upright size, judged by content, never by name."""
     allowed = "a JPG, PNG or WEBP image"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                image_format = probe.format
-                if image_format not in IMAGE_FORMATS:
-                    raise UpstreamBadRequest(
-                        f"Reference image {position} must be {allowed}; it is {image_format}."
-                    )
-                if probe.width * probe.height > max_pixels:
-                    raise UpstreamBadRequest(
-                        f"Reference image {position} has too many pixels "
-                        f"({probe.width}×{probe.height})."
-                    )
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                upright = ImageOps.exif_transpose(image)
-                upright.load()  # decodes fully: a truncated file fails here
-                return image_format, upright.size
+        # The pixel count is checked from the header before anything is decoded (no
+        # warnings filter: that is process-wide state, and renders run on threads).
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            if image_format not in IMAGE_FORMATS:
+                raise UpstreamBadRequest(
+                    f"Reference image {position} must be {allowed}; it is {image_format}."
+                )
+            if probe.width * probe.height > max_pixels:
+                raise UpstreamBadRequest(
+                    f"Reference image {position} has too many pixels "
+                    f"({probe.width}×{probe.height})."
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            upright = ImageOps.exif_transpose(image)
+            upright.load()  # decodes fully: a truncated file fails here
+            return image_format, upright.size
     except UpstreamBadRequest:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise UpstreamBadRequest(f"Reference image {position} is too large to open.") from None
     except Exception:
         raise UpstreamBadRequest(f"Reference image {position} is not {allowed}.") from None
