@@ -1,18 +1,21 @@
-"""The studio's pages. Create, History and Costs follow in the next release."""
+"""The studio's shell: navigation, and the sidebar every page shares."""
 
 import streamlit as st
 
-from lib.studio import current
+from lib.people import person_field
+from lib.shell import sidebar_status
 
 st.set_page_config(page_title="Imagine Studio", page_icon="🎬", layout="wide")
 
-studio = current()
-st.title("Imagine Studio")
-st.write("Make short videos with Grok Imagine 1.0 — from a description or from your own pictures.")
-if studio.config.uses_embedded:
-    st.info(
-        "Demo mode: videos are made by the built-in practice service, at no cost. "
-        "Ask your administrator to add a Wave API key to make real videos."
-    )
-else:
-    st.info("Connected to the Wave video service.")
+pages = [
+    st.Page("pages/create.py", title="Create", icon=":material/movie:", default=True),
+    st.Page(
+        "pages/history.py", title="History", icon=":material/video_library:", url_path="history"
+    ),
+    st.Page("pages/costs.py", title="Costs", icon=":material/payments:", url_path="costs"),
+]
+page = st.navigation(pages)
+with st.sidebar:
+    person_field()
+    sidebar_status()
+page.run()

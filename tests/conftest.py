@@ -172,3 +172,18 @@ def image_host(tmp_path: Path) -> Iterator[Callable[[str, bytes | None], str]]:
     yield host
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def studio(tmp_path: Path):
+    """A running studio (store, tracker, routes, embedded API on a free port) that pages
+    under AppTest use through lib.studio.current(): the same process, like the server."""
+    from lib.studio import set_current
+    from tests.studio_harness import running_studio
+
+    with running_studio(tmp_path / "studio") as running:
+        set_current(running.studio)
+        try:
+            yield running
+        finally:
+            set_current(None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -352,6 +352,29 @@ class Store:
     def tasks(self) -> list[Task]:
         with self.session() as session:
             return list(session.scalars(select(Task).order_by(Task.created_at.desc())))
+
+    def spent_quota_since(self, start: datetime) -> int:
+        """Money settled, or still held by unfinished tasks, since `start` (in quota)."""
+        spent = func.coalesce(Task.cost_quota, Task.pre_consumed_quota, Task.estimate_quota)
+        with self.session() as session:
+            total = session.scalar(
+                select(func.sum(spent)).where(
+                    Task.created_at >= start, Task.wave_task_id.is_not(None)
+                )
+            )
+        return int(total or 0)
+
+    def campaigns(self) -> list[str]:
+        """Campaign names in use, most recently used first (for the Create form's list)."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Task.campaign, func.max(Task.created_at).label("last"))
+                .where(Task.campaign != "")
+                .group_by(Task.campaign)
+                .order_by(func.max(Task.created_at).desc())
+                .limit(200)
+            )
+            return [name for name, _ in rows]
 
     # ----- assets ---------------------------------------------------------------------------
     def add_asset(self, asset: Asset) -> Asset:

@@ -1,0 +1,54 @@
+"""Who is using the studio: Streamlit login when configured, else a trusted header from a
+single-sign-on proxy, else the name the person types in the sidebar (kept in the URL so
+that a refresh or a bookmark keeps it)."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from lib.studio import current
+
+NAME_KEY = "who"  # the sidebar field, bound to ?who=... in the address
+MAX_NAME = 120
+
+
+def clean_name(value: str | None) -> str:
+    """A display name: one line, no control characters, at most 120 characters."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", value or "").strip()
+    return re.sub(r"\s+", " ", text)[:MAX_NAME]
+
+
+def signed_in_name() -> str | None:
+    """The name from Streamlit login or the SSO proxy header; None if neither is set up."""
+    try:
+        if st.user.is_logged_in:
+            return clean_name(st.user.get("name") or st.user.get("email")) or None
+    except Exception:  # login not configured: st.user has nothing to say
+        pass
+    header = current().config.trusted_user_header
+    if header:
+        return clean_name(st.context.headers.get(header)) or None
+    return None
+
+
+def current_person() -> str | None:
+    """Who is acting now, or None when nobody has said."""
+    return signed_in_name() or clean_name(st.session_state.get(NAME_KEY)) or None
+
+
+def person_field() -> None:
+    """The sidebar field where a person without a login says who they are."""
+    name = signed_in_name()
+    if name:
+        st.sidebar.markdown(f"Signed in as **{name}**")
+        return
+    st.sidebar.text_input(
+        "Your name",
+        key=NAME_KEY,
+        bind="query-params",
+        max_chars=MAX_NAME,
+        placeholder="e.g. Ana Lopez",
+        help="Shown on your videos and in the spending report.",
+    )

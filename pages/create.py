@@ -1,0 +1,202 @@
+"""Create: the whole model in one form, with the price on the button."""
+
+import html
+
+import streamlit as st
+
+from lib import create_form as form
+from lib.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.people import current_person
+from lib.pricing import format_usd, price_usd
+from lib.reference_images import ImageRejected
+from lib.studio import current
+from lib.uploads import store_reference_image
+
+studio = current()
+state = st.session_state
+for key, value in form.defaults().items():
+    state.setdefault(key, value)
+problems: dict[str, str] = state.get("create.problems", {})
+
+
+def field_problem(name: str) -> None:
+    if name in problems:
+        st.error(problems[name], icon=":material/error:")
+
+
+def reference_images(person: str | None) -> list[tuple[str, str | None]]:
+    """Uploaded files, checked and stored once each; -> [(public URL, sha256)] in order."""
+    checked: dict[str, tuple[str, str] | str] = state.setdefault("create.checked_uploads", {})
+    images: list[tuple[str, str | None]] = list(state[form.KEPT_IMAGES])
+    for upload in state.get(form.UPLOADS) or []:
+        if upload.file_id not in checked:
+            try:
+                asset, url = store_reference_image(
+                    studio, upload.getvalue(), upload.name, person or ""
+                )
+                checked[upload.file_id] = (url, asset.sha256)
+            except ImageRejected as exc:
+                checked[upload.file_id] = str(exc)
+        result = checked[upload.file_id]
+        if isinstance(result, str):
+            st.error(result, icon=":material/broken_image:")
+        else:
+            images.append(result)
+    return images
+
+
+def thumbnails(images: list[tuple[str, str | None]]) -> None:
+    uploaded = [(url, sha) for url, sha in images if sha]
+    if not uploaded:
+        return
+    tiles = "".join(
+        f'<figure style="margin:0;text-align:center">'
+        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="reference {i}" '
+        'style="height:96px;border-radius:8px;object-fit:cover">'
+        f'<figcaption style="font-size:0.8em">{"First: sets the shape" if i == 1 else i}'
+        "</figcaption></figure>"
+        for i, (url, _) in enumerate(uploaded, start=1)
+    )
+    st.html(f'<div style="display:flex;gap:8px;flex-wrap:wrap">{tiles}</div>')
+
+
+st.title("Create a video")
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.segmented_control(
+        "Mode",
+        options=list(form.MODE_LABELS),
+        format_func=form.MODE_LABELS.get,
+        key=form.MODE,
+        required=True,
+    )
+    image_mode = state[form.MODE] == "image"
+    prompt_help = SPEC.field_spec("prompt").help
+    st.text_area(
+        "Prompt" if not image_mode else "Prompt (optional: how things should move)",
+        key=form.PROMPT,
+        max_chars=SPEC.field_spec("prompt").max_length,
+        height=120,
+        placeholder="A rainy night street under neon lights, slow camera push-in",
+        help=prompt_help,
+    )
+    field_problem("prompt")
+
+    images: list[tuple[str, str | None]] = []
+    if image_mode:
+        st.file_uploader(
+            "Reference pictures",
+            type=["jpg", "jpeg", "png", "webp"],
+            accept_multiple_files=True,
+            key=form.UPLOADS,
+            help=SPEC.field_spec("image_urls").help,
+        )
+        images = reference_images(current_person())
+        thumbnails(images)
+        st.text_area(
+            "…or paste links to pictures (one per line)",
+            key=form.LINKS,
+            height=80,
+            placeholder="https://example.com/product-shot.jpg",
+        )
+        st.caption(
+            f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
+            "**The first picture sets the video's shape** (portrait, square or landscape)."
+        )
+        field_problem("image_urls")
+    else:
+        st.segmented_control(
+            "Aspect ratio",
+            options=list(SPEC.aspect_ratios),
+            key=form.ASPECT_RATIO,
+            required=True,
+            help=SPEC.field_spec("aspect_ratio").help,
+        )
+        field_problem("aspect_ratio")
+
+    res_col, dur_col = st.columns(2)
+    with res_col:
+        st.segmented_control(
+            "Resolution",
+            options=list(SPEC.resolutions),
+            key=form.RESOLUTION,
+            required=True,
+            help=SPEC.field_spec("resolution").help,
+        )
+        field_problem("resolution")
+    with dur_col:
+        st.number_input(
+            "Duration (seconds)",
+            key=form.DURATION,
+            step=1,
+            help=SPEC.field_spec("duration").help,
+        )
+        field_problem("duration")
+
+    known = studio.store.campaigns()
+    if state[form.CAMPAIGN] and state[form.CAMPAIGN] not in known:
+        known = [state[form.CAMPAIGN], *known]
+    st.selectbox(
+        "Campaign or tag",
+        options=known,
+        index=None,
+        key=form.CAMPAIGN,
+        accept_new_options=True,
+        placeholder="e.g. Spring launch (optional)",
+        help="Group videos by campaign in History and Costs.",
+    )
+
+    draft = form.Draft(
+        mode=state[form.MODE],
+        prompt=state[form.PROMPT] or "",
+        aspect_ratio=state[form.ASPECT_RATIO],
+        resolution=state[form.RESOLUTION],
+        duration=state[form.DURATION],
+        campaign=state[form.CAMPAIGN] or "",
+        links=form.parse_links(state[form.LINKS]) if image_mode else [],
+        images=images,
+    )
+    seconds = form.whole_number(draft.duration)
+    valid_length = isinstance(seconds, int) and SPEC.min_duration <= seconds <= SPEC.max_duration
+    label = (
+        f"Generate {seconds} s · {format_usd(price_usd(seconds))}" if valid_length else "Generate"
+    )
+
+    def send() -> None:
+        person = current_person()
+        key = form.submission_key(state, draft.request())
+        result = form.submit_draft(studio, draft, person, key)
+        state["create.problems"] = result.problems
+        state["create.result"] = result
+
+    st.button(label, type="primary", on_click=send, use_container_width=True)
+    field_problem("person")
+    field_problem("form")
+
+with right:
+    result = state.get("create.result")
+    if result and result.notice:
+        st.warning(result.notice, icon=":material/warning:")
+    if result and result.task_id:
+        if result.duplicate:
+            st.info("You already sent this a moment ago: it is the same video, not a second one.")
+        elif result.pending:
+            st.info("Sending… the studio keeps trying and the video will appear in History.")
+        else:
+            st.success("Your video is on its way.", icon=":material/check_circle:")
+        st.page_link(
+            "pages/history.py",
+            label="Watch it arrive in History",
+            icon=":material/video_library:",
+            query_params={"task": result.task_id},
+        )
+        if state.get("create.toasted") != result.task_id:
+            st.toast("Video requested — it appears in History as it is made.", icon="🎬")
+            state["create.toasted"] = result.task_id
+    st.subheader("Price")
+    if valid_length:
+        st.metric("This video", format_usd(price_usd(seconds)), help="Charged only if it is made.")
+    st.caption(
+        f"${SPEC.usd_per_second} per second of video, the same at 480p and 720p. "
+        "Failed or cancelled videos cost nothing."
+    )

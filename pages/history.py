@@ -1,0 +1,216 @@
+"""History: every video, newest first, as a gallery of cards that update while they are
+made. The queries, the words and the actions live in lib/history.py."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import history as hist
+from lib.people import current_person
+from lib.store.schema import Task
+from lib.studio import current
+
+NOTICE = "history.notice"  # (message, ok) to show once, after an action's rerun
+STATUS, CAMPAIGN, PERSON, MINE, SEARCH = (
+    "history.status",
+    "history.campaign",
+    "history.person",
+    "history.mine",
+    "history.search",
+)
+PAGE = "page"  # the page number, kept in the address (?page=3)
+EVERYONE = "\x00all"  # the "all" choice of the campaign and person boxes
+
+studio = current()
+store = studio.store
+state = st.session_state
+timezone = st.context.timezone
+
+
+def notify(message: str, ok: bool) -> None:
+    state[NOTICE] = (str(message), ok)
+    st.rerun()
+
+
+def card(task: Task, pace: float) -> None:
+    with st.container(border=True, key=f"card-{task.id}"):
+        if hist.playable(task):
+            st.html(hist.player_html(task))
+        else:
+            st.html(hist.placeholder_html(task))
+        progress = hist.progress_of(task, pace)
+        if progress:
+            st.progress(progress[0], text=progress[1])
+        else:
+            st.markdown(f"**{hist.status_words(task)}**")
+        problem = hist.problem_of(task)
+        if problem:
+            st.warning(problem.text, icon=":material/info:")
+            if problem.detail:
+                st.caption(f"The service said: {hist.escape_markdown(problem.detail)}")
+        shown, cut = hist.prompt_preview(task)
+        st.text(shown or "(no prompt)")
+        if cut:
+            with st.expander("Full prompt"):
+                st.text(task.prompt)
+        st.caption(hist.settings_line(task))
+        st.caption(hist.byline(task, timezone))
+        st.caption(hist.money_line(task))
+        actions(task)
+
+
+def actions(task: Task) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if hist.playable(task):
+            st.html(hist.download_html(task), width="content")
+        if st.button("Use these settings", key=f"reuse-{task.id}", type="tertiary"):
+            hist.use_settings(state, task)
+            st.switch_page("pages/create.py")
+        if hist.can_cancel(task) and st.button("Cancel", key=f"cancel-{task.id}"):
+            message = hist.cancel_task(studio, task.id)
+            notify(message, message.ok)
+        if hist.can_retry(task) and st.button("Try again", key=f"retry-{task.id}"):
+            retry = hist.retry_task(studio, task.id, current_person())
+            if retry.task is not None and "task" in st.query_params:
+                st.query_params["task"] = retry.task.id  # follow the new video
+            notify(retry.message, retry.task is not None)
+
+
+def cards(tasks: list[Task], columns: int) -> None:
+    pace = hist.making_pace(store) if hist.refresh_interval(tasks) else hist.DEFAULT_PACE
+    for start in range(0, len(tasks), columns):
+        row = tasks[start : start + columns]
+        for column, task in zip(st.columns(columns), row, strict=False):
+            with column:
+                card(task, pace)
+
+
+def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
+    """The cards; while one of them is still changing, re-read from the store every few
+    seconds (a fragment: only the cards rerun), and stop the timer once all are done."""
+    interval = hist.refresh_interval(tasks)
+    if interval is None:
+        cards(tasks, columns)
+        return
+    ids = [task.id for task in tasks]
+
+    @st.fragment(run_every=interval)
+    def live_cards() -> None:
+        fresh = hist.load_tasks(store, ids)
+        cards(fresh, columns)
+        if hist.refresh_interval(fresh) is None:
+            st.rerun()  # rebuild the page once, without the timer
+
+    live_cards()
+
+
+def reset_page() -> None:
+    state[PAGE] = 1
+
+
+def filters() -> hist.Filters:
+    me = current_person()
+    left, middle, right, search = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
+    words = left.multiselect(
+        "Status",
+        list(hist.STATUS_CHOICES),
+        key=STATUS,
+        placeholder="Any status",
+        on_change=reset_page,
+    )
+    campaign = middle.selectbox(
+        "Campaign",
+        [EVERYONE, *hist.campaigns(store)],
+        key=CAMPAIGN,
+        format_func=lambda c: "All campaigns" if c == EVERYONE else c or "No campaign",
+        on_change=reset_page,
+    )
+    with right:
+        mine = st.toggle(
+            "Only mine",
+            key=MINE,
+            on_change=reset_page,
+            disabled=not me,
+            help="Your name is set in the sidebar." if me else "Enter your name in the sidebar.",
+        )
+        person = st.selectbox(
+            "Person",
+            [EVERYONE, *hist.people(store)],
+            key=PERSON,
+            format_func=lambda p: "Everyone" if p == EVERYONE else p,
+            on_change=reset_page,
+            disabled=bool(mine and me),
+            label_visibility="collapsed",
+        )
+    text = search.text_input(
+        "Search the prompts",
+        key=SEARCH,
+        placeholder="e.g. sunset",
+        icon=":material/search:",
+        on_change=reset_page,
+    )
+    chosen_person = me if (mine and me) else (None if person == EVERYONE else person)
+    return hist.Filters.from_choices(
+        words, None if campaign == EVERYONE else campaign, chosen_person, text
+    )
+
+
+def show_all() -> None:
+    chosen = filters()
+    total = hist.count_tasks(store, chosen)
+    if total == 0:
+        if chosen.active:
+            st.info("No videos match these filters. Try fewer filters or other words.")
+        else:
+            st.info(
+                "No videos yet. Make your first one: it appears here while it is being made.",
+                icon=":material/movie:",
+            )
+            st.page_link("pages/create.py", label="Create a video", icon=":material/movie:")
+        return
+    pages = hist.page_count(total)
+    summary = st.empty()
+    shown = st.container()
+    page = 1
+    if pages > 1:
+        page = st.pagination(pages, key=PAGE, bind="query-params", max_visible_pages=7)
+        page = min(max(page, 1), pages)
+    tasks = hist.page_of_tasks(store, chosen, page)
+    first = (page - 1) * hist.PAGE_SIZE + 1
+    noun = "video" if total == 1 else "videos"
+    summary.caption(
+        f"Showing {first}–{first + len(tasks) - 1} of {total:,} {noun}"
+        + (f" · page {page} of {pages}" if pages > 1 else "")
+    )
+    with shown:
+        gallery(tasks)
+
+
+def show_one(task_id: str) -> None:
+    """A deep link (?task=<id>): that video alone, with the way back to all of them."""
+    if st.button("Show all videos", icon=":material/arrow_back:"):
+        del st.query_params["task"]
+        st.rerun()
+    task = hist.find_task(store, task_id)
+    if task is None:
+        st.warning(
+            "We couldn't find that video. The link may be incomplete, or it was made in "
+            "another studio.",
+            icon=":material/search_off:",
+        )
+        return
+    left, _ = st.columns([1, 1])
+    with left:
+        gallery([task], columns=1)
+
+
+st.title("History")
+notice = state.pop(NOTICE, None)
+if notice:
+    st.toast(notice[0], icon="✅" if notice[1] else "ℹ️")
+
+linked = st.query_params.get("task")
+if linked:
+    show_one(linked)
+else:
+    show_all()

@@ -1,0 +1,578 @@
+"""History under AppTest: cards in every state in words, the player from /library/ URLs,
+escaping, filters, pages, the deep link, cancel, retry and "use these settings" — against
+a running studio (embedded API over HTTP, the one tracker)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+import streamlit
+from sqlalchemy import event, insert
+from streamlit.testing.v1 import AppTest
+
+from lib import create_form as form
+from lib import history as hist
+from lib.embedded_wave.settings import Faults
+from lib.store.schema import Task
+from lib.store.tasks import NewTask, Store
+from lib.studio import set_current
+from lib.submissions import submit_video
+from lib.uploads import store_reference_image
+from lib.wave import TaskNotCancellable, parse_task
+from tests import images
+from tests.studio_harness import RunningStudio, running_studio
+
+STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
+REQUEST = {
+    "model": "grok-imagine-1.0-video",
+    "action": "generate",
+    "prompt": "A red kite over a windy beach",
+    "aspect_ratio": "16:9",
+    "resolution": "480p",
+    "duration": 6,
+}
+PRICE = 22313  # 6 s, in quota ($0.0446)
+FAR = datetime.now(UTC) + timedelta(days=30)  # "look again" never comes during a test
+
+
+# ----- making tasks ------------------------------------------------------------------------
+def make(
+    store: Store,
+    state: str = "queued",
+    *,
+    prompt: str = "A red kite over a windy beach",
+    person: str = "Ana",
+    campaign: str = "Spring",
+    at: datetime | None = None,
+    progress: int = 45,
+    code: str | None = None,
+    message: str | None = None,
+    request: dict | None = None,
+    pictures: list[tuple[str, str | None]] = (),
+) -> str:
+    """A task in `state`, written to the store as the tracker would (no server involved).
+    States: queued, processing, saving (completed, not yet copied), archived,
+    link_expired, failed, cancelled."""
+    now = at or datetime.now(UTC)
+    body = {**(request or REQUEST), "prompt": prompt}
+    new = NewTask(uuid.uuid4().hex, body, person, campaign, PRICE, pictures)
+    task, _ = store.create_task(new, now)
+    wave_id = f"task-wave-{task.id}"
+
+    def reply(status: str, **fields) -> None:
+        state_ = parse_task({"task_id": wave_id, "status": status, **fields})
+        store.apply_state(task.id, state_, "service", now, FAR)
+
+    reply("queued", pre_consumed_cost=PRICE)
+    if state == "processing":
+        reply("processing", progress=progress)
+    elif state in ("saving", "archived", "link_expired"):
+        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+        reply("completed", cost=PRICE, result={"videos": [video]})
+        store.reschedule(task.id, FAR)
+        if state == "archived":
+            files = {"video_file": f"{task.id}.mp4", "poster_file": f"{task.id}.jpg"}
+            files.update(video_bytes=400_000, video_width=854, video_height=480)
+            store.record_archived(task.id, files, now)
+        elif state == "link_expired":
+            store.record_archive_problem(task.id, "expired", now, None, "link_expired")
+    elif state == "failed":
+        error = {"code": code or "upstream_unavailable", "message": message or "busy"}
+        reply("failed", cost=0, error=error)
+    elif state == "cancelled":
+        reply("cancelled", cost=0)
+    return task.id
+
+
+@pytest.fixture
+def quiet(studio: RunningStudio) -> RunningStudio:
+    """The studio with its tracker stopped, so tasks made in the store stay as made."""
+    studio.studio.tracker.stop()
+    return studio
+
+
+@pytest.fixture
+def store(quiet: RunningStudio) -> Store:
+    return quiet.studio.store
+
+
+def studio_with(tmp_path: Path, **wave_changes):
+    """A running studio with other embedded-API settings, as the pages' current()."""
+
+    class Started:
+        def __enter__(self) -> RunningStudio:
+            self.context = running_studio(tmp_path / "studio", wave_changes=wave_changes)
+            running = self.context.__enter__()
+            set_current(running.studio)
+            return running
+
+        def __exit__(self, *exc) -> None:
+            set_current(None)
+            self.context.__exit__(*exc)
+
+    return Started()
+
+
+# ----- the page --------------------------------------------------------------------------
+def history(who: str | None = "Ana", **query: str) -> AppTest:
+    at = AppTest.from_file(STUDIO, default_timeout=30)
+    at.switch_page("pages/history.py")
+    if who:
+        at.session_state["who"] = who
+    for name, value in query.items():
+        at.query_params[name] = value
+    return run(at)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> list[str]:
+    """The task ids of the cards on screen, in order (each card has "use these settings")."""
+    keys = [b.key or "" for b in at.button]
+    return [key.removeprefix("reuse-") for key in keys if key.startswith("reuse-")]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def status_lines(at: AppTest) -> list[str]:
+    """The bold status line of each finished card."""
+    return [m.value.strip("*") for m in at.markdown]
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(texts(at.html))
+
+
+def on_page(at: AppTest) -> str:
+    """The file of the page the last run finished on."""
+    return at._registered_pages[at._finished_page_script_hash]["script_path"]
+
+
+def wait_for(store: Store, task_id: str, done, limit: float = 30) -> Task:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        task = hist.find_task(store, task_id)
+        if done(task):
+            return task
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not get there: {hist.find_task(store, task_id)}")
+
+
+# ----- cards in every state ----------------------------------------------------------------
+def test_unfinished_cards_show_progress_in_words(store):
+    queued = make(store, "queued")
+    making = make(store, "processing", progress=45)
+    saving = make(store, "saving")
+    at = history()
+    bars = sorted((p.value, p.text) for p in at.progress)
+    assert len(bars) == 3
+    waiting, making_bar, saving_bar = bars
+    # Just sent: an estimate from the usual pace (no finished videos yet: 5 s a second).
+    assert waiting[0] <= 5 and waiting[1].startswith("Waiting in line — about ")
+    assert making_bar == (45, "Being made — 45%")  # the service's own figure is higher
+    assert saving_bar == (100, "Saving your video…")
+    assert set(shown(at)) == {queued, making, saving}
+    assert "<video" not in html_of(at)  # nothing to play yet
+    captions = texts(at.caption)
+    assert captions.count("Estimate $0.0446 · On hold $0.0446") == 2
+    assert "Estimate $0.0446 · Charged $0.0446" in captions  # made, being saved
+    # Cancel is offered for the queued one only.
+    assert [b.key for b in at.button if b.key.startswith("cancel-")] == [f"cancel-{queued}"]
+
+
+def test_a_finished_video_plays_from_the_library_with_its_poster_first(store):
+    task_id = make(store, "archived")
+    at = history()
+    [player] = [h for h in texts(at.html) if "<video" in h]
+    assert re.search(r"<video controls preload=\"none\"", player)
+    assert f'poster="/library/{task_id}.jpg"' in player
+    assert f'src="/library/{task_id}.mp4"' in player
+    assert "/media/" not in player and "base64" not in player and len(player) < 1000
+    [link] = [h for h in texts(at.html) if "download=" in h]
+    assert f'href="/library/{task_id}.mp4"' in link
+    assert 'download="spring-a-red-kite-over-a-windy-beach-' in link
+    assert not at.get("download_button")  # never bytes through the page
+    assert "Ready" in status_lines(at)
+    assert "Estimate $0.0446 · Charged $0.0446" in texts(at.caption)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (
+            "upstream_unavailable",
+            "The video service was busy or down. Try again — you were not charged.",
+        ),
+        (
+            "upstream_bad_request",
+            "The service couldn't use the request (often a reference picture it couldn't "
+            "open). You were not charged.",
+        ),
+    ],
+)
+def test_a_failed_video_says_why_in_words(store, code, words):
+    task_id = make(store, "failed", code=code, message="Image 1 could not be downloaded (404)")
+    at = history()
+    assert texts(at.warning) == [words]
+    service_said = [c for c in texts(at.caption) if c.startswith("The service said")]
+    if code == "upstream_bad_request":  # the service's own words, in smaller text
+        assert service_said == [r"The service said: Image 1 could not be downloaded \(404\)"]
+    else:
+        assert service_said == []
+    assert "Failed" in status_lines(at)
+    assert "Estimate $0.0446 · Charged $0.0000 · Refunded $0.0446" in texts(at.caption)
+    assert at.button(key=f"retry-{task_id}").label == "Try again"
+
+
+def test_an_expired_link_and_a_cancelled_video_are_explained(store):
+    make(store, "link_expired")
+    cancelled = make(store, "cancelled")
+    at = history()
+    [warning] = texts(at.warning)
+    assert "link expired before the studio could save a copy" in warning
+    assert "still charged ($0.0446)" in warning
+    assert {"Made, but not saved", "Cancelled"} <= set(status_lines(at))
+    assert "Estimate $0.0446 · Charged $0.0000 · Refunded $0.0446" in texts(at.caption)
+    assert not [b for b in at.button if b.key in (f"cancel-{cancelled}", f"retry-{cancelled}")]
+    assert "<video" not in html_of(at)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("upstream_rate_limited", "too many requests at once"),
+        ("task_failed", "couldn't make this video"),
+        ("task_not_found", "lost track of this video"),
+        ("insufficient_quota", "This video couldn't be made. You were not charged."),
+    ],
+)
+def test_every_failure_code_has_words(store, code, expected):
+    task = hist.find_task(store, make(store, "failed", code=code, message="raw words"))
+    problem = hist.problem_of(task)
+    assert expected in problem.text and "not charged" in problem.text
+    # Unknown codes show the service's own message; known ones speak for themselves.
+    assert problem.detail == ("raw words" if code == "insufficient_quota" else None)
+
+
+def test_a_prompt_name_and_campaign_with_code_show_as_text(store):
+    prompt = "<script>alert(1)</script> **bold** [link](https://evil.example) <b>hi</b>"
+    task_id = make(store, "archived", prompt=prompt, person="<b>Eve</b>", campaign="*Launch*")
+    at = history()
+    assert texts(at.text) == [prompt]  # st.text: no Markdown, no HTML
+    assert "<script>" not in html_of(at) and "<b>" not in html_of(at)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_of(at)  # the player's title
+    [byline] = [c for c in texts(at.caption) if "Eve" in c]
+    assert byline.startswith(r"\<b\>Eve\</b\> · \*Launch\* · ")
+    task = hist.find_task(store, task_id)
+    assert hist.download_name(task).startswith("launch-script-alert-1-script-bold")
+
+
+def test_a_submitted_video_arrives_and_plays(studio):
+    task = submit_video(studio.studio, REQUEST, "Ana", "Spring", uuid.uuid4().hex).task
+    done = wait_for(studio.studio.store, task.id, lambda t: not hist.in_flight(t))
+    assert done.archive_state == "archived", done.archive_error
+    at = history()
+    assert shown(at) == [task.id]
+    [player] = [h for h in texts(at.html) if "<video" in h]
+    poster = re.search(r'poster="(/library/[^"]+\.jpg)"', player).group(1)
+    video = re.search(r'src="(/library/[^"]+\.mp4)"', player).group(1)
+    assert video == f"/library/{done.video_file}" and poster == f"/library/{done.poster_file}"
+    # The relative URLs are served by the studio, posters small, the video only on play.
+    reply = requests.get(studio.base_url + poster, timeout=10)
+    assert reply.status_code == 200 and reply.headers["content-type"] == "image/jpeg"
+    assert len(reply.content) < 200_000
+    assert requests.head(studio.base_url + video, timeout=10).status_code in (200, 405)
+
+
+def test_streamlits_sanitiser_keeps_the_player_and_the_download_link():
+    """st.html goes through DOMPurify in the browser with its HTML profile: the bundled
+    allow-lists must keep <video> with controls/preload/poster/src and <a download>."""
+    static = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    [html_element] = [p for p in static.glob("Html.*.js")]
+    config = html_element.read_text()
+    assert "USE_PROFILES:{html:!0}" in config and "ALLOWED_TAGS" not in config
+    purify = "\n".join(p.read_text() for p in static.glob("purify.es.*.js"))
+    tags = set(re.search(r"`a\.abbr\.[^`]*`", purify).group(0).strip("`").split("."))
+    attributes = set(re.search(r"`accept\.action\.[^`]*`", purify).group(0).strip("`").split("."))
+    assert {"video", "a", "div"} <= tags
+    assert {"controls", "preload", "poster", "src", "href", "download", "style"} <= attributes
+
+
+# ----- live progress -------------------------------------------------------------------------
+def test_the_page_refreshes_only_while_something_is_in_flight(store, monkeypatch):
+    intervals: list = []
+    real_fragment = streamlit.fragment
+
+    def recording_fragment(func=None, *, run_every=None, **kwargs):
+        intervals.append(run_every)
+        return real_fragment(func, run_every=run_every, **kwargs)
+
+    monkeypatch.setattr(streamlit, "fragment", recording_fragment)
+    done = [make(store, "archived"), make(store, "failed"), make(store, "link_expired")]
+    history()
+    assert intervals == []  # nothing can change: no timer at all
+    making = make(store, "processing")
+    history()
+    assert intervals == [2]
+    tasks = hist.load_tasks(store, [*done, making])
+    assert hist.refresh_interval(tasks) == 2
+    assert hist.refresh_interval(tasks[:3]) is None
+    saving = hist.load_tasks(store, [make(store, "saving")])
+    assert hist.refresh_interval(saving) == 2  # made, still being copied
+
+
+# ----- filters, pages ------------------------------------------------------------------------
+def test_filters_narrow_the_cards(store):
+    kite = make(store, "archived", prompt="A red KITE at dawn", person="Ana", campaign="Spring")
+    cake = make(store, "failed", prompt="A birthday cake", person="Bo", campaign="Party")
+    sale = make(store, "queued", prompt="100% off sale banner", person="Bo", campaign="")
+    tens = make(store, "queued", prompt="1000 balloons", person="Cy", campaign="Spring")
+    at = history(who="Bo")
+    assert set(shown(at)) == {kite, cake, sale, tens}
+    at.multiselect(key="history.status").set_value(["Waiting"]).run()
+    assert set(shown(at)) == {sale, tens}
+    at.multiselect(key="history.status").set_value([]).run()
+    at.selectbox(key="history.campaign").set_value("Spring").run()
+    assert set(shown(at)) == {kite, tens}
+    at.selectbox(key="history.campaign").set_value("").run()  # "No campaign"
+    assert shown(at) == [sale]
+    at.selectbox(key="history.campaign").set_value(hist_all(at, "history.campaign")).run()
+    at.selectbox(key="history.person").set_value("Cy").run()
+    assert shown(at) == [tens]
+    at.toggle(key="history.mine").set_value(True).run()  # "only mine": Bo
+    assert set(shown(at)) == {cake, sale}
+    at.toggle(key="history.mine").set_value(False).run()
+    at.selectbox(key="history.person").set_value(hist_all(at, "history.person")).run()
+    at.text_input(key="history.search").input("kite").run()  # any case
+    assert shown(at) == [kite]
+    at.text_input(key="history.search").input("0%").run()  # % is a character, not a wildcard
+    assert shown(at) == [sale]
+    at.text_input(key="history.search").input("nothing like this").run()
+    assert shown(at) == []
+    assert "No videos match these filters" in texts(at.info)[0]
+
+
+def hist_all(at: AppTest, key: str) -> str:
+    return at.selectbox(key=key).options[0]
+
+
+def test_pages_of_24_newest_first(store):
+    start = datetime.now(UTC) - timedelta(hours=2)
+    ids = [make(store, "archived", at=start + timedelta(minutes=i)) for i in range(30)]
+    newest_first = ids[::-1]
+    at = history()
+    assert shown(at) == newest_first[:24]
+    assert "Showing 1–24 of 30 videos · page 1 of 2" in texts(at.caption)
+    assert at.pagination[0].num_pages == 2
+    at.pagination[0].select(2).run()
+    assert shown(at) == newest_first[24:]
+    assert "Showing 25–30 of 30 videos · page 2 of 2" in texts(at.caption)
+    at.text_input(key="history.search").input("kite").run()  # a new filter starts at page 1
+    assert shown(at) == newest_first[:24]
+
+
+def test_history_queries_stay_fast_with_10000_videos(store):
+    now = datetime.now(UTC)
+    rows = [
+        dict(
+            id=uuid.uuid4().hex,
+            idempotency_key=uuid.uuid4().hex,
+            status=("completed", "failed", "queued")[i % 3],
+            request=REQUEST,
+            model=REQUEST["model"],
+            mode="text",
+            prompt=f"video {i} of {'cats' if i % 2 else 'dogs'}",
+            aspect_ratio="16:9",
+            resolution="480p",
+            duration=6,
+            person=f"Person {i % 7}",
+            campaign=f"Campaign {i % 11}",
+            estimate_quota=PRICE,
+            created_at=now - timedelta(seconds=i),
+            updated_at=now,
+            archive_state="archived",
+            tracking=False,
+        )
+        for i in range(10_000)
+    ]
+    with store.session() as session, session.begin():
+        session.execute(insert(Task), rows)
+    statements: list[str] = []
+    listen = event.listens_for(store.engine, "before_cursor_execute")
+    listen(lambda conn, cursor, sql, *args: statements.append(sql))
+    started = time.perf_counter()
+    for filters in (hist.Filters(), hist.Filters.from_choices(["Failed"], None, None, "cats")):
+        hist.count_tasks(store, filters)
+        hist.page_of_tasks(store, filters, page=5)
+        hist.campaigns(store)
+        hist.people(store)
+    assert time.perf_counter() - started < 0.3
+    statements.clear()
+    page = hist.page_of_tasks(store, hist.Filters(), page=2)
+    assert [t.created_at for t in page] == [r["created_at"] for r in rows[24:48]]
+    _ = [t.images for t in page]  # already loaded: no query per card
+    assert len(statements) == 2, statements  # the page, and its pictures
+    assert "LIMIT" in statements[0] and "ORDER BY tasks.created_at DESC" in statements[0]
+    # The whole page (sidebar included) with 24 cards of 10,000, warm: under 0.3 s.
+    at = history()
+    assert len(shown(at)) == 24
+    assert "Showing 1–24 of 10,000 videos · page 1 of 417" in texts(at.caption)
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        run(at)
+        timings.append(time.perf_counter() - started)
+    assert min(timings) < 0.3, timings
+
+
+# ----- deep link, empty state --------------------------------------------------------------
+def test_a_deep_link_opens_one_video(store):
+    first, wanted, last = (make(store, "archived") for _ in range(3))
+    at = history(task=wanted)
+    assert shown(at) == [wanted]
+    [back] = [b for b in at.button if b.label == "Show all videos"]
+    back.click()
+    run(at)
+    assert set(shown(at)) == {first, wanted, last}
+    assert "task" not in at.query_params
+
+
+def test_an_unknown_deep_link_says_so(store):
+    make(store, "archived")
+    at = history(task="0" * 32)
+    assert shown(at) == []
+    assert "couldn't find that video" in texts(at.warning)[0]
+
+
+def test_an_empty_history_points_to_create(store):
+    at = history()
+    assert "No videos yet" in texts(at.info)[0]
+    [link] = at.get("page_link")
+    assert link.proto.label == "Create a video" and link.proto.page.endswith("create")
+
+
+# ----- actions -------------------------------------------------------------------------------
+def test_use_these_settings_fills_create_and_goes_there(store, quiet):
+    asset, asset_url = store_reference_image(quiet.studio, images.jpeg(600, 900), "me.jpg", "Ana")
+    link = "https://pictures.example/shoe.png"
+    body = {**REQUEST, "action": "image2video", "resolution": "720p", "duration": 10}
+    del body["aspect_ratio"]
+    body["image_urls"] = [asset_url, link]
+    task_id = make(
+        store,
+        "archived",
+        prompt="Make the shoe dance",
+        campaign="Summer",
+        request=body,
+        pictures=[(asset_url, asset.sha256), (link, None)],
+    )
+    at = history()
+    assert "Image to video · 2 pictures · 720p · 10 s" in texts(at.caption)
+    at.button(key=f"reuse-{task_id}").click().run()
+    assert on_page(at).endswith("pages/create.py")
+    state = at.session_state
+    assert state[form.MODE] == "image" and state[form.PROMPT] == "Make the shoe dance"
+    assert (state[form.RESOLUTION], state[form.DURATION]) == ("720p", 10)
+    assert state[form.CAMPAIGN] == "Summer"
+    assert state[form.KEPT_IMAGES] == [(asset_url, asset.sha256)]
+    assert state[form.LINKS] == link
+
+
+def test_cancel_a_queued_video_refunds_it(tmp_path):
+    # Slow queue (10 s at this scale) so that the video is still waiting when cancelled.
+    with studio_with(tmp_path, time_scale=5.0) as rs:
+        task = submit_video(rs.studio, REQUEST, "Ana", "Spring", uuid.uuid4().hex).task
+        assert task.status == "queued"
+        at = history()
+        at.button(key=f"cancel-{task.id}").click()
+        run(at)
+        assert texts(at.toast) == ["Cancelled — $0.0446 refunded"]
+        row = rs.studio.store.get_task(task.id)
+        assert (row.status, row.cost_quota, row.refunded_quota) == ("cancelled", 0, PRICE)
+        assert row.tracking is False
+        assert rs.counters()["requests.cancel"] == 1
+        assert rs.studio.client.get_task(task.wave_task_id).status == "cancelled"
+        assert "Cancelled" in status_lines(at)
+        assert not [b for b in at.button if b.key.startswith("cancel-")]
+
+
+def test_cancel_too_late_says_so_in_words(store):
+    task_id = make(store, "queued")
+
+    class StartedAlready:
+        def cancel(self, wave_task_id):
+            raise TaskNotCancellable("Only a queued task can be cancelled; this one is processing.")
+
+    pokes = []
+    studio = SimpleNamespace(
+        store=store, client=StartedAlready(), tracker=SimpleNamespace(poke=lambda: pokes.append(1))
+    )
+    message = hist.cancel_task(studio, task_id)
+    assert message.startswith("Too late to cancel: this video is no longer waiting in line")
+    assert not message.ok
+    row = store.get_task(task_id)
+    assert row.status == "queued" and row.cost_quota is None  # nothing recorded as cancelled
+    assert row.next_check_at <= datetime.now(UTC) and pokes  # the tracker asks the service now
+    processing = make(store, "processing")
+    assert "waiting in line" in hist.cancel_task(studio, processing)
+
+
+def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):
+    faults = Faults(task_failure_rate=1.0, task_failure_codes=("upstream_unavailable",))
+    with studio_with(tmp_path, faults=faults) as rs:
+        store = rs.studio.store
+        key = uuid.uuid4().hex
+        failed = submit_video(rs.studio, REQUEST, "Ana", "Spring", key).task
+        wait_for(store, failed.id, lambda t: t.status == "failed")
+        at = history(who="Bo")
+        assert "The video service was busy or down" in texts(at.warning)[0]
+        at.button(key=f"retry-{failed.id}").click()
+        run(at)
+        assert texts(at.toast) == ["Trying again — estimate $0.0446"]
+        tasks = store.tasks()
+        assert len(tasks) == 2
+        retried = tasks[0]  # newest first
+        assert retried.id != failed.id and retried.idempotency_key != key
+        assert retried.request == store.get_task(failed.id).request
+        assert (retried.person, retried.campaign) == ("Bo", "Spring")
+        assert shown(at)[0] == retried.id  # at the top
+        # A second click on the same failed video finds that retry instead of a third task.
+        at.button(key=f"retry-{failed.id}").click()
+        run(at)
+        assert "already tried this one again" in texts(at.toast)[0]
+        assert len(store.tasks()) == 2
+
+
+def test_progress_is_estimated_from_how_long_videos_usually_take():
+    from datetime import UTC, datetime, timedelta
+
+    from lib.history import progress_of
+    from lib.store.schema import Task as Row
+
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    task = Row(
+        status="queued",
+        progress=0,
+        duration=10,
+        submitted_at=now - timedelta(seconds=20),
+        archive_state="none",
+    )
+    percent, words = progress_of(task, pace=4.0, now=now)  # 40 s expected, 20 s gone
+    assert percent == 50 and "about 20 s left" in words
+    task.status, task.progress = "processing", 80  # the service knows better: it wins
+    assert progress_of(task, pace=4.0, now=now) == (80, "Being made — 80%")
+    late = progress_of(task, pace=1.0, now=now)  # 10 s expected, 20 s gone
+    assert late[0] == 95 and "longer than usual" in late[1]  # never 100 before it is there
