@@ -1,0 +1,142 @@
+"""Costs: what the team's videos cost, per day, person, campaign and format."""
+
+from functools import partial
+
+import streamlit as st
+
+from lib import costs
+from lib.studio import current
+
+store = current().store
+
+
+def money_column(label: str, help: str) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, help=help, format="$%.4f")
+
+
+COLUMNS = {
+    "Day": st.column_config.DateColumn("Day", format="YYYY-MM-DD", help="UTC day"),
+    "Videos": st.column_config.NumberColumn("Videos", format="%d"),
+    "Seconds": st.column_config.NumberColumn("Seconds", format="%d s", help="Video length"),
+    "Settled": money_column("Settled", "Final charges for finished videos"),
+    "Pending": money_column("Pending", "Held for videos still being made"),
+    "Refunded": money_column("Refunded", "Held money given back"),
+    "Spend": money_column("Spend", "Settled plus pending"),
+}
+
+
+def show_table(table) -> None:
+    st.dataframe(costs.dollar_table(table), hide_index=True, column_config=COLUMNS)
+
+
+st.title("Costs")
+st.caption(
+    "What your team's videos cost: final charges, money held for videos still being made, "
+    "and money given back. Dates are in UTC."
+)
+
+everything = costs.overview(store)
+if everything.videos == 0:
+    st.info(
+        "No videos yet, so nothing has been spent. Costs show up here as soon as the first "
+        "video is on its way.",
+        icon=":material/savings:",
+    )
+    st.page_link("pages/create.py", label="Make a video", icon=":material/movie:")
+else:
+    period_col, people_col, campaign_col = st.columns([3, 2, 2], vertical_alignment="bottom")
+    today = costs.utc_today()
+    period = period_col.segmented_control(
+        "Period", costs.PERIODS, default=costs.THIS_MONTH, required=True, key="costs.period"
+    )
+    period = period or costs.THIS_MONTH
+    if period == costs.CUSTOM:
+        picked = period_col.date_input(
+            "From – to (UTC)",
+            value=(today.replace(day=1), today),
+            format="YYYY-MM-DD",
+            key="costs.dates",
+        )
+        start, end = costs.picked_range(picked)
+    else:
+        start, end = costs.period_range(period, today)
+    people = people_col.multiselect(
+        "People", everything.people, placeholder="Everyone", key="costs.people"
+    )
+    campaigns = campaign_col.multiselect(
+        "Campaigns", everything.campaigns, placeholder="All campaigns", key="costs.campaigns"
+    )
+
+    found = costs.report(store, start, end, people, campaigns, everything.version)
+    total = found.totals
+    cards = st.columns(5)
+    explained = (
+        ("Spend", total.spend_usd, "Settled plus pending."),
+        (
+            "Settled",
+            total.settled_usd,
+            "Final charges for videos that finished. Failed or cancelled videos cost nothing.",
+        ),
+        (
+            "Pending",
+            total.pending_usd,
+            "Held for videos still being made: it becomes a final charge when they finish, "
+            "or comes back if they fail.",
+        ),
+        (
+            "Refunded",
+            total.refunded_usd,
+            "Money held at the start and given back, e.g. for videos that failed or were "
+            "cancelled.",
+        ),
+    )
+    for card, (label, amount, meaning) in zip(cards, explained, strict=False):
+        card.metric(
+            label,
+            costs.usd_label(amount),
+            help=f"{meaning} Exactly {costs.usd_exact(amount)}.",
+            border=True,
+        )
+    cards[4].metric("Videos", f"{total.videos:,}", help="Videos the service accepted.", border=True)
+
+    if total.videos == 0:
+        st.info("No videos in this period. Try a longer period or clear the filters.")
+    else:
+        st.subheader("Spend per day")
+        st.bar_chart(
+            found.daily,
+            x="Day",
+            y=["Settled", "Pending"],
+            y_label="US dollars",
+            x_label="Day (UTC)",
+            color=["#2e7d32", "#f9a825"],
+            stack=True,
+        )
+        by_day, by_person, by_campaign, by_format = st.tabs(
+            ["Per day", "Per person", "Per campaign", "Per resolution & length"]
+        )
+        with by_day:
+            show_table(found.per_day)
+        with by_person:
+            show_table(found.per_person)
+        with by_campaign:
+            show_table(found.per_campaign)
+        with by_format:
+            show_table(found.per_format)
+        st.caption(
+            "Amounts are rounded to 4 decimals. The totals above add up the exact amounts, so "
+            "a column can differ from its total in the last digit; the CSV has exact amounts. "
+            "Only videos the service accepted are counted."
+        )
+
+    st.download_button(
+        "Download the ledger (CSV)",
+        # Made only when clicked (a big period makes a big file), for exactly this view.
+        data=partial(costs.ledger_csv_for, store, start, end, tuple(people), tuple(campaigns)),
+        file_name=costs.csv_file_name(start, end),
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help="One row per video in this period, with exact amounts in dollars and quota.",
+        disabled=total.videos == 0,
+    )
