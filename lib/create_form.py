@@ -38,7 +38,7 @@ def defaults() -> dict[str, Any]:
         ASPECT_RATIO: SPEC.field_spec("aspect_ratio").default,
         RESOLUTION: SPEC.field_spec("resolution").default,
         DURATION: SPEC.field_spec("duration").default,
-        CAMPAIGN: "",
+        CAMPAIGN: None,  # a selectbox: None is "nothing chosen" ("" is not one of its options)
         LINKS: "",
         KEPT_IMAGES: [],
     }
@@ -57,7 +57,7 @@ def prefill(
     values[ASPECT_RATIO] = request.get("aspect_ratio") or values[ASPECT_RATIO]
     values[RESOLUTION] = request.get("resolution", values[RESOLUTION])
     values[DURATION] = request.get("duration", values[DURATION])
-    values[CAMPAIGN] = campaign
+    values[CAMPAIGN] = campaign or None
     kept = list(images or [(url, None) for url in request.get("image_urls", ())])
     values[KEPT_IMAGES] = [(url, sha) for url, sha in kept if sha]
     values[LINKS] = "\n".join(url for url, sha in kept if not sha)
@@ -102,6 +102,22 @@ class Draft:
         for problem in check_request(self.request()):
             found.setdefault(problem.param, _for_the_form(problem))
         return found
+
+
+def draft_from(state: MutableMapping[str, Any]) -> Draft:
+    """The form as the session holds it now (uploads already checked: `create.images`)."""
+    values = {**defaults(), **{k: v for k, v in state.items() if k in defaults()}}
+    image_mode = values[MODE] == "image"
+    return Draft(
+        mode=values[MODE],
+        prompt=values[PROMPT] or "",
+        aspect_ratio=values[ASPECT_RATIO],
+        resolution=values[RESOLUTION],
+        duration=values[DURATION],
+        campaign=values[CAMPAIGN] or "",
+        links=parse_links(values[LINKS]) if image_mode else [],
+        images=list(state.get("create.images", [])) if image_mode else [],
+    )
 
 
 def whole_number(value: Any) -> Any:

@@ -68,6 +68,7 @@ with left:
         options=list(form.MODE_LABELS),
         format_func=form.MODE_LABELS.get,
         key=form.MODE,
+        persist_state="session",
         required=True,
     )
     image_mode = state[form.MODE] == "image"
@@ -75,6 +76,7 @@ with left:
     st.text_area(
         "Prompt" if not image_mode else "Prompt (optional: how things should move)",
         key=form.PROMPT,
+        persist_state="session",
         max_chars=SPEC.field_spec("prompt").max_length,
         height=120,
         placeholder="A rainy night street under neon lights, slow camera push-in",
@@ -96,6 +98,7 @@ with left:
         st.text_area(
             "…or paste links to pictures (one per line)",
             key=form.LINKS,
+            persist_state="session",
             height=80,
             placeholder="https://example.com/product-shot.jpg",
         )
@@ -109,6 +112,7 @@ with left:
             "Aspect ratio",
             options=list(SPEC.aspect_ratios),
             key=form.ASPECT_RATIO,
+            persist_state="session",
             required=True,
             help=SPEC.field_spec("aspect_ratio").help,
         )
@@ -120,6 +124,7 @@ with left:
             "Resolution",
             options=list(SPEC.resolutions),
             key=form.RESOLUTION,
+            persist_state="session",
             required=True,
             help=SPEC.field_spec("resolution").help,
         )
@@ -128,6 +133,7 @@ with left:
         st.number_input(
             "Duration (seconds)",
             key=form.DURATION,
+            persist_state="session",
             step=1,
             help=SPEC.field_spec("duration").help,
         )
@@ -141,21 +147,14 @@ with left:
         options=known,
         index=None,
         key=form.CAMPAIGN,
+        persist_state="session",
         accept_new_options=True,
         placeholder="e.g. Spring launch (optional)",
         help="Group videos by campaign in History and Costs.",
     )
 
-    draft = form.Draft(
-        mode=state[form.MODE],
-        prompt=state[form.PROMPT] or "",
-        aspect_ratio=state[form.ASPECT_RATIO],
-        resolution=state[form.RESOLUTION],
-        duration=state[form.DURATION],
-        campaign=state[form.CAMPAIGN] or "",
-        links=form.parse_links(state[form.LINKS]) if image_mode else [],
-        images=images,
-    )
+    state["create.images"] = images
+    draft = form.draft_from(state)
     seconds = form.whole_number(draft.duration)
     valid_length = isinstance(seconds, int) and SPEC.min_duration <= seconds <= SPEC.max_duration
     label = (
@@ -163,9 +162,10 @@ with left:
     )
 
     def send() -> None:
-        person = current_person()
-        key = form.submission_key(state, draft.request())
-        result = form.submit_draft(studio, draft, person, key)
+        # Read the form again: a field typed just before the click arrives with the click.
+        latest = form.draft_from(state)
+        key = form.submission_key(state, latest.request())
+        result = form.submit_draft(studio, latest, current_person(), key)
         state["create.problems"] = result.problems
         state["create.result"] = result
 
