@@ -114,6 +114,8 @@ class Tracker:
     # ----- scheduling -------------------------------------------------------------------
     def _schedule(self) -> None:
         while not self._stop.is_set():
+            # Cleared before looking, so a poke that arrives meanwhile is never lost.
+            self._wake.clear()
             try:
                 self._claim_and_dispatch()
                 wait = self._seconds_to_next_due()
@@ -121,7 +123,6 @@ class Tracker:
                 log.exception("tracker: scheduling failed; trying again shortly")
                 wait = 2.0
             self._wake.wait(wait)
-            self._wake.clear()
 
     def _claim_and_dispatch(self) -> None:
         room = self.settings.workers - self.busy

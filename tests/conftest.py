@@ -17,6 +17,14 @@ from lib.embedded_wave.background import RunningWave, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings
 
 SEED_PROMPT = "A rainy night street under neon lights, cyberpunk vibe, slow camera push-in"
+# The model page's example request (shared/seed), exactly as it is written there.
+SEED_BODY = {
+    "model": "grok-imagine-1.0-video",
+    "prompt": SEED_PROMPT,
+    "duration": 6,
+    "aspect_ratio": "16:9",
+    "resolution": "480p",
+}
 
 
 def fast_settings(data_dir: Path, **changes: Any) -> EmbeddedSettings:

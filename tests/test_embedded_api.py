@@ -12,15 +12,7 @@ import pytest
 import requests
 
 from lib.embedded_wave.settings import Faults
-from tests.conftest import SEED_PROMPT
-
-SEED_BODY = {
-    "model": "grok-imagine-1.0-video",
-    "prompt": SEED_PROMPT,
-    "duration": 6,
-    "aspect_ratio": "16:9",
-    "resolution": "480p",
-}
+from tests.conftest import SEED_BODY
 
 
 def test_the_seed_example_goes_from_queued_to_a_completed_video(wave):

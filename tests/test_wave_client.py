@@ -35,15 +35,8 @@ from lib.wave import (
 )
 from lib.wave import WaveClient as StudioClient  # tests.conftest has its own WaveClient
 from lib.wave.replies import parse_error_body, parse_retry_after
-from tests.conftest import SEED_PROMPT
+from tests.conftest import SEED_BODY
 
-SEED_BODY = {
-    "model": "grok-imagine-1.0-video",
-    "prompt": SEED_PROMPT,
-    "duration": 6,
-    "aspect_ratio": "16:9",
-    "resolution": "480p",
-}
 PRICE_6S = 22313  # quota: round_half_up(6 × 3718.75)
 KEY = "test-key-alpha"  # what the conftest helper uses, so both see one account
 SECRET = "sk-wave-SECRET-4f1d9c0e77"

@@ -160,7 +160,8 @@ class Store:
                 task.progress = max(task.progress, state.progress)
             task.updated_at = now
             task.next_check_at = next_check_at
-            task.error_message = None if task.status != "failed" else task.error_message
+            if task.status != "failed":
+                task.error_message = None  # a "still sending" note ends with the answer
             if task.status in TERMINAL_STATUSES:
                 self._settle(task, state, now)
             if moved:

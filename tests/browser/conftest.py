@@ -96,15 +96,27 @@ def browser():
         browser.close()
 
 
+PAGES = {"create": "/", "history": "/history", "costs": "/costs"}
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = request.node.name.replace("/", "_")
+    # The screen as the flow left it, then each page of the studio after the flow.
+    folder = SCREENSHOTS / request.node.name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(folder / "0-end-of-flow.png"), full_page=True)
+        origin = page.evaluate("() => location.origin")
+        if origin.startswith("http"):
+            for number, (name, path) in enumerate(PAGES.items(), start=1):
+                page.goto(f"{origin}{path}?who=Ana%20Lopez")
+                page.wait_for_timeout(2500)
+                page.screenshot(path=str(folder / f"{number}-{name}.png"), full_page=True)
+    except Exception as exc:  # a screenshot is a keepsake: a closed server must not fail
+        print(f"screenshots of {request.node.name} incomplete: {exc}")
     finally:
         context.close()
