@@ -140,17 +140,6 @@ def find_task(store: Store, task_id: str) -> Task | None:
     return found[0] if found else None
 
 
-def campaigns(store: Store) -> list[str]:
-    """Every campaign used so far ("" when some videos have none), A to Z."""
-    with store.session() as session:
-        return list(session.scalars(select(Task.campaign).distinct().order_by(Task.campaign)))
-
-
-def people(store: Store) -> list[str]:
-    with store.session() as session:
-        return list(session.scalars(select(Task.person).distinct().order_by(Task.person)))
-
-
 # ----- live progress ---------------------------------------------------------------------
 def in_flight(task: Task) -> bool:
     """Still changing on its own: being sent or made, or made and being saved."""

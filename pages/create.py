@@ -139,7 +139,7 @@ with left:
         )
         field_problem("duration")
 
-    known = studio.store.campaigns()
+    known = [name for name in studio.store.campaigns() if name]
     if state[form.CAMPAIGN] and state[form.CAMPAIGN] not in known:
         known = [state[form.CAMPAIGN], *known]
     st.selectbox(

@@ -120,7 +120,7 @@ def filters() -> hist.Filters:
     )
     campaign = middle.selectbox(
         "Campaign",
-        [EVERYONE, *hist.campaigns(store)],
+        [EVERYONE, *store.campaigns()],
         key=CAMPAIGN,
         format_func=lambda c: "All campaigns" if c == EVERYONE else c or "No campaign",
         on_change=reset_page,
@@ -135,7 +135,7 @@ def filters() -> hist.Filters:
         )
         person = st.selectbox(
             "Person",
-            [EVERYONE, *hist.people(store)],
+            [EVERYONE, *store.people()],
             key=PERSON,
             format_func=lambda p: "Everyone" if p == EVERYONE else p,
             on_change=reset_page,

@@ -366,16 +366,15 @@ class Store:
         return int(total or 0)
 
     def campaigns(self) -> list[str]:
-        """Campaign names in use, most recently used first (for the Create form's list)."""
+        """Every campaign used so far, A to Z ("" when some videos have none); the index
+        on the column answers this without reading the table."""
         with self.session() as session:
-            rows = session.execute(
-                select(Task.campaign, func.max(Task.created_at).label("last"))
-                .where(Task.campaign != "")
-                .group_by(Task.campaign)
-                .order_by(func.max(Task.created_at).desc())
-                .limit(200)
-            )
-            return [name for name, _ in rows]
+            return list(session.scalars(select(Task.campaign).distinct().order_by(Task.campaign)))
+
+    def people(self) -> list[str]:
+        """Everyone who has made a video, A to Z."""
+        with self.session() as session:
+            return list(session.scalars(select(Task.person).distinct().order_by(Task.person)))
 
     # ----- assets ---------------------------------------------------------------------------
     def add_asset(self, asset: Asset) -> Asset:
