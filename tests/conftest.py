@@ -195,3 +195,14 @@ def studio(tmp_path: Path):
             yield running
         finally:
             set_current(None)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the reliability suite's figures (tests/reliability) at the end of the run."""
+    from tests.reliability.figures import table
+
+    lines = table()
+    if lines:
+        terminalreporter.section("Reliability figures (issue 6)")
+        for line in lines:
+            terminalreporter.write_line(line)
