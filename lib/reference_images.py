@@ -16,9 +16,8 @@ import re
 import struct
 import tempfile
 import unicodedata
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps
@@ -84,6 +83,7 @@ class ImageLimits:
 def prepare_image(data: bytes, filename: str, limits: ImageLimits = ImageLimits()) -> PreparedImage:
     """Check an upload by its content and return it cleaned; raises ImageRejected."""
     name = clean_filename(filename)
+    limits = _no_higher_than_pillows(limits)
     _check_file_size(len(data), name, limits)
     image, family = _decode(data, name, limits)
     pixels = _clean_pixels(image, family)
@@ -153,28 +153,27 @@ def _check_dimensions(size: tuple[int, int], name: str, limits: ImageLimits) -> 
 
 def _decode(data: bytes, name: str, limits: ImageLimits) -> tuple[Image.Image, str]:
     """Open, check and fully decode the picture; returns it upright and its format family."""
-    # WebP allocates its whole canvas while opening, so judge the declared size first.
+    # Judge the size the header declares before Pillow opens the file: WebP allocates its
+    # whole canvas while opening, and Pillow's own bomb check only warns (warnings filters
+    # are process-wide, so turning that warning into an error is not safe on threads).
     declared = _declared_size(data)
     if declared is not None:
         _check_dimensions(declared, name, limits)
-    # catch_warnings is process-wide, not per thread; the header checks above and below are the
-    # real guard, this only stops Pillow's own "maybe a bomb" warning from letting a file pass.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with _read_errors(name, limits):
-            try:
-                # Only the three allowed parsers ever see the bytes.
-                image = Image.open(io.BytesIO(data), formats=tuple(IMAGE_FORMATS))
-            except Image.UnidentifiedImageError:
-                raise _wrong_format(name, data) from None
-        family = _FAMILIES.get(image.format or "")
-        if family is None:
-            raise _wrong_format(name, data)
-        _check_dimensions(image.size, name, limits)
-        if family != "JPEG" and getattr(image, "n_frames", 1) > 1:
-            raise ImageRejected(name, f"{name} is animated; upload a still image.", "animated")
-        with _read_errors(name, limits):
-            image.load()  # decodes every pixel: a truncated or corrupt file fails here
+    with _read_errors(name, limits):
+        try:
+            # Only the three allowed parsers ever see the bytes.
+            image = Image.open(io.BytesIO(data), formats=tuple(IMAGE_FORMATS))
+        except Image.UnidentifiedImageError:
+            raise _wrong_format(name, data) from None
+    family = _FAMILIES.get(image.format or "")
+    if family is None:
+        raise _wrong_format(name, data)
+    # Again from what Pillow read (the header reader skips odd files): before any decoding.
+    _check_dimensions(image.size, name, limits)
+    if family != "JPEG" and getattr(image, "n_frames", 1) > 1:
+        raise ImageRejected(name, f"{name} is animated; upload a still image.", "animated")
+    with _read_errors(name, limits):
+        image.load()  # decodes every pixel: a truncated or corrupt file fails here
     _turn_upright(image)
     return image, family
 
@@ -186,17 +185,28 @@ def _read_errors(name: str, limits: ImageLimits) -> Iterator[None]:
         yield
     except (ImageRejected, MemoryError):
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:  # over twice Pillow's limit: it refuses to open
         raise _too_many_pixels(name, limits) from None
     except Exception:  # decoders raise OSError, SyntaxError, ValueError, EOFError, struct.error…
         raise _damaged(name) from None
 
 
+def _no_higher_than_pillows(limits: ImageLimits) -> ImageLimits:
+    """Our pixel limit, lowered to Pillow's bomb limit if a caller set it above: past that
+    Pillow warns or refuses, and we want one clear refusal of our own instead."""
+    pillows = Image.MAX_IMAGE_PIXELS
+    if pillows and limits.max_pixels > pillows:
+        return replace(limits, max_pixels=int(pillows))
+    return limits
+
+
 def _declared_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height as a PNG or WebP header declares them, read without Pillow."""
+    """Width and height as a PNG, WebP or JPEG header declares them, read without Pillow."""
     if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
         width, height = struct.unpack(">II", data[16:24])
         return width, height
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_size(data)
     if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or len(data) < 30:
         return None
     chunk = data[12:16]
@@ -208,6 +218,37 @@ def _declared_size(data: bytes) -> tuple[int, int] | None:
     if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # lossy key frame: 14-bit sizes
         width, height = struct.unpack("<HH", data[26:30])
         return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+# Start-of-frame markers (baseline, progressive, lossless, arithmetic): they hold the size.
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# Markers with no length after them: TEM, the restart markers, SOI.
+_JPEG_BARE = frozenset({0x01, *range(0xD0, 0xD9)})
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a JPEG's first frame header; None when it can't be found
+    before the pixel data (Pillow then reads the file and judges it)."""
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # a fill byte before the marker
+            position += 1
+        elif marker in _JPEG_BARE:
+            position += 2
+        elif marker in (0xD9, 0xDA):  # end of image, or the pixels start: no frame header
+            return None
+        elif marker in _JPEG_FRAMES:
+            if position + 9 > len(data):
+                return None
+            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+            return (width, height) if width and height else None
+        else:
+            (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+            position += 2 + length
     return None
 
 

@@ -7,6 +7,9 @@ was given. The embedded Wave API and the studio both call this: one set of rules
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -221,6 +224,63 @@ def url_problem(url: str, max_length: int = 2048) -> str | None:
     if not host:
         return f"has no host name; you gave {shown(url)}."
     return None
+
+
+def picture_link_problem(url: str, own_prefixes: tuple[str, ...] = ()) -> str | None:
+    """Why a picture link a person pasted can't be handed to the service, or None if it can.
+
+    Stricter than `url_problem`: the service fetches the link from its own network, so a
+    link to a private, loopback or link-local address (a cloud metadata service at
+    169.254.169.254, a router at 192.168.1.1) could make it reach places it should not.
+    Links starting with one of `own_prefixes` (the studio's own /assets/ links, and in demo
+    mode the embedded service's origin) are the studio's own and pass. Only addresses
+    *written as* IPs are judged here, with no DNS lookup: a host name that resolves to a
+    private address (DNS rebinding) can only be caught by the service when it fetches.
+    """
+    reason = url_problem(url, max_length=GROK_IMAGINE_VIDEO.field_spec("image_urls").max_length)
+    if reason:
+        return reason
+    if any(url.startswith(prefix) for prefix in own_prefixes):
+        return None
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        return (
+            "contains a user name or password: use a public web address (https://...) "
+            "that anyone can open."
+        )
+    host = (parts.hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or _is_internal_ip(host):
+        return (
+            "points inside a private network: use a public web address (https://...) "
+            "that anyone can open."
+        )
+    return None
+
+
+# What inet_aton would read as an IPv4 address: 127.1, 2130706433, 0x7f.0.0.1, 0177.0.0.1.
+_IPV4_SHORTHAND = re.compile(r"[0-9a-fx.]+", re.ASCII)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _is_internal_ip(host: str) -> bool:
+    """True for an IP literal that is not a public unicast address."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not _IPV4_SHORTHAND.fullmatch(host):
+            return False  # a host name: resolving it is the fetching service's job
+        try:  # the C library accepts these spellings of an IPv4 address; so would a fetcher
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address inside: judge that one too.
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in _NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None and (not inner.is_global or inner.is_multicast):
+            return True
+    return not address.is_global or address.is_multicast
 
 
 def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Problem]:

@@ -9,6 +9,7 @@ import math
 import os
 import random
 import struct
+import threading
 import time
 import warnings
 import zlib
@@ -271,16 +272,57 @@ def test_the_pixel_and_side_limits_apply_to_every_format(make):
     assert prepare_image(data, "ok", ImageLimits(max_pixels=120_000, min_side=300)).width == 400
 
 
-def test_pillows_bomb_warning_is_an_error_here_and_stays_local():
-    data = png_declaring(10_000, 10_000)  # over Pillow's warning limit, under its error limit
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header claims another size (as a crafted file would)."""
+    data = bytearray(jpeg(64, 64))
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5 : frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("make", [png_declaring, jpeg_declaring])
+def test_pillows_limit_still_applies_when_ours_is_higher_and_no_bomb_warning_escapes(make):
+    data = make(10_000, 10_000)  # over Pillow's warning limit, under its error limit
+    with warnings.catch_warnings():  # this test's own look at the file: Pillow warns
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        assert Image.open(io.BytesIO(data)).size == (10_000, 10_000)
     generous = ImageLimits(max_pixels=10**9)
     filters_before = list(warnings.filters)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        refused = rejection(data, "huge.png", generous)
+        refused = rejection(data, "huge.img", generous)
     assert refused.reason == "too_many_pixels"
+    assert "10000 × 10000 pixels" in str(refused)
     assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
     assert warnings.filters == filters_before
+
+
+def test_checking_never_touches_the_process_wide_warning_filters(monkeypatch):
+    # Renders run on threads: a filter set (and later restored) by one upload's check would
+    # change what every other thread sees meanwhile. So none is ever set, on any path.
+    def process_wide(*args, **kwargs):
+        raise AssertionError("the warnings filters were changed while checking an upload")
+
+    for name in ("catch_warnings", "simplefilter", "filterwarnings", "resetwarnings"):
+        monkeypatch.setattr(warnings, name, process_wide)
+    files = [jpeg(640, 480), png(640, 480), webp(640, 480), rotated_jpeg(300, 200)]
+    bombs = [png_declaring(10_000, 10_000), jpeg_declaring(20_000, 20_000)]
+    results: list[object] = []
+
+    def check_all() -> None:
+        for data in files + bombs:
+            try:
+                results.append(prepare_image(data, "x", ImageLimits(max_pixels=10**9)).ext)
+            except ImageRejected as refused:
+                results.append(refused.reason)
+
+    threads = [threading.Thread(target=check_all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = ["jpg", "png", "webp", "jpg", "too_many_pixels", "too_many_pixels"]
+    assert sorted(results) == sorted(expected * 4)
 
 
 def test_pillows_bomb_error_is_caught():
@@ -307,6 +349,12 @@ def test_a_webp_over_the_limit_is_refused_before_pillow_opens_it(monkeypatch):
         (encode(picture(333, 211), "WEBP", lossless=True), "VP8L"),
         (encode(_half_transparent(333, 211), "WEBP", quality=80), "VP8X"),
         (encode(picture(333, 211), "PNG"), None),
+        (encode(picture(333, 211), "JPEG"), None),
+        (encode(picture(333, 211), "JPEG", progressive=True), None),
+        (encode(Image.new("CMYK", (333, 211)), "JPEG"), None),
+        (encode(Image.new("L", (333, 211)), "JPEG"), None),
+        (encode(picture(333, 211), "JPEG", exif=gps_exif(), comment=b"x" * 60_000), None),
+        (encode(picture(333, 211), "MPO", save_all=True, append_images=[picture(50, 40)]), None),
     ],
 )
 def test_the_header_size_reader_agrees_with_pillow(data, chunk):
@@ -316,8 +364,10 @@ def test_the_header_size_reader_agrees_with_pillow(data, chunk):
 
 
 def test_the_header_size_reader_ignores_other_files():
-    assert reference_images._declared_size(jpeg(100, 100)) is None
+    assert reference_images._declared_size(gif(100, 100)) is None
     assert reference_images._declared_size(b"RIFF\x00\x00\x00\x00WEBPVP8X") is None
+    assert reference_images._declared_size(jpeg(100, 100)[:20]) is None  # cut before the frame
+    assert reference_images._declared_size(b"\xff\xd8\xff\xda" + bytes(100)) is None
 
 
 # --- orientation and metadata ----------------------------------------------------------------

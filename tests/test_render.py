@@ -9,6 +9,7 @@ import pickle
 import struct
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,6 +200,16 @@ def test_long_prompts_are_cut_with_an_ellipsis_and_unknown_glyphs_dropped():
     assert lines[-1].endswith("…")
     assert all(face.getlength(line) <= 700 for line in lines)
     assert printable("Crème brûlée — 日本 🍮 close-up", 28) == "Creme brulee - close-up"
+
+
+def test_a_prompt_that_is_one_huge_word_wraps_at_once():
+    # Cutting the word by trying every length took about 30 minutes at 4,000 letters.
+    face = load_font(28)
+    started = time.perf_counter()
+    lines = wrap("y" * 4000, face, 700, 3)
+    assert time.perf_counter() - started < 0.5
+    assert len(lines) == 3 and lines[-1].endswith("…")
+    assert all(0.8 * 700 < face.getlength(line) <= 700 for line in lines)
 
 
 # --- image-to-video ----------------------------------------------------------------

@@ -2,7 +2,13 @@
 
 import pytest
 
-from lib.validation import InvalidRequest, check_request, url_problem, validate_request
+from lib.validation import (
+    InvalidRequest,
+    check_request,
+    picture_link_problem,
+    url_problem,
+    validate_request,
+)
 
 BASE = {"model": "grok-imagine-1.0-video", "prompt": "a cat surfing"}
 
@@ -122,3 +128,49 @@ def test_urls_that_are_not_public_web_addresses(url):
 def test_public_urls_pass():
     assert url_problem("https://cdn.example.com/a/b.png?x=1") is None
     assert url_problem("http://127.0.0.1:8501/assets/abc.png") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "http://10.1.2.3/a.png",
+        "http://172.16.0.9/a.png",
+        "https://192.168.1.1/a.jpg",
+        "http://127.0.0.1:8501/assets/abc.png",  # not the studio's own: no prefix given
+        "http://[::1]/a.png",
+        "http://[fc00::1]/a.png",
+        "http://[fe80::1]/a.png",
+        "http://[::ffff:10.0.0.1]/a.png",  # an IPv4 address inside an IPv6 one
+        "http://224.0.0.1/a.png",  # multicast
+        "http://0.0.0.0/a.png",
+        "http://localhost/a.png",
+        "http://LOCALHOST./a.png",
+        "http://shop.localhost/a.png",
+        "http://2130706433/a.png",  # 127.0.0.1 written as one number
+        "http://0x7f.1/a.png",  # ...and in hex shorthand
+    ],
+)
+def test_picture_links_into_a_private_network_are_refused(url):
+    assert picture_link_problem(url) == (
+        "points inside a private network: use a public web address (https://...) "
+        "that anyone can open."
+    )
+
+
+def test_picture_links_with_a_password_or_not_on_the_web_are_refused():
+    assert "user name or password" in picture_link_problem("https://ana:pw@cdn.example.com/a.png")
+    assert "user name or password" in picture_link_problem("https://ana@cdn.example.com/a.png")
+    assert "http:// or https://" in picture_link_problem("javascript:alert(1)")
+    assert "limit is 2,048" in picture_link_problem("https://cdn.example.com/" + "a" * 10_240)
+
+
+def test_public_picture_links_and_the_studios_own_pass():
+    assert picture_link_problem("https://cdn.example.com/a/b.png?x=1") is None
+    assert picture_link_problem("https://8.8.8.8/a.png") is None
+    assert picture_link_problem("https://[2606:4700::1111]/a.png") is None
+    own = ("http://127.0.0.1:8501/assets/",)
+    assert picture_link_problem("http://127.0.0.1:8501/assets/abc.png", own) is None
+    # The prefix is the whole origin and path: a look-alike port or path is not the studio.
+    assert picture_link_problem("http://127.0.0.1:8502/assets/abc.png", own)
+    assert picture_link_problem("http://127.0.0.1:8501/api/health", own)

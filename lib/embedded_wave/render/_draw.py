@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,16 +68,24 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, max_width: float, max_lines: i
     return lines
 
 
-def _split_long_word(word: str, face: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
-    # A word wider than the line (a URL, a hashtag run) is cut into line-sized pieces.
-    pieces: list[str] = []
-    while face.getlength(word) > max_width and len(word) > 1:
-        cut = len(word) - 1
-        while cut > 1 and face.getlength(word[:cut]) > max_width:
-            cut -= 1
-        pieces.append(word[:cut])
-        word = word[cut:]
-    return [*pieces, word]
+def _split_long_word(word: str, face: ImageFont.FreeTypeFont, max_width: float) -> Iterator[str]:
+    # A word wider than the line (a URL, a hashtag run) is cut into line-sized pieces,
+    # lazily (wrap() stops at its last line). Each cut: double a prefix until it is too
+    # wide, then halve the gap, so no measurement is much longer than a line. Trying every
+    # length from the whole word down took minutes for a 4,000-letter prompt.
+    while word:
+        fits, too_long = 1, 2  # word[:fits] fits (or is one letter); word[:too_long] doesn't
+        while too_long <= len(word) and face.getlength(word[:too_long]) <= max_width:
+            fits, too_long = too_long, too_long * 2
+        too_long = min(too_long, len(word) + 1)  # len + 1: past the end, never measured
+        while too_long - fits > 1:
+            middle = (fits + too_long) // 2
+            if face.getlength(word[:middle]) <= max_width:
+                fits = middle
+            else:
+                too_long = middle
+        yield word[:fits]
+        word = word[fits:]
 
 
 def _with_ellipsis(line: str, face: ImageFont.FreeTypeFont, max_width: float) -> str:
