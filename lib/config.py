@@ -37,6 +37,9 @@ class StudioConfig:
     trusted_user_header: str | None = None
     embedded_time_scale: float = 1.0
     embedded_balance_usd: Decimal = Decimal("10")
+    # Demo mode only: serve the embedded API's /_embedded/ counters and fault switches
+    # (benchmarks read them). Off by default: anyone who can reach the studio could use them.
+    embedded_admin: bool = False
 
     @property
     def uses_embedded(self) -> bool:
@@ -105,6 +108,11 @@ def _callback_secret(data_dir: Path) -> str:
         return value
 
 
+def _switch(value: str) -> bool:
+    """An on/off setting: on, yes, true or 1 (any case) mean on."""
+    return value.lower() in ("1", "true", "yes", "on")
+
+
 def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) -> StudioConfig:
     env = os.environ if env is None else env
     file_secrets = _secrets() if use_secrets else {}
@@ -125,9 +133,10 @@ def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) 
         wave_base_url=(get("WAVE_BASE_URL") or REAL_SERVICE_URL).rstrip("/"),
         public_url=get("STUDIO_PUBLIC_URL"),
         callback_secret=get("STUDIO_CALLBACK_SECRET") or _callback_secret(data_dir),
-        callbacks=None if callbacks is None else callbacks.lower() in ("1", "true", "yes", "on"),
+        callbacks=None if callbacks is None else _switch(callbacks),
         media_hosts=tuple(h.strip() for h in (get("STUDIO_MEDIA_HOSTS") or "").split(",") if h),
         trusted_user_header=get("STUDIO_TRUSTED_USER_HEADER"),
         embedded_time_scale=float(get("STUDIO_EMBEDDED_TIME_SCALE", "1.0")),
         embedded_balance_usd=Decimal(get("STUDIO_EMBEDDED_BALANCE_USD", "10")),
+        embedded_admin=_switch(get("STUDIO_EMBEDDED_ADMIN") or "off"),
     )

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from lib.catalog import GROK_IMAGINE_VIDEO, IMAGE_TO_VIDEO, TEXT_TO_VIDEO
-from lib.validation import Problem, check_request
+from lib.validation import Problem, check_request, picture_link_problem, shown
 
 SPEC = GROK_IMAGINE_VIDEO
 # Session keys of the form's widgets (History's "use these settings" writes them).
@@ -64,6 +66,93 @@ def prefill(
     state.update(values)
 
 
+def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
+    """Put back the default wherever the session holds a value the form's widgets cannot
+    show (an earlier video's setting the model no longer offers, or anything else that
+    wrote the session), and say so at the field: {field: message}.
+
+    Call before the widgets are drawn. Left alone, such a value crashes the page (a word
+    in the number box) or is changed without a word (6.5 seconds sent as 6, a prompt cut
+    to the text box's limit); a whole number out of range is kept, for the rules to judge.
+    """
+    notes: dict[str, str] = {}
+    fresh = defaults()
+
+    def reset(key: str, param: str, message: str, now_shows: str) -> None:
+        state[key] = fresh[key]
+        notes[param] = f"{message} The form now shows {now_shows}."
+
+    mode = state.get(MODE, fresh[MODE])
+    if mode not in MODE_LABELS:
+        choices = " or ".join(MODE_LABELS.values())
+        reset(MODE, "action", f"Mode must be {choices}; you gave {shown(mode)}.", "Text to video")
+    prompt = state.get(PROMPT, "")
+    limit = SPEC.field_spec("prompt").max_length or 0
+    if prompt is not None and not isinstance(prompt, str):
+        reset(PROMPT, "prompt", _rule("prompt", prompt), "an empty prompt")
+    elif prompt and len(prompt) > limit:
+        state[PROMPT] = prompt[:limit]
+        notes["prompt"] = (
+            f"{_rule('prompt', prompt)} The form keeps the first {limit:,}: check how it ends."
+        )
+    for key, param in ((ASPECT_RATIO, "aspect_ratio"), (RESOLUTION, "resolution")):
+        value = state.get(key, fresh[key])
+        if value not in SPEC.field_spec(param).choices:
+            reset(key, param, _rule(param, value), fresh[key])
+    duration = state.get(DURATION, fresh[DURATION])
+    if not _whole_number_box_can_show(duration):
+        reset(DURATION, "duration", _rule("duration", duration), f"{fresh[DURATION]} seconds")
+    campaign = state.get(CAMPAIGN)
+    if campaign is not None and not isinstance(campaign, str):
+        reset(
+            CAMPAIGN,
+            "campaign",
+            f"Campaign or tag must be text; you gave {shown(campaign)}.",
+            "no campaign",
+        )
+    links = state.get(LINKS, "")
+    if links is not None and not isinstance(links, str):
+        reset(
+            LINKS,
+            "image_urls",
+            f"Picture links must be text, one a line; you gave {shown(links)}.",
+            "no links",
+        )
+    kept = state.get(KEPT_IMAGES, [])
+    if not isinstance(kept, list) or not all(_is_kept_image(item) for item in kept):
+        reset(
+            KEPT_IMAGES,
+            "image_urls",
+            "The earlier video's pictures could not be read back: add them again.",
+            "none of them",
+        )
+    return notes
+
+
+# The number box keeps integers as 64-bit and the browser as doubles: beyond 2**53 it lies.
+_LARGEST_SHOWN = 2**53 - 1
+
+
+def _whole_number_box_can_show(value: Any) -> bool:
+    value = whole_number(value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _LARGEST_SHOWN
+
+
+def _is_kept_image(item: Any) -> bool:
+    return (
+        isinstance(item, (tuple, list))
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and (item[1] is None or isinstance(item[1], str))
+    )
+
+
+def _rule(param: str, value: Any) -> str:
+    """The rules' own message for this field and value (one wording everywhere)."""
+    body = {"model": SPEC.model_id, "prompt": "x", param: value}
+    return next(p.message for p in check_request(body) if p.param == param)
+
+
 @dataclass
 class Draft:
     """What the form holds at one moment, before it is sent."""
@@ -96,12 +185,28 @@ class Draft:
             body["aspect_ratio"] = self.aspect_ratio
         return body
 
-    def problems(self) -> dict[str, str]:
-        """One message per field (the first problem of each), keyed by request field."""
+    def problems(self, own_prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+        """One message per field (the first problem of each), keyed by request field.
+        Pasted links are also held to the stricter picture-link rule; links starting with
+        one of `own_prefixes` are the studio's own (see own_link_prefixes)."""
         found: dict[str, str] = {}
         for problem in check_request(self.request()):
             found.setdefault(problem.param, _for_the_form(problem))
+        for position, link in enumerate(self.links, start=1):
+            reason = picture_link_problem(link, own_prefixes)
+            if reason and "image_urls" not in found:
+                found["image_urls"] = f"Picture link {position} {reason}"
         return found
+
+
+def own_link_prefixes(config: Any) -> tuple[str, ...]:
+    """Links the studio made itself and may hand to the service even though they may be
+    local: its uploaded pictures, and in demo mode anything on the embedded service."""
+    prefixes = [f"{config.public_url}/assets/"] if config.public_url else []
+    if config.uses_embedded:
+        parts = urlsplit(config.wave_base_url)
+        prefixes.append(f"{parts.scheme}://{parts.netloc}/")
+    return tuple(prefixes)
 
 
 def draft_from(state: MutableMapping[str, Any]) -> Draft:
@@ -137,16 +242,25 @@ def _for_the_form(problem: Problem) -> str:
     return problem.message
 
 
-def submission_key(state: MutableMapping[str, Any], request: dict[str, Any]) -> str:
-    """The idempotency key for this click. The same settings sent again within a few
-    seconds (a double click, a rerun) get the same key, so they make one task."""
-    digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
-    recent: dict[str, tuple[str, float]] = state.setdefault("create.recent_keys", {})
+# digest of (person, request) -> (key, when last sent). Kept for the whole server process,
+# not in the session: a reload or a second tab is a new session, and must not pay twice.
+_recent_keys: dict[str, tuple[str, float]] = {}
+_recent_lock = threading.Lock()
+
+
+def submission_key(request: dict[str, Any], person: str | None) -> str:
+    """The idempotency key for this click. The same person sending the same settings
+    again within a few seconds (a double click, a rerun, a reload, a second tab) gets the
+    same key, so they make one task."""
+    sent = json.dumps([person or "", request], sort_keys=True)
+    digest = hashlib.sha256(sent.encode()).hexdigest()
     now = time.monotonic()
-    key, at = recent.get(digest, ("", 0.0))
-    if not key or now - at > SAME_SUBMISSION_SECONDS:
-        key = uuid.uuid4().hex
-    recent[digest] = (key, now)
+    with _recent_lock:
+        for old, (_, at) in list(_recent_keys.items()):
+            if now - at > SAME_SUBMISSION_SECONDS:
+                del _recent_keys[old]
+        key, _ = _recent_keys.get(digest, (uuid.uuid4().hex, now))
+        _recent_keys[digest] = (key, now)
     return key
 
 
@@ -165,7 +279,7 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     from lib.wave import AuthError, InsufficientBalance, WaveError
     from lib.wave import InvalidRequest as Refused
 
-    problems = draft.problems()
+    problems = draft.problems(own_link_prefixes(studio.config))
     if not person:
         problems["person"] = "Enter your name in the sidebar, so your team knows whose video it is."
     if problems:

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 PAGE_SIZE = 24
 COLUMNS = 3
 REFRESH_SECONDS = 2  # how often cards of unfinished videos are re-read from the store
+# How often an open page asks the store whether a shown video has finished (one small
+# query, nothing drawn): a ready video appears within this, not at the next refresh.
+WATCH_SECONDS = 0.5
 LIBRARY_URL = "/library/"  # Streamlit reserves /media/; our copies are served here
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
 
@@ -143,15 +146,34 @@ def find_task(store: Store, task_id: str) -> Task | None:
 # ----- live progress ---------------------------------------------------------------------
 def in_flight(task: Task) -> bool:
     """Still changing on its own: being sent or made, or made and being saved."""
-    if task.status not in TERMINAL_STATUSES:
+    return _in_flight(task.status, task.archive_state)
+
+
+def _in_flight(status: str, archive_state: str) -> bool:
+    if status not in TERMINAL_STATUSES:
         return True
-    return task.status == "completed" and task.archive_state in ("none", "pending")
+    return status == "completed" and archive_state in ("none", "pending")
 
 
 def refresh_interval(tasks: Iterable[Task]) -> int | None:
     """Seconds between re-reads of the shown cards, or None when nothing shown can change
     any more (then the page has no timer at all)."""
     return REFRESH_SECONDS if any(in_flight(task) for task in tasks) else None
+
+
+def still_in_flight(tasks: Iterable[Task]) -> frozenset[str]:
+    """The ids of these tasks that are still changing."""
+    return frozenset(task.id for task in tasks if in_flight(task))
+
+
+def still_in_flight_in_store(store: Store, task_ids: Sequence[str]) -> frozenset[str]:
+    """The same, straight from the store: one query on primary keys, no objects built."""
+    if not task_ids:
+        return frozenset()
+    query = select(Task.id, Task.status, Task.archive_state).where(Task.id.in_(list(task_ids)))
+    with store.session() as session:
+        rows = session.execute(query).all()
+    return frozenset(task_id for task_id, status, saved in rows if _in_flight(status, saved))
 
 
 # Until the store has finished videos to learn from: seconds of making per video second.
@@ -270,10 +292,12 @@ SHOW_SERVICE_MESSAGE = {"upstream_bad_request"}
 
 @dataclass(frozen=True)
 class Problem:
-    """What went wrong, in words: a sentence, and optionally the service's own words."""
+    """What went wrong, in words: a sentence, and optionally more detail (the service's
+    own words, or the studio's when it was the studio that stopped)."""
 
     text: str
     detail: str | None = None
+    detail_from: str = "The service said"
 
 
 def problem_of(task: Task) -> Problem | None:
@@ -295,6 +319,7 @@ def problem_of(task: Task) -> Problem | None:
             "The video was made, but the studio couldn't save a copy, so it can't be played "
             f"here. It was still charged ({usd(task.cost_quota)}).",
             task.archive_error,
+            "Details",
         )
     if task.status == "submitting" and task.error_message:
         return Problem(
@@ -531,3 +556,15 @@ def use_settings(state: MutableMapping[str, Any], task: Task) -> None:
     """Fill the Create form with this video's settings (then switch to Create)."""
     images = [(image.url, image.asset_sha256) for image in task.images]
     create_form.prefill(state, task.request, task.campaign, images)
+
+
+def warm_up(store: Store) -> None:
+    """At start-up: the page's first queries once, so that SQLAlchemy has compiled them (it
+    keeps each statement's SQL after its first use) before the first visit."""
+    everyone = Filters()
+    shown = page_of_tasks(store, everyone)
+    count_tasks(store, everyone)
+    load_tasks(store, [task.id for task in shown])
+    making_pace(store)
+    store.campaigns()
+    store.people()

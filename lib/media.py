@@ -37,6 +37,9 @@ def inspect_video(
     `poster_at` seconds (or the middle of a shorter video) as the poster picture."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        # Frame threads: the same frames, decoded on every core. The tracker decodes each
+        # finished video before History may show it, so this is on that path.
+        stream.thread_type = "AUTO"
         duration = float(container.duration / av.time_base) if container.duration else 0.0
         target = min(poster_at, duration / 2) if duration else 0.0
         poster: Image.Image | None = None

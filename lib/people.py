@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from lib.history import escape_markdown
 from lib.studio import current
 
 NAME_KEY = "who"  # the sidebar field, bound to ?who=... in the address
@@ -42,7 +43,8 @@ def person_field() -> None:
     """The sidebar field where a person without a login says who they are."""
     name = signed_in_name()
     if name:
-        st.sidebar.markdown(f"Signed in as **{name}**")
+        # The name comes from outside (login, SSO): its characters show as typed.
+        st.sidebar.markdown(f"Signed in as **{escape_markdown(name)}**")
         return
     st.sidebar.text_input(
         "Your name",

@@ -43,14 +43,16 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         """A hint from the service that a task changed. Never trusted as such: it only
         makes the tracker ask the service (GET) now."""
         studio = get_studio()
-        if not hmac.compare_digest(request.path_params["secret"], studio.config.callback_secret):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
+        given = request.path_params["secret"].encode("utf-8", "surrogatepass")
+        if not hmac.compare_digest(given, studio.config.callback_secret.encode()):
             return JSONResponse({"error": "not found"}, status_code=404)
         body = await _read_limited(request, MAX_CALLBACK_BYTES)
         if body is None:
             return JSONResponse({"error": "callback body too large"}, status_code=413)
         try:
             task_id = json.loads(body).get("task_id")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # RecursionError: nested too deep
             task_id = None
         if not isinstance(task_id, str) or not task_id:
             return JSONResponse({"error": "no task_id in the callback"}, status_code=400)

@@ -6,6 +6,7 @@ with `current()`. Nothing here belongs to a browser tab: every tab shares this o
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from urllib.parse import urlsplit
 
@@ -23,8 +24,18 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
     if config.uses_embedded:
         return MediaUrlPolicy(hosts=(), local_origins=(f"{parts.scheme}://{parts.netloc}",))
     host = (parts.hostname or "").lower()
+    if _is_ip_address(host):  # "*.0.0.1" from 127.0.0.1 would allow https://10.0.0.1/
+        return MediaUrlPolicy(hosts=(host, *config.media_hosts))
     domain = host.split(".", 1)[1] if host.count(".") >= 2 else host
     return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts))
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class Studio:

@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 from lib.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
-from lib.catalog import TERMINAL_STATUSES
+from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
 from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.submissions import send_submit
@@ -50,7 +50,9 @@ class TrackerSettings:
     workers: int = 8
     lease_seconds: float = 30.0
     use_callbacks: bool = False
-    wait_seconds: int = 25  # per held GET; the service caps it at 60
+    # Per held GET (the service caps it at 60): long enough that a video of a minute or
+    # less costs one GET, short of the 60 s idle limit common in proxies.
+    wait_seconds: int = 55
     # With callbacks, a safety look in case a callback is lost.
     callback_safety_seconds: float = 60.0
     callback_url: Callable[[], str] | None = None
@@ -86,6 +88,9 @@ class Tracker:
 
     # ----- life cycle -------------------------------------------------------------------
     def start(self) -> None:
+        resent = self.store.resend_unanswered_now(self.clock())
+        if resent:
+            log.info("tracker: re-sending %d submit(s) left unanswered before a restart", resent)
         for target, name in (
             (self._schedule, "tracker-scheduler"),
             (self._heartbeat, "tracker-lease"),
@@ -183,6 +188,7 @@ class Tracker:
 
     def _check(self, task: Task) -> None:
         wait = self._wait_for(task)
+        asked_at = self.clock()
         try:
             state = self.client.get_task(task.wave_task_id, wait=wait)
         except TaskNotFound:
@@ -198,7 +204,7 @@ class Tracker:
             self.wait_supported = state.wait_honoured
         now = self.clock()
         updated = self.store.apply_state(
-            task.id, state, "service", now, self._next_check(task, state, now)
+            task.id, state, "service", now, self._next_check(task, state, now), asked_at
         )
         if updated is not None and updated.status == "completed":
             self._archive(updated)
@@ -242,6 +248,10 @@ class Tracker:
     def _archive(self, task: Task) -> None:
         now = self.clock()
         expires = task.provider_expires_at
+        if expires is None and task.finished_at is not None:
+            # No expiry in the reply: the model's links last this long (24 h), so a copy
+            # that keeps failing is given up then instead of being retried forever.
+            expires = task.finished_at + timedelta(seconds=GROK_IMAGINE_VIDEO.link_ttl_seconds)
         if not task.provider_video_url:
             self.store.record_archive_problem(
                 task.id,

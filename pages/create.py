@@ -16,6 +16,10 @@ studio = current()
 state = st.session_state
 for key, value in form.defaults().items():
     state.setdefault(key, value)
+# Values no widget can show (an old video's settings, say) are put right and said so.
+notes = form.fit_to_widgets(state)
+if notes:
+    state["create.problems"] = {**state.get("create.problems", {}), **notes}
 problems: dict[str, str] = state.get("create.problems", {})
 
 
@@ -71,6 +75,7 @@ with left:
         persist_state="session",
         required=True,
     )
+    field_problem("action")
     image_mode = state[form.MODE] == "image"
     prompt_help = SPEC.field_spec("prompt").help
     st.text_area(
@@ -83,12 +88,24 @@ with left:
         help=prompt_help,
     )
     field_problem("prompt")
+    prompt_limit = SPEC.field_spec("prompt").max_length
+    if "prompt" not in problems and len(state[form.PROMPT] or "") >= prompt_limit:
+        # The text box drops whatever is pasted past its limit without a word: say so.
+        st.warning(
+            f"Prompt is at its limit of {prompt_limit:,} characters: "
+            "anything pasted beyond that was not kept.",
+            icon=":material/warning:",
+        )
 
     images: list[tuple[str, str | None]] = []
     if image_mode:
         st.file_uploader(
             "Reference pictures",
-            type=["jpg", "jpeg", "png", "webp"],
+            # No `type` filter: every file reaches our content check and gets a message that
+            # names it and says what to upload (a GIF, an iPhone HEIC...). With a filter the
+            # browser only marks such a file with a red icon, and a file whose name slips
+            # past the browser makes Streamlit raise an error that stops the page.
+            type=None,
             accept_multiple_files=True,
             key=form.UPLOADS,
             help=SPEC.field_spec("image_urls").help,
@@ -152,6 +169,7 @@ with left:
         placeholder="e.g. Spring launch (optional)",
         help="Group videos by campaign in History and Costs.",
     )
+    field_problem("campaign")
 
     state["create.images"] = images
     draft = form.draft_from(state)
@@ -164,8 +182,9 @@ with left:
     def send() -> None:
         # Read the form again: a field typed just before the click arrives with the click.
         latest = form.draft_from(state)
-        key = form.submission_key(state, latest.request())
-        result = form.submit_draft(studio, latest, current_person(), key)
+        person = current_person()
+        key = form.submission_key(latest.request(), person)
+        result = form.submit_draft(studio, latest, person, key)
         state["create.problems"] = result.problems
         state["create.result"] = result
 

@@ -11,6 +11,7 @@ from lib.store.schema import Task
 from lib.studio import current
 
 NOTICE = "history.notice"  # (message, ok) to show once, after an action's rerun
+DRAWN = "history.drawn"  # ids of the cards last drawn as still in flight
 STATUS, CAMPAIGN, PERSON, MINE, SEARCH = (
     "history.status",
     "history.campaign",
@@ -47,7 +48,7 @@ def card(task: Task, pace: float) -> None:
         if problem:
             st.warning(problem.text, icon=":material/info:")
             if problem.detail:
-                st.caption(f"The service said: {hist.escape_markdown(problem.detail)}")
+                st.caption(f"{problem.detail_from}: {hist.escape_markdown(problem.detail)}")
         shown, cut = hist.prompt_preview(task)
         st.text(shown or "(no prompt)")
         if cut:
@@ -87,21 +88,35 @@ def cards(tasks: list[Task], columns: int) -> None:
 
 def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
     """The cards; while one of them is still changing, re-read from the store every few
-    seconds (a fragment: only the cards rerun), and stop the timer once all are done."""
+    seconds (a fragment: only the cards rerun, so progress moves), watch the store for a
+    video that is done in between, and stop both timers once all are done."""
     interval = hist.refresh_interval(tasks)
     if interval is None:
         cards(tasks, columns)
         return
     ids = [task.id for task in tasks]
+    changing = [task.id for task in tasks if hist.in_flight(task)]
 
     @st.fragment(run_every=interval)
     def live_cards() -> None:
         fresh = hist.load_tasks(store, ids)
         cards(fresh, columns)
+        state[DRAWN] = hist.still_in_flight(fresh)
         if hist.refresh_interval(fresh) is None:
-            st.rerun()  # rebuild the page once, without the timer
+            st.rerun()  # rebuild the page once, without the timers
+
+    @st.fragment(run_every=hist.WATCH_SECONDS)
+    def watch_store() -> None:
+        # Draws nothing (the cards stay as they are) and costs one small query. A video
+        # that is done (ready, failed, cancelled) is drawn by a rerun now rather than at
+        # the next refresh; a fragment cannot rerun another one, so this reruns the page.
+        # Steps along the way (made, being saved) wait for the refresh: a rerun of every
+        # open page at those moments would slow down the saving itself.
+        if hist.still_in_flight_in_store(store, changing) != state.get(DRAWN):
+            st.rerun()
 
     live_cards()
+    watch_store()
 
 
 def reset_page() -> None:

@@ -51,6 +51,8 @@ def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):
         assert state.json()["task_id"] == task["task_id"]
         assert (tmp_path / "data" / "embedded-wave" / "tasks.sqlite3").is_file()
         assert (tmp_path / "data" / "studio.sqlite3").is_file()  # the store, migrated
+        # The practice service's counters and fault switches stay off unless asked for.
+        assert requests.get(f"{base}/wave/_embedded/counters", timeout=10).status_code == 404
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -46,6 +46,14 @@ def test_a_public_url_turns_callbacks_on(tmp_path):
     assert config.wants_callbacks()
 
 
+def test_the_embedded_apis_admin_switches_are_off_unless_asked_for(tmp_path):
+    base = {"STUDIO_DATA_DIR": str(tmp_path)}
+    assert not load_config(base, use_secrets=False).embedded_admin
+    for word, expected in (("on", True), ("TRUE", True), ("1", True), ("off", False)):
+        env = {**base, "STUDIO_EMBEDDED_ADMIN": word}
+        assert load_config(env, use_secrets=False).embedded_admin is expected, word
+
+
 def test_secrets_file_values_are_used_when_the_environment_is_silent(tmp_path, monkeypatch):
     folder = tmp_path / ".streamlit"
     folder.mkdir()

@@ -204,6 +204,17 @@ def test_prefer_wait_gives_the_current_state_when_time_runs_out(start_wave):
     assert 0.9 <= waited < 3
 
 
+def test_a_service_without_prefer_wait_answers_at_once(start_wave):
+    wave = start_wave(time_scale=1.0, faults=Faults(ignore_prefer_wait=True))
+    started = time.monotonic()
+    submitted = wave.submit(SEED_BODY, Prefer="wait=5")
+    task = wave.get(submitted.json()["task_id"], wait=5)
+    assert time.monotonic() - started < 2  # neither request was held
+    assert task.json()["status"] in ("queued", "processing")
+    assert "Preference-Applied" not in submitted.headers
+    assert "Preference-Applied" not in task.headers
+
+
 def test_cancel_refunds_a_queued_task_only(start_wave):
     wave = start_wave(time_scale=1.0)  # 2 s in the queue
     task_id = wave.submit(SEED_BODY).json()["task_id"]

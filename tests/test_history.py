@@ -326,12 +326,37 @@ def test_the_page_refreshes_only_while_something_is_in_flight(store, monkeypatch
     assert intervals == []  # nothing can change: no timer at all
     making = make(store, "processing")
     history()
-    assert intervals == [2]
+    # The cards every 2 s (the progress bar moves), the store watched twice a second.
+    assert intervals == [2, 0.5]
     tasks = hist.load_tasks(store, [*done, making])
     assert hist.refresh_interval(tasks) == 2
     assert hist.refresh_interval(tasks[:3]) is None
     saving = hist.load_tasks(store, [make(store, "saving")])
     assert hist.refresh_interval(saving) == 2  # made, still being copied
+
+
+def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
+    making, saving = make(store, "processing", progress=20), make(store, "saving")
+    at = history()
+    assert at.session_state["history.drawn"] == {making, saving}  # drawn still in flight
+    assert hist.still_in_flight_in_store(store, [making, saving]) == {making, saving}
+
+    # More progress, then made: the 2 s refresh shows these, no rerun of the page for them.
+    now = datetime.now(UTC)
+    more = parse_task({"task_id": f"task-wave-{making}", "status": "processing", "progress": 80})
+    store.apply_state(making, more, "service", now, FAR)
+    video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+    made = {"task_id": f"task-wave-{making}", "status": "completed", "result": {"videos": [video]}}
+    store.apply_state(making, parse_task(made), "service", now, FAR)
+    assert hist.still_in_flight_in_store(store, [making, saving]) == {making, saving}
+
+    # Saved: the watch sees it, and the rerun it asks for shows the player.
+    files = {"video_file": f"{saving}.mp4", "poster_file": f"{saving}.jpg"}
+    store.record_archived(saving, files, now)
+    assert hist.still_in_flight_in_store(store, [making, saving]) == {making}
+    run(at)
+    assert f'src="/library/{saving}.mp4"' in html_of(at)
+    assert at.session_state["history.drawn"] == {making}
 
 
 # ----- filters, pages ------------------------------------------------------------------------

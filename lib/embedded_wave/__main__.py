@@ -71,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="share of requests carried out whose connection then drops",
     )
     faults.add_argument(
+        "--fault-late",
+        type=float,
+        default=0.0,
+        help="share of requests carried out whose reply then waits --slow-seconds",
+    )
+    faults.add_argument(
         "--fault-task-failure",
         type=float,
         default=0.0,
@@ -88,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=sorted(REPLY_VARIANTS),
         default=[],
         help="emit this reply variant of the contract (repeatable)",
+    )
+    faults.add_argument(
+        "--ignore-prefer-wait",
+        action="store_true",
+        help="answer at once, as a service without `Prefer: wait` support does",
     )
     faults.add_argument("--fault-files", action="store_true", help="faults hit downloads too")
     faults.add_argument("--seed", type=int, default=0)
@@ -111,9 +122,11 @@ def settings_from_args(args: argparse.Namespace) -> EmbeddedSettings:
             slow_rate=args.fault_slow,
             slow_seconds=args.slow_seconds,
             drop_rate=args.fault_drop,
+            late_rate=args.fault_late,
             task_failure_rate=args.fault_task_failure,
             task_failure_codes=tuple(args.failure_code or FAILURE_MESSAGES),
             reply_variants=frozenset(args.reply_variant),
+            ignore_prefer_wait=args.ignore_prefer_wait,
             include_files=args.fault_files,
             seed=args.seed,
         ),

@@ -107,6 +107,12 @@ def error_response(error: ApiError) -> JSONResponse:
 def _build_routes(wave: EmbeddedWave) -> Starlette:
     engine, settings = wave.engine, wave.settings
 
+    def held_for(request: Request) -> float:
+        """Seconds to hold this request for `Prefer: wait` (0 when off, or not supported)."""
+        if engine.faults.ignore_prefer_wait:
+            return 0.0
+        return prefer_wait(request, settings.max_wait_seconds)
+
     async def submit(request: Request) -> Response:
         account = account_of(request, settings)
         body = await read_json(request)
@@ -122,7 +128,7 @@ def _build_routes(wave: EmbeddedWave) -> Starlette:
             engine.submit, account, body, key, base_url(request, settings)
         )
         headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        wait = prefer_wait(request, settings.max_wait_seconds)
+        wait = held_for(request)
         if wait:
             await engine.waiters.wait(task.task_id, wait, lambda: task.is_terminal)
             headers["Preference-Applied"] = f"wait={wait:g}"
@@ -133,7 +139,7 @@ def _build_routes(wave: EmbeddedWave) -> Starlette:
         account = account_of(request, settings)
         task = engine.get(account, request.path_params["task_id"])
         headers = {}
-        wait = prefer_wait(request, settings.max_wait_seconds)
+        wait = held_for(request)
         if wait:
             await engine.waiters.wait(task.task_id, wait, lambda: task.is_terminal)
             headers["Preference-Applied"] = f"wait={wait:g}"
@@ -281,7 +287,7 @@ class FaultsAndCounters:
         faultable = name in ("submit", "get", "cancel", "balance") or (
             name == "file" and faults.include_files
         )
-        drop = False
+        drop = late = False
         if faultable:
             if faults.slow_rate and self._draw() < faults.slow_rate:
                 count(f"faults.slow.{name}")
@@ -302,10 +308,14 @@ class FaultsAndCounters:
                 await error_response(error)(scope, receive, send)
                 return
             drop = bool(faults.drop_rate) and self._draw() < faults.drop_rate
+            late = bool(faults.late_rate) and self._draw() < faults.late_rate
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 count(f"status.{name}.{message['status']}")
+                if late:  # carried out already; only the reply is late
+                    count(f"faults.late.{name}")
+                    await asyncio.sleep(faults.slow_seconds)
             elif drop and message["type"] == "http.response.body":
                 count(f"faults.drop.{name}")
                 body = message.get("body", b"")

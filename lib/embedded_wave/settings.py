@@ -34,16 +34,22 @@ class Faults:
     slow_seconds: float = 0.0
     # The request is carried out, then the connection drops before the reply is whole.
     drop_rate: float = 0.0
+    # The request is carried out, then its reply is held for `slow_seconds` (a client with
+    # a shorter read timeout gives up on a request that did happen).
+    late_rate: float = 0.0
     # Share of tasks that fail while processing, with one of these codes (picked in turn).
     task_failure_rate: float = 0.0
     task_failure_codes: tuple[str, ...] = tuple(FAILURE_MESSAGES)
     reply_variants: frozenset[str] = frozenset()
+    # Behave like a service that does not support `Prefer: wait`: answer at once and send
+    # no `Preference-Applied`, so clients fall back to polling (benchmarks compare both).
+    ignore_prefer_wait: bool = False
     # Request faults hit /v1 endpoints; set this to hit video downloads too.
     include_files: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("error_500_rate", "rate_limit_rate", "slow_rate", "drop_rate"):
+        for name in ("error_500_rate", "rate_limit_rate", "slow_rate", "drop_rate", "late_rate"):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {rate}")

@@ -25,6 +25,8 @@ from lib.wave.replies import TaskState
 # How far along each status is; a reply may only move a task to a later rank.
 STATUS_RANK = {"submitting": 0, "queued": 1, "processing": 2}
 STATUS_RANK.update({status: 3 for status in TERMINAL_STATUSES})
+# A callback makes a task due at most this soon after the service last answered for it.
+HINT_GAP = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,24 @@ class Store:
             task.error_message = detail
             task.updated_at = retry_at
 
+    def resend_unanswered_now(self, now: datetime) -> int:
+        """At start-up: submits still waiting for their first reply were left by a server
+        that stopped (nothing in this one is sending them yet), so they are due now rather
+        than at their later retry time. Re-sending is safe: the same key makes no second
+        task. -> how many."""
+        with self.session() as session, session.begin():
+            result = session.execute(
+                update(Task)
+                .where(
+                    Task.tracking.is_(True),
+                    Task.status == "submitting",
+                    Task.wave_task_id.is_(None),
+                    Task.next_check_at > now,
+                )
+                .values(next_check_at=now)
+            )
+            return result.rowcount
+
     def fail_unsent(
         self, task_id: str, code: str, message: str, now: datetime, sent: bool = False
     ) -> None:
@@ -136,9 +156,17 @@ class Store:
 
     # ----- what the service says ------------------------------------------------------
     def apply_state(
-        self, task_id: str, state: TaskState, source: str, now: datetime, next_check_at: datetime
+        self,
+        task_id: str,
+        state: TaskState,
+        source: str,
+        now: datetime,
+        next_check_at: datetime,
+        asked_at: datetime | None = None,
     ) -> Task | None:
-        """Record a confirmed reply (submit or GET). Never moves a task backwards."""
+        """Record a confirmed reply (submit or GET). Never moves a task backwards.
+        `asked_at`: when the question was sent. A callback that came in since then is not
+        lost: it may know more than this reply."""
         with self.session() as session, session.begin():
             task = session.get(Task, task_id)
             if task is None:
@@ -159,6 +187,10 @@ class Store:
             if state.status == task.status:
                 task.progress = max(task.progress, state.progress)
             task.updated_at = now
+            due = task.next_check_at
+            if asked_at is not None and due is not None and due > asked_at:
+                # A callback came in while we asked: look again, HINT_GAP after this answer.
+                next_check_at = min(next_check_at, max(due, now + HINT_GAP))
             task.next_check_at = next_check_at
             if task.status != "failed":
                 task.error_message = None  # a "still sending" note ends with the answer
@@ -205,13 +237,17 @@ class Store:
             )
 
     def record_hint(self, wave_task_id: str, now: datetime) -> str | None:
-        """A callback named this task: look at it now. -> our task id, or None if unknown."""
+        """A callback named this task: look at it now, or HINT_GAP after the last answer
+        (`updated_at`), so that a flood of callbacks is not a flood of GETs.
+        -> our task id, or None if unknown."""
         with self.session() as session, session.begin():
             task = session.scalar(select(Task).where(Task.wave_task_id == wave_task_id))
             if task is None:
                 return None
             if task.tracking and task.status not in TERMINAL_STATUSES:
-                task.next_check_at = now
+                due = max(now, task.updated_at + HINT_GAP)
+                if task.next_check_at is None or due < task.next_check_at:
+                    task.next_check_at = due
             return task.id
 
     # ----- archive ----------------------------------------------------------------------
