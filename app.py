@@ -18,6 +18,7 @@ from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.routes import studio_routes
 from lib.studio import Studio, current, set_current
+from lib.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -29,6 +30,7 @@ if config.uses_embedded:
             data_dir=config.embedded_dir,
             time_scale=config.embedded_time_scale,
             starting_balance_usd=config.embedded_balance_usd,
+            admin=config.embedded_admin,
         )
     )
 
@@ -40,6 +42,7 @@ async def lifespan(_app):
         embedded.start()
     studio.start()
     set_current(studio)
+    start_warm_up(studio.store)  # the first visit after a restart need not wait for imports
     try:
         yield
     finally:

@@ -23,14 +23,21 @@ the numbers underneath are exact, and so is the CSV.
 
 The page reads everything through `overview` and `report`, cached per store *version*
 (four counts the indexes answer, see `store_version`): a rerun that finds the store
-unchanged recomputes nothing, and only the tasks of the chosen period are loaded.
+unchanged recomputes nothing. When it has changed, only what can have changed is read
+again: the settled past (terminal tasks created before yesterday, which never change)
+stays in memory (`settled_tasks`, loaded once, and at start-up by `warm_up`), and only
+the tasks since yesterday and unfinished ones are read from the database
+(`period_tasks`). Every read is answered by one covering index (`ix_tasks_status_costs`),
+never by the wide rows.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
@@ -39,12 +46,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Select, String, case, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 
 from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
 from lib.pricing import quota_to_usd
 from lib.store.schema import Task
-from lib.store.tasks import Store
+from lib.store.tasks import STATUS_RANK, Store
 
 QUOTA_PER_USD = GROK_IMAGINE_VIDEO.quota_per_usd
 NO_CAMPAIGN = "(no campaign)"
@@ -64,6 +82,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The definitions, as SQL: every task row carries its settled, pending and refunded quota
 # (0 where a definition does not apply), so that a sum over any group is that group's total.
 _TERMINAL = Task.status.in_(TERMINAL_STATUSES)
+_UNFINISHED = Task.status.in_([status for status in STATUS_RANK if status not in TERMINAL_STATUSES])
 _MONEY_SQL = {
     "settled": case((_TERMINAL, func.coalesce(Task.cost_quota, 0)), else_=0),
     "pending": case(
@@ -103,14 +122,17 @@ def store_version(store: Store) -> tuple[Any, ...]:
 
     It is complete because of how the store writes money: amounts only appear when a task
     is created (count), accepted (it gets its service id and pre-consumed amount: accepted
-    count) or settled (it turns terminal, with its cost and refund: terminal count), and a
-    terminal task never changes again. Progress updates of running videos leave it alone,
-    so they reload nothing. (The caches also expire after a few minutes, as a safety net.)
+    count) or settled (it turns terminal, with its cost and refund: the count of unfinished
+    tasks drops), and a terminal task never changes again. Progress updates of running
+    videos leave it alone, so they reload nothing. (The caches also expire after a few
+    minutes, as a safety net.) Unfinished tasks are counted rather than terminal ones: the
+    index finds the few of them at once, where counting the many finished ones means
+    reading most of it.
     """
     query = select(
         select(func.count()).select_from(Task).scalar_subquery(),
         select(func.count(Task.wave_task_id)).scalar_subquery(),
-        select(func.count()).select_from(Task).where(_TERMINAL).scalar_subquery(),
+        select(func.count()).select_from(Task).where(_UNFINISHED).scalar_subquery(),
         select(func.max(type_coerce(Task.created_at, String))).scalar_subquery(),
     )
     with store.engine.connect() as connection:
@@ -124,9 +146,11 @@ def load_tasks(
     ledger: bool = False,
     start: date | None = None,
     end: date | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> pd.DataFrame:
     """Every accepted task (`wave_task_id IS NOT NULL`), one row each, in one query;
-    optionally only those created from `start` to `end` (UTC days, both included).
+    optionally only those created from `start` to `end` (UTC days, both included) and
+    meeting the conditions `where`.
 
     Columns: created_at (UTC), person, campaign, resolution, duration (seconds), then the
     definitions in integer quota: settled, pending, refunded (0 where they do not apply)
@@ -135,7 +159,7 @@ def load_tasks(
     """
     columns = {**_PAGE_COLUMNS, **(_LEDGER_COLUMNS if ledger else {})}
     query = select(*(expression.label(name) for name, (_, expression) in columns.items()))
-    query = query.where(Task.wave_task_id.is_not(None))
+    query = query.where(Task.wave_task_id.is_not(None), *where)
     if start is not None:
         query = query.where(Task.created_at >= _day_start(start))
     if end is not None:
@@ -155,7 +179,7 @@ def _fetch_all(store: Store, query: Select[Any]) -> list[tuple[Any, ...]]:
     """The rows as plain tuples straight from the database driver: at 100,000 rows this
     saves about a third of the time SQLAlchemy's Row objects take. The statement is
     rendered with its values inline, which is safe here: they are only constants and
-    dates, never text a person typed (person and campaign filters are applied in pandas)."""
+    times, never text a person typed (person and campaign filters are applied in pandas)."""
     sql = str(query.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))
     with store.engine.connect() as connection:
         cursor = connection.connection.cursor()
@@ -419,6 +443,97 @@ def _database(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=True)
 
 
+# ----- the settled past, kept in memory -------------------------------------------------------
+@dataclass(frozen=True)
+class Settled:
+    """The terminal accepted tasks created before `before`: they never change again, so
+    the set only grows (when an older task finally settles), and its size is a complete
+    fingerprint of it. `version`: a `store_version` at which it was known to be exact."""
+
+    before: datetime
+    frame: pd.DataFrame  # as load_tasks makes it; never changed in place
+    version: tuple[Any, ...] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.frame)
+
+
+# Per store (its engine): the settled past, loaded once. A week later it is loaded again,
+# so that what `period_tasks` reads from the database each time stays small.
+_settled: weakref.WeakKeyDictionary[Engine, Settled] = weakref.WeakKeyDictionary()
+_settled_lock = threading.Lock()  # one load at a time: a page waits for the start-up one
+SETTLED_RELOAD = timedelta(days=7)
+
+
+def _settled_where(before: datetime) -> ColumnElement[bool]:
+    return and_(_TERMINAL, Task.created_at < before)
+
+
+def _recent_where(before: datetime) -> ColumnElement[bool]:
+    """Exactly the tasks `_settled_where` leaves out (every status is terminal or
+    unfinished), said so that two indexes find them rather than reading all of one."""
+    return or_(_UNFINISHED, Task.created_at >= before)
+
+
+def _settled_count(store: Store, before: datetime) -> int:
+    query = select(func.count()).where(Task.wave_task_id.is_not(None), _settled_where(before))
+    with store.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def settled_tasks(
+    store: Store, now: datetime | None = None, version: tuple[Any, ...] | None = None
+) -> Settled:
+    """The settled past (terminal tasks created before yesterday, UTC), from memory while the
+    store still has exactly those, else loaded again. `version`, the `store_version` the
+    caller saw before calling: when it is the one last checked, no money has moved since,
+    and not even the count (which the index answers) is needed."""
+    now = now or datetime.now(UTC)
+    with _settled_lock:
+        known = _settled.get(store.engine)
+        if known is not None and now - known.before < SETTLED_RELOAD:
+            if version is not None and version == known.version:
+                return known
+            if _settled_count(store, known.before) == known.count:
+                if version is not None:
+                    known = _settled[store.engine] = replace(known, version=version)
+                return known
+        # Yesterday, not today: a video started late in the evening that settles after
+        # midnight would otherwise change the past (and reload it) every night.
+        before = _day_start(utc_today(now) - timedelta(days=1))
+        fresh = Settled(before, load_tasks(store, where=[_settled_where(before)]), version)
+        _settled[store.engine] = fresh
+        return fresh
+
+
+def period_tasks(
+    store: Store,
+    start: date | None,
+    end: date | None,
+    now: datetime | None = None,
+    version: tuple[Any, ...] | None = None,
+) -> pd.DataFrame:
+    """What `load_tasks(store, start=start, end=end)` gives, but only the tasks that can
+    have changed are read from the database: the settled past comes from memory."""
+    settled = settled_tasks(store, now, version)
+    recent = load_tasks(store, start=start, end=end, where=[_recent_where(settled.before)])
+    past = settled.frame
+    if start is not None or end is not None:
+        past = filter_tasks(past, start, end)
+    if recent.empty:
+        return past
+    return recent if past.empty else pd.concat([past, recent], ignore_index=True)
+
+
+def warm_up(store: Store) -> Report:
+    """At start-up: load the settled past and work out the page's first view (this month,
+    everyone), so that the first visit to Costs after a restart finds both ready."""
+    settled_tasks(store)
+    start, end = period_range(THIS_MONTH, utc_today())
+    return report(store, start, end, version=overview(store).version)
+
+
 CACHE_TTL = timedelta(minutes=5)
 
 
@@ -434,13 +549,6 @@ def _cached_overview(_store: Store, database: str, version: tuple[Any, ...]) -> 
     return Overview(accepted, sorted({name for name in people if name}), named, version)
 
 
-@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner=False)
-def _cached_tasks(
-    _store: Store, database: str, version: tuple[Any, ...], start: date | None, end: date | None
-) -> pd.DataFrame:
-    return load_tasks(_store, start=start, end=end)
-
-
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)
 def _cached_report(
     _store: Store,
@@ -451,7 +559,7 @@ def _cached_report(
     people: tuple[str, ...],
     campaigns: tuple[str, ...],
 ) -> Report:
-    frame = _cached_tasks(_store, database, version, start, end)
+    frame = period_tasks(_store, start, end, version=version)
     return build_report(frame, start, end, people, campaigns)
 
 
@@ -468,7 +576,7 @@ def report(
     campaigns: Iterable[str] = (),
     version: tuple[Any, ...] | None = None,
 ) -> Report:
-    """`build_report` of the tasks created from `start` to `end` (only those are loaded),
+    """`build_report` of the tasks created from `start` to `end` (see `period_tasks`),
     cached until the store changes. `version`: the one `overview` saw, if at hand."""
     version = version if version is not None else store_version(store)
     key = (tuple(sorted(people)), tuple(sorted(campaigns)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -14,7 +15,8 @@ from sqlalchemy import text, update
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import costs
+from bench.seed_store import seed_store
+from lib import costs, warmup
 from lib.pricing import price_quota
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
@@ -277,6 +279,97 @@ def test_cached_reports_follow_the_store_and_never_mix_two_stores(tmp_path):
     add_tasks(first, NOW, [Spec("k2", "Bo", "", "480p", 6, "queued", timedelta(0), 22313)])
     assert costs.report(first, None, None).totals.pending == 22313
     assert costs.overview(first).people == ["Ana", "Bo"]
+
+
+# ----- the settled past in memory -----------------------------------------------------------
+def same_report(first, second) -> None:
+    """Two task frames give exactly the same totals and tables."""
+    import pandas as pd
+
+    assert costs.totals(first) == costs.totals(second)
+    for table in ("per_day", "per_person", "per_campaign", "per_format"):
+        pd.testing.assert_frame_equal(getattr(costs, table)(first), getattr(costs, table)(second))
+
+
+def test_the_settled_past_from_memory_gives_what_reading_everything_gives(store):
+    now = datetime.now(UTC)
+    seed_store(store, 300, now=now, days=40, in_flight=4)  # today's, older, unfinished
+    today = costs.utc_today(now)
+    periods = [costs.period_range(name, today) for name in costs.PERIODS[:-1]]
+    for start, end in [*periods, (today, today), (today - timedelta(days=1), None)]:
+        same_report(
+            costs.period_tasks(store, start, end, now),
+            costs.load_tasks(store, start=start, end=end),
+        )
+    kept = costs.settled_tasks(store, now)
+    assert 0 < kept.count < 300 and costs.settled_tasks(store, now).frame is kept.frame
+
+
+def test_an_old_video_that_settles_late_is_counted_once(store):
+    now = datetime.now(UTC)
+    late = Spec("late", "Ana", "", "480p", 6, "processing", timedelta(0), 22313)
+    ids = add_tasks(store, now - timedelta(days=3), [late])
+    add_tasks(store, now - timedelta(days=2), MIX[:3])
+    before = costs.totals(costs.period_tasks(store, None, None, now))
+    assert costs.report(store, None, None).totals == before  # the page's way: by version
+    kept = costs.settled_tasks(store, now)
+    done = parse_task({"task_id": "task-wave-late", "status": "completed", "cost": 22313})
+    store.apply_state(ids["late"], done, "service", now, now)
+    after = costs.period_tasks(store, None, None, now)
+    same_report(after, costs.load_tasks(store))
+    assert costs.totals(after).settled - before.settled == 22313
+    assert before.pending - costs.totals(after).pending == 22313
+    assert costs.settled_tasks(store, now).count == kept.count + 1
+    assert costs.report(store, None, None).totals == costs.totals(after)
+
+
+def test_a_version_already_checked_needs_no_count(store, monkeypatch):
+    add_tasks(store, datetime.now(UTC) - timedelta(days=2), MIX)
+    version = costs.store_version(store)
+    kept = costs.settled_tasks(store, version=version)
+    counts = []
+    count = costs._settled_count
+    monkeypatch.setattr(costs, "_settled_count", lambda *a: counts.append(a) or count(*a))
+    assert costs.settled_tasks(store, version=version).frame is kept.frame
+    assert counts == []
+    assert costs.settled_tasks(store, version=("changed",)).frame is kept.frame
+    assert len(counts) == 1  # another version: counted, and still the same past
+
+
+def test_the_start_up_warm_up_loads_what_the_first_visit_needs(mixed, monkeypatch):
+    seconds = warmup.warm_up(mixed)
+    assert seconds > 0 and {"pandas", "pyarrow", "altair", "lib.costs"} <= set(sys.modules)
+    loads = []
+    load_tasks = costs.load_tasks
+    monkeypatch.setattr(costs, "load_tasks", lambda *a, **k: loads.append(k) or load_tasks(*a, **k))
+    start, end = costs.period_range(costs.THIS_MONTH, costs.utc_today())
+    costs.report(mixed, start, end)
+    assert loads == []  # the page's first view is ready
+    assert costs.report(mixed, None, None).totals.settled == SETTLED
+    assert len(loads) == 1  # only the recent part: the settled past was in memory
+
+
+def test_the_costs_queries_read_indexes_never_the_whole_table(store, monkeypatch):
+    """At 100,000 videos the rows (prompts, requests) are about 200 MB and the covering
+    index about 13 MB: a plan that scans the table would be ten times the work."""
+    seen = []
+    fetch_all = costs._fetch_all
+    monkeypatch.setattr(costs, "_fetch_all", lambda s, q: seen.append(q) or fetch_all(s, q))
+    costs.period_tasks(store, None, None)
+    costs.period_tasks(store, date(2026, 11, 1), date(2026, 11, 30))
+    with store.engine.connect() as connection:
+        plans = [
+            [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+            for sql in (
+                str(q.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))
+                for q in seen
+            )
+        ]
+    assert len(plans) == 3  # the settled past (once), then the recent part of each period
+    assert plans[0] == [
+        "SEARCH tasks USING COVERING INDEX ix_tasks_status_costs (status=? AND created_at<?)"
+    ]
+    assert all("INDEX" in step for plan in plans for step in plan), plans
 
 
 # ----- the CSV ledger -----------------------------------------------------------------------

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect, text
 
-from lib.store.database import make_engine, migrate
+from lib import history
+from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.schema import Base
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
@@ -58,10 +61,35 @@ def test_migrating_again_keeps_existing_rows(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM tasks")).scalar() == 1
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert {"tasks", "assets", "task_images", "task_events"} <= set(
         inspect(engine).get_table_names()
     )
+
+
+def test_upgrading_a_first_release_store_keeps_its_rows_and_adds_the_costs_index(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = alembic_config()
+    with engine.begin() as connection:  # a store as the first release left it
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    Store(engine).create_task(new_task(), NOW)
+    migrate(engine)
+    indexes = {index["name"] for index in inspect(engine).get_indexes("tasks")}
+    assert "ix_tasks_status_costs" in indexes and "ix_tasks_status" not in indexes
+    assert Store(engine).task_by_key("key-1").person == "Ana"
+
+
+def test_the_newest_finished_videos_are_read_in_index_order(store):
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2:4]))
+    history.making_pace(store)
+    [(sql, parameters)] = statements
+    with store.engine.connect() as connection:
+        plan = [
+            row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        ]
+    assert plan == ["SEARCH tasks USING INDEX ix_tasks_status_costs (status=?)"]  # no sorting
 
 
 def test_times_come_back_as_aware_utc(store):
@@ -132,3 +160,17 @@ def test_leases_let_one_owner_at_a_time_claim_a_task(store):
             "owner-c", soon + timedelta(seconds=1), soon + timedelta(seconds=60), 10
         )
     ] == [task.id]
+
+
+def test_after_a_restart_unanswered_submits_are_due_at_once_and_sent_ones_keep_their_time(store):
+    unanswered, _ = store.create_task(new_task("key-unanswered"), NOW)
+    answered, _ = store.create_task(new_task("key-answered"), NOW)
+    later = NOW + timedelta(minutes=5)
+    store.apply_state(answered.id, reply("queued"), "service", NOW, later)
+    restart = NOW + timedelta(seconds=3)
+
+    assert store.resend_unanswered_now(restart) == 1
+
+    assert store.get_task(unanswered.id).next_check_at == restart
+    assert store.get_task(answered.id).next_check_at == later
+    assert store.resend_unanswered_now(restart) == 0  # nothing left to move

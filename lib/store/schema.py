@@ -64,7 +64,8 @@ class Task(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     wave_task_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     # submitting -> queued -> processing -> completed | failed | cancelled
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    # (indexed first in ix_tasks_status_costs, below)
+    status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[int] = mapped_column(Integer, default=0)
 
     # What was asked (the request as sent, without callback details), and by whom.
@@ -121,7 +122,26 @@ class Task(Base):
         back_populates="task", order_by="TaskEvent.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_tasks_tracking_next_check_at", "tracking", "next_check_at"),)
+    __table_args__ = (
+        Index("ix_tasks_tracking_next_check_at", "tracking", "next_check_at"),
+        # Status then time: "the newest finished videos" and History's status filter read
+        # it in order. The other columns make it cover the Costs page: its sums are read
+        # from this index alone, never from the wide rows (prompts, requests).
+        Index(
+            "ix_tasks_status_costs",
+            "status",
+            "created_at",
+            "wave_task_id",
+            "person",
+            "campaign",
+            "resolution",
+            "duration",
+            "estimate_quota",
+            "pre_consumed_quota",
+            "cost_quota",
+            "refunded_quota",
+        ),
+    )
 
 
 class Asset(Base):

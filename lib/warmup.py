@@ -1,0 +1,81 @@
+"""Ready for the first visit after a (re)start: the work a first page run would otherwise
+do while someone waits, done in the background as the server starts (app.py's lifespan).
+
+- Import what the pages use but the server does not load at start: pandas and Arrow (the
+  Costs numbers, st.dataframe) and Altair (st.bar_chart imports it on first use). Together
+  more than a second, paid by the first Costs visit otherwise.
+- Streamlit's one-time check on the first element a process draws, which walks the stack
+  and reads source files (about 0.1-0.3 s). In a server started by `streamlit run` it only
+  decides that no "use streamlit run" warning is needed.
+- History's first queries, once (SQLAlchemy compiles a statement on its first use).
+- The Costs page's settled past and first view (`lib.costs.warm_up`): a few tenths of a
+  second at 100,000 videos; then its chart once, off screen: Altair compiles its patterns
+  and loads its schema on the first chart a process draws (about 0.1-0.2 s).
+
+Nothing here changes what a page shows: a page that runs before the warm-up is done does
+the same work itself (and the Costs data waits for the load in progress rather than
+repeating it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+
+from lib.store.tasks import Store
+
+log = logging.getLogger(__name__)
+
+MODULES = ("pandas", "pyarrow", "altair", "lib.costs", "lib.history")
+
+
+def warm_up(store: Store) -> float:
+    """Do it all now, in this thread. -> seconds taken."""
+    started = time.perf_counter()
+    for name in MODULES:
+        importlib.import_module(name)
+    _first_element_check()
+    from lib import costs, history
+
+    history.warm_up(store)
+    first_view = costs.warm_up(store)
+    _first_chart(first_view.daily)
+    return time.perf_counter() - started
+
+
+def start_warm_up(store: Store) -> threading.Thread:
+    """Warm up in a background thread (never fails the server: on error the pages just
+    do the work themselves)."""
+    thread = threading.Thread(target=_warm_up_quietly, args=(store,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up_quietly(store: Store) -> None:
+    try:
+        log.info("warm-up done in %.2f s", warm_up(store))
+    except Exception:
+        log.exception("warm-up failed; the first page visits will do this work instead")
+
+
+def _first_chart(daily) -> None:
+    """The Costs chart's kind (stacked bars of dollars per day), built and validated by
+    Altair as st.bar_chart does, and thrown away."""
+    import altair as alt
+
+    melted = daily.melt("Day", var_name="Kind", value_name="Dollars")
+    chart = alt.Chart(melted).mark_bar()
+    chart.encode(x="Day:T", y="sum(Dollars):Q", color="Kind:N").to_dict(validate=True)
+
+
+def _first_element_check() -> None:
+    # A private Streamlit function, called once per process before the first element is
+    # drawn (it sets a flag so that it never runs again); if a release renames it, the
+    # first page run simply pays for it as before.
+    from streamlit import delta_generator
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if check is not None:
+        check()
