@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -15,8 +16,9 @@ from lib.embedded_wave.settings import Faults
 from lib.media import probe_video
 from lib.store.tasks import NewTask
 from lib.submissions import submit_video
-from lib.tracker import Tracker, TrackerSettings
+from lib.tracker import Tracker, TrackerSettings, poll_interval
 from lib.uploads import store_reference_image
+from lib.wave import parse_task
 from tests import images
 from tests.studio_harness import RunningStudio, running_studio
 
@@ -187,3 +189,54 @@ def test_the_tracker_resumes_from_the_store_after_a_restart(tmp_path):
         done = wait_archived(second, task.id)
         assert_archived(second, done)
         assert Path(second.studio.config.library_dir / done.video_file).is_file()
+
+
+def test_the_tracker_sleeps_while_it_holds_a_request(tmp_path):
+    """A held `Prefer: wait` GET (or an archive) keeps its task "due now" in the store;
+    the scheduler must not keep waking up for it: it scans about once a second."""
+    with running_studio(tmp_path, callbacks=False, wave_changes={"time_scale": 1.0}) as rs:
+        looks = []
+        store = rs.studio.store
+        real_next_due = store.next_due
+        store.next_due = lambda *args, **kwargs: looks.append(1) or real_next_due(*args, **kwargs)
+        task = submit(rs)
+        deadline = time.monotonic() + 10
+        while not rs.studio.tracker.busy:  # the held GET has started
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        looks.clear()
+        time.sleep(2)
+        assert rs.studio.tracker.busy == 1  # the GET is still held
+        assert len(looks) <= 6, len(looks)  # about one scan a second, not a busy loop
+        assert_archived(rs, wait_archived(rs, task.id))
+
+
+def test_next_due_leaves_out_what_is_not_ours_to_take(tmp_path):
+    with running_studio(tmp_path, wave_changes={"time_scale": 30.0}) as rs:
+        rs.studio.tracker.stop()  # the store alone
+        store = rs.studio.store
+        mine, theirs, free = (submit(rs).id for _ in range(3))
+        now = datetime.now(UTC)
+        for minutes, task_id in enumerate((mine, theirs, free)):
+            store.reschedule(task_id, now - timedelta(minutes=3 - minutes))
+        store.claim_due("other", now, now + timedelta(minutes=5), 10, [mine, free])
+        assert store.next_due() == now - timedelta(minutes=3)  # any task, as before
+        due = store.next_due("me", now, busy=[mine])
+        assert due == now - timedelta(minutes=1)  # `free`: not mine (busy), not theirs (leased)
+
+
+def test_polling_never_waits_longer_than_its_rhythm():
+    """2 s while young, then 5, 15, 30 s; progress only brings a look forward."""
+    submitted = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    task = SimpleNamespace(submitted_at=submitted, created_at=submitted)
+
+    def interval(seconds: float, status: str = "processing", progress: int = 0) -> float:
+        state = parse_task({"task_id": "t", "status": status, "progress": progress})
+        return poll_interval(task, state, submitted + timedelta(seconds=seconds))
+
+    assert interval(5, progress=12) == 2.0  # slow-looking early progress: not 29 s
+    assert interval(5, "queued") == 2.0
+    assert interval(60, progress=50) == 5.0
+    assert interval(300, progress=10) == 15.0
+    assert interval(300, progress=97) == pytest.approx(300 * 3 / 97 * 0.8)  # nearly done
+    assert interval(3600, progress=50) == 30.0

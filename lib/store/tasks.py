@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -309,7 +309,7 @@ class Store:
     ) -> list[Task]:
         """Take the lease on up to `limit` due tasks that nobody follows (`busy`: the ones
         this owner is following right now, which are not due again until it is done)."""
-        free = or_(Task.lease_until.is_(None), Task.lease_until < now, Task.lease_owner == owner)
+        free = _free_for(owner, now)
         due = (
             select(Task.id)
             .where(
@@ -364,14 +364,20 @@ class Store:
         with self.session() as session, session.begin():
             session.execute(update(Task).where(Task.id == task_id).values(next_check_at=at))
 
-    def next_due(self) -> datetime | None:
+    def next_due(
+        self, owner: str | None = None, now: datetime | None = None, busy: Iterable[str] = ()
+    ) -> datetime | None:
+        """When the next task `owner` could take is due (None: nothing is followed). The
+        ones it is following right now (`busy`) and the ones another owner holds a lease
+        on are left out: they are not its to take, and waking up for them would spin."""
+        query = select(Task.next_check_at).where(Task.tracking.is_(True))
+        busy = list(busy)
+        if busy:
+            query = query.where(Task.id.not_in(busy))
+        if owner is not None and now is not None:
+            query = query.where(_free_for(owner, now))
         with self.session() as session:
-            return session.scalar(
-                select(Task.next_check_at)
-                .where(Task.tracking.is_(True))
-                .order_by(Task.next_check_at)
-                .limit(1)
-            )
+            return session.scalar(query.order_by(Task.next_check_at).limit(1))
 
     # ----- reading ------------------------------------------------------------------------
     def get_task(self, task_id: str) -> Task | None:
@@ -430,3 +436,8 @@ class Store:
     def get_asset(self, sha256: str) -> Asset | None:
         with self.session() as session:
             return session.get(Asset, sha256)
+
+
+def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
+    """Tasks `owner` may take: nobody's lease, an expired one (its owner died), or its own."""
+    return or_(Task.lease_until.is_(None), Task.lease_until < now, Task.lease_owner == owner)
