@@ -3,6 +3,8 @@ one task per idempotency key."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +16,7 @@ from sqlalchemy import event, inspect, text
 
 from lib import history
 from lib.store.database import alembic_config, make_engine, migrate
-from lib.store.schema import Base
+from lib.store.schema import Base, Task
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
 
@@ -174,3 +176,42 @@ def test_after_a_restart_unanswered_submits_are_due_at_once_and_sent_ones_keep_t
     assert store.get_task(unanswered.id).next_check_at == restart
     assert store.get_task(answered.id).next_check_at == later
     assert store.resend_unanswered_now(restart) == 0  # nothing left to move
+
+
+def test_writers_take_turns_so_a_hint_is_never_overwritten(store):
+    """The tracker reads a task, asks the service, writes its answer; a callback's hint
+    for the same task comes in between. The hint must wait for the answer and build on
+    it, not be overwritten by it (or overwrite it) from a stale read."""
+    task, _ = store.create_task(new_task(), NOW)
+    store.apply_state(task.id, reply("processing"), "service", NOW, NOW + timedelta(minutes=1))
+    hinted = threading.Event()
+    hint_at = NOW + timedelta(seconds=10)
+
+    def hint() -> None:
+        store.record_hint("task-wave1", hint_at)
+        hinted.set()
+
+    with store.writing() as session:
+        row = session.get(Task, task.id)
+        thread = threading.Thread(target=hint)
+        thread.start()
+        assert not hinted.wait(0.5)  # waits for this transaction to end
+        row.next_check_at = NOW + timedelta(minutes=5)  # what the answer planned
+        row.updated_at = NOW + timedelta(seconds=9)
+    thread.join(timeout=10)
+    assert hinted.is_set()
+    # The hint saw the answer: due HINT_GAP after it, not at the answer's plan (lost
+    # hint), and the answer's own fields are as it wrote them (no lost update).
+    row = store.get_task(task.id)
+    assert row.next_check_at == hint_at
+    assert row.updated_at == NOW + timedelta(seconds=9)
+
+
+def test_readers_do_not_wait_for_a_writer(store):
+    task, _ = store.create_task(new_task(), NOW)
+    with store.writing() as session:
+        session.get(Task, task.id).person = "Bo"
+        started = time.monotonic()
+        assert store.get_task(task.id).person == "Ana"  # the last committed state
+        assert time.monotonic() - started < 1
+    assert store.get_task(task.id).person == "Bo"

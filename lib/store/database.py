@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# An execution option: this connection's transactions write, so they lock at BEGIN.
+WRITE_LOCK_OPTION = "studio_write_lock"
 
 
 def make_engine(url: str) -> Engine:
@@ -24,6 +26,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        # Python's sqlite3 starts a transaction only at the first write, so the reads of
+        # a read-modify-write ran outside it and two writers could interleave (a lost
+        # update). SQLAlchemy begins every transaction itself instead (below).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # WAL: readers (pages) never wait for the writer (tracker); two server processes
         # can share one file. busy_timeout rides out the other process's short writes.
@@ -32,6 +38,14 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection) -> None:
+        # Writers (Store.writing) take the write lock when they begin, waiting their turn
+        # (busy_timeout); readers begin a snapshot that never waits for anyone (WAL).
+        # (Straight to the driver, as sqlite3 itself did: not a statement of ours.)
+        immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION, False)
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -48,6 +62,7 @@ def migrate(engine: Engine) -> None:
     """Apply every migration not yet applied (a no-op when the schema is current)."""
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin otherwise
     config = alembic_config()
-    with engine.begin() as connection:
+    # Locked from the start: two servers starting together migrate one after the other.
+    with engine.execution_options(**{WRITE_LOCK_OPTION: True}).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

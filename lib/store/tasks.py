@@ -8,7 +8,8 @@ sure that two server processes never follow the same task at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from lib.catalog import TERMINAL_STATUSES
-from lib.store.database import make_engine, migrate
+from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
 from lib.wave.replies import TaskState
 
@@ -43,6 +44,8 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        writer = engine.execution_options(**{WRITE_LOCK_OPTION: True})
+        self._writers = sessionmaker(writer, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -52,7 +55,17 @@ class Store:
         return cls(engine)
 
     def session(self) -> Session:
+        """For reading. Writes go through `writing`."""
         return self._sessions()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction, committed at the end. It holds the write lock from its
+        start (SQLite) and rows it reads to change are read FOR UPDATE (PostgreSQL), so
+        no other writer can slip in between its read and its write: a callback's hint
+        and the tracker's answer for the same task never overwrite each other."""
+        with self._writers() as session, session.begin():
+            yield session
 
     # ----- creating and submitting ----------------------------------------------------
     def create_task(self, new: NewTask, now: datetime) -> tuple[Task, bool]:
@@ -92,7 +105,7 @@ class Store:
         ]
         task.events = [TaskEvent(at=now, status="submitting", progress=0, source="studio")]
         try:
-            with self.session() as session, session.begin():
+            with self.writing() as session:
                 session.add(task)
         except IntegrityError:  # the same key, inserted by a concurrent rerun
             existing = self.task_by_key(new.idempotency_key)
@@ -103,13 +116,13 @@ class Store:
 
     def discard_unsent(self, task_id: str) -> None:
         """The service refused the submit outright (nothing was charged): forget the task."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(delete(Task).where(Task.id == task_id, Task.wave_task_id.is_(None)))
 
     def mark_submit_pending(self, task_id: str, detail: str, retry_at: datetime) -> None:
         """The submit's outcome is unknown (no reply): the tracker re-sends it, same key."""
-        with self.session() as session, session.begin():
-            task = session.get(Task, task_id)
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
             if task is None or task.wave_task_id:
                 return
             task.next_check_at = retry_at
@@ -121,7 +134,7 @@ class Store:
         that stopped (nothing in this one is sending them yet), so they are due now rather
         than at their later retry time. Re-sending is safe: the same key makes no second
         task. -> how many."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             result = session.execute(
                 update(Task)
                 .where(
@@ -139,8 +152,8 @@ class Store:
     ) -> None:
         """The task ends here, at no cost: a re-sent submit was refused, or (sent=True) the
         service no longer knows a task it accepted, so its pre-consumed price comes back."""
-        with self.session() as session, session.begin():
-            task = session.get(Task, task_id)
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
             if task is None or bool(task.wave_task_id) != sent or task.status in TERMINAL_STATUSES:
                 return
             task.status = "failed"
@@ -167,8 +180,8 @@ class Store:
         """Record a confirmed reply (submit or GET). Never moves a task backwards.
         `asked_at`: when the question was sent. A callback that came in since then is not
         lost: it may know more than this reply."""
-        with self.session() as session, session.begin():
-            task = session.get(Task, task_id)
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
             if task is None:
                 return None
             if task.wave_task_id is None:
@@ -231,7 +244,7 @@ class Store:
             task.tracking = False
 
     def count_api_calls(self, task_id: str, calls: int = 1) -> None:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(
                 update(Task).where(Task.id == task_id).values(api_calls=Task.api_calls + calls)
             )
@@ -240,20 +253,26 @@ class Store:
         """A callback named this task: look at it now, or HINT_GAP after the last answer
         (`updated_at`), so that a flood of callbacks is not a flood of GETs.
         -> our task id, or None if unknown."""
-        with self.session() as session, session.begin():
-            task = session.scalar(select(Task).where(Task.wave_task_id == wave_task_id))
+        with self.writing() as session:
+            task = session.scalar(
+                select(Task).where(Task.wave_task_id == wave_task_id).with_for_update()
+            )
             if task is None:
                 return None
             if task.tracking and task.status not in TERMINAL_STATUSES:
                 due = max(now, task.updated_at + HINT_GAP)
-                if task.next_check_at is None or due < task.next_check_at:
+                # Already due: the tracker may be asking right now, with an answer that
+                # predates this hint. A due time after the question keeps the hint alive
+                # through that answer (apply_state's `asked_at`).
+                planned = task.next_check_at
+                if planned is None or due < planned or planned <= now:
                     task.next_check_at = due
             return task.id
 
     # ----- archive ----------------------------------------------------------------------
     def record_archived(self, task_id: str, files: dict[str, Any], now: datetime) -> None:
-        with self.session() as session, session.begin():
-            task = session.get(Task, task_id)
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
             if task is None:
                 return
             for name, value in files.items():
@@ -275,8 +294,8 @@ class Store:
         final_state: str = "link_expired",
     ) -> None:
         """A copy that failed: retried at `retry_at`, or given up (None) as `final_state`."""
-        with self.session() as session, session.begin():
-            task = session.get(Task, task_id)
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
             if task is None:
                 return
             task.archive_attempts += 1
@@ -321,7 +340,7 @@ class Store:
             .order_by(Task.next_check_at)
             .limit(limit)
         )
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             ids = list(session.scalars(due))
             if not ids:
                 return []
@@ -345,7 +364,7 @@ class Store:
         ids = list(task_ids)
         if not ids:
             return
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(
                 update(Task)
                 .where(Task.id.in_(ids), Task.lease_owner == owner)
@@ -353,7 +372,7 @@ class Store:
             )
 
     def release(self, task_id: str, owner: str) -> None:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(
                 update(Task)
                 .where(Task.id == task_id, Task.lease_owner == owner)
@@ -361,7 +380,7 @@ class Store:
             )
 
     def reschedule(self, task_id: str, at: datetime) -> None:
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.execute(update(Task).where(Task.id == task_id).values(next_check_at=at))
 
     def next_due(
@@ -426,7 +445,7 @@ class Store:
             if found:
                 return found
         try:
-            with self.session() as session, session.begin():
+            with self.writing() as session:
                 session.add(asset)
         except IntegrityError:
             pass  # uploaded at the same moment by someone else: same bytes, same row

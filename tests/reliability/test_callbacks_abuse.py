@@ -197,13 +197,20 @@ def test_abusive_callbacks_change_nothing_the_provider_did_not_confirm(rs):
     assert rs.studio.store.get_task(making.id).status not in TERMINAL_STATUSES
 
 
-def test_a_callback_that_comes_while_the_tracker_is_asking_is_not_lost(rs):
+@pytest.mark.parametrize("asked_because", ["a hint", "it was due"])
+def test_a_callback_that_comes_while_the_tracker_is_asking_is_not_lost(rs, asked_because):
     """The tracker asks the provider; before the (older) answer is stored, the callback
-    that the video is done comes in. It must still lead to a look soon, not in a minute."""
+    that the video is done comes in. It must still lead to a look soon, not in a minute:
+    whether the tracker asked on a plan made long before, or because the task was due
+    (an earlier hint, the safety look) when the callback came."""
     rs.studio.tracker.stop()  # the test takes the tracker's steps one by one
     store = rs.studio.store
-    task = submit_video(rs.studio, BODY, "Ana", "", "asked-key").task
+    task = submit_video(rs.studio, BODY, "Ana", "", f"asked-key-{asked_because}").task
+    if asked_because == "it was due":
+        store.reschedule(task.id, datetime.now(UTC) - timedelta(seconds=5))
     asked_at = datetime.now(UTC)
+    claimed = store.claim_due("tracker-test", asked_at, asked_at + timedelta(seconds=30), 1)
+    assert [t.id for t in claimed] == ([task.id] if asked_because == "it was due" else [])
     answer = rs.studio.client.get_task(task.wave_task_id)  # the question, on the wire
     assert post(rs, {"task_id": task.wave_task_id, "status": "completed"}).status_code == 200
     answered = datetime.now(UTC)
