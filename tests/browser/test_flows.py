@@ -48,14 +48,16 @@ def progress_values(page: Page, seconds: float) -> list[int]:
     seen: list[int] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        bars = page.get_by_role("progressbar")
-        if bars.count() == 0:
-            if seen:
-                break
-        else:
-            value = bars.first.get_attribute("aria-valuenow")
-            if value is not None:
-                seen.append(int(float(value)))
+        # Read in one go, without waiting: the bar may go away between two calls (the
+        # video is done), and a locator call would then wait for it for 30 s.
+        value = page.evaluate(
+            "() => document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')"
+            " ?? null"
+        )
+        if value is not None:
+            seen.append(int(float(value)))
+        elif seen:
+            break
         page.wait_for_timeout(500)
     return seen
 
