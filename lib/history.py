@@ -40,10 +40,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 24
 COLUMNS = 3
-REFRESH_SECONDS = 2  # how often cards of unfinished videos are re-read from the store
-# How often an open page asks the store whether a shown video has finished (one small
-# query, nothing drawn): a ready video appears within this, not at the next refresh.
-WATCH_SECONDS = 0.5
+# While a shown video is being made, the page reruns this often (the progress bars move),
+# and at once when one is done (lib/live_refresh.py).
+REFRESH_SECONDS = 2
 LIBRARY_URL = "/library/"  # Streamlit reserves /media/; our copies are served here
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
 
@@ -161,13 +160,9 @@ def refresh_interval(tasks: Iterable[Task]) -> int | None:
     return REFRESH_SECONDS if any(in_flight(task) for task in tasks) else None
 
 
-def still_in_flight(tasks: Iterable[Task]) -> frozenset[str]:
-    """The ids of these tasks that are still changing."""
-    return frozenset(task.id for task in tasks if in_flight(task))
-
-
 def still_in_flight_in_store(store: Store, task_ids: Sequence[str]) -> frozenset[str]:
-    """The same, straight from the store: one query on primary keys, no objects built."""
+    """Which of these tasks are still in flight, straight from the store: one query on
+    primary keys, no objects built (asked a few times a second for each open page)."""
     if not task_ids:
         return frozenset()
     query = select(Task.id, Task.status, Task.archive_state).where(Task.id.in_(list(task_ids)))

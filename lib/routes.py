@@ -6,9 +6,11 @@ Streamlit reserves /media/ for itself, so archived videos and posters are served
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from lib.history import still_in_flight_in_store
 from lib.reference_images import ImageFolder
 from lib.studio import Studio
 
@@ -25,6 +28,11 @@ LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
 LIBRARY_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
 # Archived files never change (a new video gets a new name), so browsers may keep them.
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+NO_STORE = {"Cache-Control": "no-store"}
+TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_WATCHED = 100  # ids per request: a page shows 24
+MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
+CHANGE_CHECK_SECONDS = 0.25  # how often a held request looks at the store
 
 
 def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
@@ -79,8 +87,27 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
             path, media_type=LIBRARY_TYPES[name.rsplit(".", 1)[1]], headers=IMMUTABLE
         )
 
+    async def history_changes(request: Request) -> Response:
+        """Held until one of these videos is done, or `wait` seconds: what an open History
+        page waits on (lib/live_refresh.py). Reads only the store, never the service."""
+        ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
+        try:
+            wait = min(max(float(request.query_params.get("wait", "0")), 0.0), MAX_CHANGE_WAIT)
+        except ValueError:
+            wait = 0.0
+        store = get_studio().store
+        watched = set(ids[:MAX_WATCHED])
+        deadline = time.monotonic() + wait
+        while True:
+            flying = await run_in_threadpool(still_in_flight_in_store, store, list(watched))
+            changed = flying != watched
+            if changed or time.monotonic() >= deadline:
+                return JSONResponse({"changed": changed}, headers=NO_STORE)
+            await asyncio.sleep(min(CHANGE_CHECK_SECONDS, max(deadline - time.monotonic(), 0)))
+
     return [
         Route("/api/health", health, methods=["GET"]),
+        Route("/api/history/changes", history_changes, methods=["GET"]),
         Route("/api/callbacks/wave/{secret}", wave_callback, methods=["POST"]),
         Route("/assets/{name}", asset, methods=["GET", "HEAD"]),
         Route("/library/{name}", library, methods=["GET", "HEAD"]),

@@ -6,12 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import history as hist
+from lib import live_refresh
 from lib.people import current_person
 from lib.store.schema import Task
 from lib.studio import current
 
 NOTICE = "history.notice"  # (message, ok) to show once, after an action's rerun
-DRAWN = "history.drawn"  # ids of the cards last drawn as still in flight
 STATUS, CAMPAIGN, PERSON, MINE, SEARCH = (
     "history.status",
     "history.campaign",
@@ -87,36 +87,23 @@ def cards(tasks: list[Task], columns: int) -> None:
 
 
 def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
-    """The cards; while one of them is still changing, re-read from the store every few
-    seconds (a fragment: only the cards rerun, so progress moves), watch the store for a
-    video that is done in between, and stop both timers once all are done."""
-    interval = hist.refresh_interval(tasks)
-    if interval is None:
+    """The cards; while one of them is still changing, they are drawn again (a fragment:
+    only the cards) as soon as one is done and every few seconds for the progress bars,
+    and no more once all are done."""
+    if not any(hist.in_flight(task) for task in tasks):
         cards(tasks, columns)
         return
     ids = [task.id for task in tasks]
-    changing = [task.id for task in tasks if hist.in_flight(task)]
+    first = [tasks]  # this run's tasks; the fragment's own reruns read the store again
 
-    @st.fragment(run_every=interval)
+    @st.fragment  # no timer: lib/live_refresh.py's element reruns it
     def live_cards() -> None:
-        fresh = hist.load_tasks(store, ids)
+        fresh = first.pop() if first else hist.load_tasks(store, ids)
         cards(fresh, columns)
-        state[DRAWN] = hist.still_in_flight(fresh)
-        if hist.refresh_interval(fresh) is None:
-            st.rerun()  # rebuild the page once, without the timers
-
-    @st.fragment(run_every=hist.WATCH_SECONDS)
-    def watch_store() -> None:
-        # Draws nothing (the cards stay as they are) and costs one small query. A video
-        # that is done (ready, failed, cancelled) is drawn by a rerun now rather than at
-        # the next refresh; a fragment cannot rerun another one, so this reruns the page.
-        # Steps along the way (made, being saved) wait for the refresh: a rerun of every
-        # open page at those moments would slow down the saving itself.
-        if hist.still_in_flight_in_store(store, changing) != state.get(DRAWN):
-            st.rerun()
+        changing = [task.id for task in fresh if hist.in_flight(task)]
+        live_refresh.follow(changing, hist.REFRESH_SECONDS)
 
     live_cards()
-    watch_store()
 
 
 def reset_page() -> None:

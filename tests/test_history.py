@@ -4,7 +4,9 @@ a running studio (embedded API over HTTP, the one tracker)."""
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -312,51 +314,77 @@ def test_streamlits_sanitiser_keeps_the_player_and_the_download_link():
 
 
 # ----- live progress -------------------------------------------------------------------------
-def test_the_page_refreshes_only_while_something_is_in_flight(store, monkeypatch):
-    intervals: list = []
-    real_fragment = streamlit.fragment
+def followed(at: AppTest) -> dict | None:
+    """What the page's live-refresh element follows (lib/live_refresh.py), if it has one."""
+    found = [e.proto for e in at.get("bidi_component")]
+    found = [p for p in found if p.component_name == "imagine_studio.live_refresh"]
+    assert len(found) <= 1
+    return json.loads(found[0].json) if found else None
 
-    def recording_fragment(func=None, *, run_every=None, **kwargs):
-        intervals.append(run_every)
-        return real_fragment(func, run_every=run_every, **kwargs)
 
-    monkeypatch.setattr(streamlit, "fragment", recording_fragment)
+def test_the_page_refreshes_only_while_something_is_in_flight(store):
     done = [make(store, "archived"), make(store, "failed"), make(store, "link_expired")]
-    history()
-    assert intervals == []  # nothing can change: no timer at all
-    making = make(store, "processing")
-    history()
-    # The cards every 2 s (the progress bar moves), the store watched twice a second.
-    assert intervals == [2, 0.5]
+    assert followed(history()) is None  # nothing can change: nothing follows the store
+    making, saving = make(store, "processing"), make(store, "saving")
+    data = followed(history())
+    assert set(data["ids"]) == {making, saving}  # the videos still changing, only those
+    assert data["every_ms"] == 2000 and data["url"] == "/api/history/changes"
+    assert followed(history(task=done[0])) is None  # a finished video's own page
+    assert followed(history(task=making))["ids"] == [making]
     tasks = hist.load_tasks(store, [*done, making])
     assert hist.refresh_interval(tasks) == 2
     assert hist.refresh_interval(tasks[:3]) is None
-    saving = hist.load_tasks(store, [make(store, "saving")])
-    assert hist.refresh_interval(saving) == 2  # made, still being copied
+
+
+def test_the_changes_route_answers_when_a_video_is_done(studio):
+    """The request an open History page holds: at once when one of its videos is done,
+    else when its time is up; never a call to the video service."""
+    studio.studio.tracker.stop()
+    store = studio.studio.store
+    making, saving = make(store, "processing"), make(store, "saving")
+    url = f"{studio.base_url}/api/history/changes"
+    before = studio.counters().get("requests", 0)
+
+    started = time.monotonic()
+    reply = requests.get(url, params={"ids": f"{making},{saving}", "wait": "1"}, timeout=10)
+    assert reply.json() == {"changed": False} and time.monotonic() - started >= 0.9
+    assert reply.headers["cache-control"] == "no-store"
+
+    def archive_soon() -> None:
+        time.sleep(0.5)
+        files = {"video_file": f"{saving}.mp4", "poster_file": f"{saving}.jpg"}
+        store.record_archived(saving, files, datetime.now(UTC))
+
+    threading.Thread(target=archive_soon).start()
+    started = time.monotonic()
+    reply = requests.get(url, params={"ids": f"{making},{saving}", "wait": "10"}, timeout=15)
+    assert reply.json() == {"changed": True}
+    assert 0.4 < time.monotonic() - started < 2  # within a check of the change, not 10 s
+    # Ids that are not ours, or not ids at all, are left out.
+    junk = {"ids": "../etc,<b>,ffff", "wait": "0"}
+    assert requests.get(url, params=junk, timeout=10).json() == {"changed": False}
+    assert studio.counters().get("requests", 0) == before  # the service was not asked
 
 
 def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
     making, saving = make(store, "processing", progress=20), make(store, "saving")
-    at = history()
-    assert at.session_state["history.drawn"] == {making, saving}  # drawn still in flight
-    assert hist.still_in_flight_in_store(store, [making, saving]) == {making, saving}
+    both = [making, saving]
+    assert hist.still_in_flight_in_store(store, both) == {making, saving}
 
-    # More progress, then made: the 2 s refresh shows these, no rerun of the page for them.
+    # More progress, then made: the 2 s rerun shows these; no extra rerun for them.
     now = datetime.now(UTC)
     more = parse_task({"task_id": f"task-wave-{making}", "status": "processing", "progress": 80})
     store.apply_state(making, more, "service", now, FAR)
     video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
     made = {"task_id": f"task-wave-{making}", "status": "completed", "result": {"videos": [video]}}
     store.apply_state(making, parse_task(made), "service", now, FAR)
-    assert hist.still_in_flight_in_store(store, [making, saving]) == {making, saving}
+    assert hist.still_in_flight_in_store(store, both) == {making, saving}
 
-    # Saved: the watch sees it, and the rerun it asks for shows the player.
+    # Saved: the watch sees it at once, and the rerun it asks for shows the player.
     files = {"video_file": f"{saving}.mp4", "poster_file": f"{saving}.jpg"}
     store.record_archived(saving, files, now)
-    assert hist.still_in_flight_in_store(store, [making, saving]) == {making}
-    run(at)
-    assert f'src="/library/{saving}.mp4"' in html_of(at)
-    assert at.session_state["history.drawn"] == {making}
+    assert hist.still_in_flight_in_store(store, both) == {making}
+    assert f'src="/library/{saving}.mp4"' in html_of(history())
 
 
 # ----- filters, pages ------------------------------------------------------------------------
