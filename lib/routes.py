@@ -6,7 +6,6 @@ Streamlit reserves /media/ for itself, so archived videos and posters are served
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import re
@@ -32,7 +31,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_WATCHED = 100  # ids per request: a page shows 24
 MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
-CHANGE_CHECK_SECONDS = 0.25  # how often a held request looks at the store
+# A held request looks at the store when this process finishes a task (Store.finished),
+# and this often besides, for other server processes sharing the database.
+CHANGE_CHECK_SECONDS = 0.5
 
 
 def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
@@ -99,11 +100,12 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         watched = set(ids[:MAX_WATCHED])
         deadline = time.monotonic() + wait
         while True:
+            seen = store.finished.version
             flying = await run_in_threadpool(still_in_flight_in_store, store, list(watched))
             changed = flying != watched
             if changed or time.monotonic() >= deadline:
                 return JSONResponse({"changed": changed}, headers=NO_STORE)
-            await asyncio.sleep(min(CHANGE_CHECK_SECONDS, max(deadline - time.monotonic(), 0)))
+            await store.finished.wait(seen, min(CHANGE_CHECK_SECONDS, deadline - time.monotonic()))
 
     return [
         Route("/api/health", health, methods=["GET"]),

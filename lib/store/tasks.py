@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 
 from lib.catalog import TERMINAL_STATUSES
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
+from lib.store.signal import Signal
 from lib.wave.replies import TaskState
 
 # How far along each status is; a reply may only move a task to a later rank.
@@ -28,6 +29,7 @@ STATUS_RANK = {"submitting": 0, "queued": 1, "processing": 2}
 STATUS_RANK.update({status: 3 for status in TERMINAL_STATUSES})
 # A callback makes a task due at most this soon after the service last answered for it.
 HINT_GAP = timedelta(seconds=1)
+FINISHED = "studio_task_finished"  # a write session's mark: it finished a task
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(**{WRITE_LOCK_OPTION: True})
         self._writers = sessionmaker(writer, expire_on_commit=False)
+        # Notified when a task in this process is finished: done, failed, cancelled or
+        # gone (what an open History page waits for, lib/routes.py).
+        self.finished = Signal()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -64,8 +69,11 @@ class Store:
         start (SQLite) and rows it reads to change are read FOR UPDATE (PostgreSQL), so
         no other writer can slip in between its read and its write: a callback's hint
         and the tracker's answer for the same task never overwrite each other."""
-        with self._writers() as session, session.begin():
-            yield session
+        with self._writers() as session:
+            with session.begin():
+                yield session
+            if session.info.pop(FINISHED, False):
+                self.finished.notify()  # committed: a reader woken now sees it
 
     # ----- creating and submitting ----------------------------------------------------
     def create_task(self, new: NewTask, now: datetime) -> tuple[Task, bool]:
@@ -118,6 +126,7 @@ class Store:
         """The service refused the submit outright (nothing was charged): forget the task."""
         with self.writing() as session:
             session.execute(delete(Task).where(Task.id == task_id, Task.wave_task_id.is_(None)))
+            session.info[FINISHED] = True
 
     def mark_submit_pending(self, task_id: str, detail: str, retry_at: datetime) -> None:
         """The submit's outcome is unknown (no reply): the tracker re-sends it, same key."""
@@ -162,7 +171,7 @@ class Store:
             task.cost_quota = 0
             task.refunded_quota = task.pre_consumed_quota or 0
             task.finished_at = task.updated_at = now
-            task.tracking = False
+            _stop_following(task)
             session.add(
                 TaskEvent(task=task, at=now, status="failed", source="service", detail=message)
             )
@@ -241,7 +250,7 @@ class Store:
         else:
             task.error_code = state.error_code
             task.error_message = state.error_message
-            task.tracking = False
+            _stop_following(task)
 
     def count_api_calls(self, task_id: str, calls: int = 1) -> None:
         with self.writing() as session:
@@ -280,7 +289,7 @@ class Store:
             task.archive_state = "archived"
             task.archive_error = None
             task.archived_at = task.updated_at = now
-            task.tracking = False
+            _stop_following(task)
             session.add(
                 TaskEvent(task=task, at=now, status=task.status, progress=100, source="archive")
             )
@@ -303,7 +312,7 @@ class Store:
             task.updated_at = now
             if retry_at is None:
                 task.archive_state = final_state
-                task.tracking = False
+                _stop_following(task)
                 session.add(
                     TaskEvent(
                         task=task,
@@ -460,3 +469,10 @@ class Store:
 def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
     """Tasks `owner` may take: nobody's lease, an expired one (its owner died), or its own."""
     return or_(Task.lease_until.is_(None), Task.lease_until < now, Task.lease_owner == owner)
+
+
+def _stop_following(task: Task) -> None:
+    """The task is finished: the tracker leaves it, and waiters are told once it is
+    committed (Store.writing)."""
+    task.tracking = False
+    object_session(task).info[FINISHED] = True
