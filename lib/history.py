@@ -162,7 +162,8 @@ def refresh_interval(tasks: Iterable[Task]) -> int | None:
 
 def still_in_flight_in_store(store: Store, task_ids: Sequence[str]) -> frozenset[str]:
     """Which of these tasks are still in flight, straight from the store: one query on
-    primary keys, no objects built (asked a few times a second for each open page)."""
+    primary keys, no objects built (asked for each open page whenever a video is
+    finished, and twice a second)."""
     if not task_ids:
         return frozenset()
     query = select(Task.id, Task.status, Task.archive_state).where(Task.id.in_(list(task_ids)))

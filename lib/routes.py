@@ -103,7 +103,8 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
             seen = store.finished.version
             flying = await run_in_threadpool(still_in_flight_in_store, store, list(watched))
             changed = flying != watched
-            if changed or time.monotonic() >= deadline:
+            if changed or time.monotonic() >= deadline or await request.is_disconnected():
+                # (Disconnected: the page moved on to a new request; nobody reads this.)
                 return JSONResponse({"changed": changed}, headers=NO_STORE)
             await store.finished.wait(seen, min(CHANGE_CHECK_SECONDS, deadline - time.monotonic()))
 

@@ -377,6 +377,23 @@ def test_the_changes_route_answers_when_a_video_is_done(studio, monkeypatch):
     assert studio.counters().get("requests", 0) == before  # the service was not asked
 
 
+def test_a_held_request_the_page_gave_up_stops_looking(studio, monkeypatch):
+    """Each rerun of the page starts a new request and drops the old one: the studio
+    stops looking at the store for a request nobody waits for any more."""
+    studio.studio.tracker.stop()
+    making = make(studio.studio.store, "processing")
+    looks: list[int] = []
+    real = routes.still_in_flight_in_store
+    monkeypatch.setattr(routes, "still_in_flight_in_store", lambda *a: looks.append(1) or real(*a))
+    url = f"{studio.base_url}/api/history/changes"
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(url, params={"ids": making, "wait": "20"}, timeout=0.6)
+    time.sleep(1.0)  # a look or two after the page left, to notice it
+    after_leaving = len(looks)
+    time.sleep(1.5)
+    assert after_leaving >= 2 and len(looks) == after_leaving
+
+
 def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
     making, saving = make(store, "processing", progress=20), make(store, "saving")
     both = [making, saving]
