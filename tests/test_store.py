@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,15 +219,22 @@ def test_readers_do_not_wait_for_a_writer(store):
     assert store.get_task(task.id).person == "Bo"
 
 
+def waited(store: Store, since: int, timeout: float) -> bool:
+    """store.finished.wait, on an event loop of its own (as the server's routes run it;
+    the test's own thread may have one already, from another test's browser driver)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, store.finished.wait(since, timeout)).result()
+
+
 def test_finishing_a_task_wakes_waiters_and_other_writes_do_not(store):
     task, _ = store.create_task(new_task(), NOW)
     seen = store.finished.version
     store.apply_state(task.id, reply("processing", progress=50), "service", NOW, NOW)
     store.count_api_calls(task.id)
     assert store.finished.version == seen  # progress is not "finished"
-    assert asyncio.run(store.finished.wait(seen, 0.2)) is False
+    assert waited(store, seen, 0.2) is False
     # Finished between a look at the store and the wait: the wait still ends at once.
     store.apply_state(task.id, reply("failed", error={"code": "task_failed"}), "service", NOW, NOW)
     started = time.monotonic()
-    assert asyncio.run(store.finished.wait(seen, 5)) is True
+    assert waited(store, seen, 5) is True
     assert time.monotonic() - started < 1
