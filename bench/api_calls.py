@@ -448,15 +448,17 @@ def verdict(value: float, target: float | None) -> str:
     return f"<= {target:g}: {'MET' if value <= target else 'NOT MET'}"
 
 
+def print_head(title: str, columns: str) -> None:
+    print(f"\n{title}\n{columns}\n{'-' * len(columns)}")
+
+
 def print_calls(results: Iterable[Scenario]) -> None:
-    print("\nAPI calls per finished video (embedded API counters; naive: measured alongside)")
-    head = (
+    print_head(
+        "API calls per finished video (embedded API counters; naive: measured alongside)",
         f"{'scenario':<26} {'sessions':>8} {'tasks':>5} {'API calls':>9} {'calls/task':>10} "
         f"{'naive calls/task':>16}  {'submit/get':>10} {'store says':>10} "
-        f"{'downloads':>9} {'balance':>7}  target"
+        f"{'downloads':>9} {'balance':>7}  target",
     )
-    print(head)
-    print("-" * len(head))
     for r in results:
         per_task = r.task_calls / r.tasks
         gets = r.calls.get("requests.get", 0) - r.naive_requests
@@ -470,17 +472,13 @@ def print_calls(results: Iterable[Scenario]) -> None:
 
 
 def print_latency(results: Iterable[Scenario]) -> None:
-    print(
-        "\nCompletion -> visible on an open History page, seconds after the provider's "
+    print_head(
+        "Completion -> visible on an open History page, seconds after the provider's "
         "completed_at\n(knows: the studio has the 'completed' reply; saved: its copy is "
-        "archived; sent: the new card reached the page's websocket; medians)"
-    )
-    head = (
+        "archived; sent: the new card reached the page's websocket; medians)",
         f"{'scenario':<26} {'sessions':>8} {'samples':>7} {'median':>7} {'max':>7} "
-        f"{'knows':>6} {'saved':>6} {'sent':>6} {'sent max':>8}  target (median, max)"
+        f"{'knows':>6} {'saved':>6} {'sent':>6} {'sent max':>8}  target (median, max)",
     )
-    print(head)
-    print("-" * len(head))
     for r in results:
         if not r.latencies:
             print(f"{r.mode.label:<26} {r.sessions:>8} {0:>7}  (no page was open in time)")
@@ -498,16 +496,12 @@ def print_latency(results: Iterable[Scenario]) -> None:
 
 
 def print_cpu(results: Iterable[Scenario]) -> None:
-    print(
-        f"\nWhere the CPU went ({os.cpu_count()} cores), from the first click until every page "
-        "showed every video"
-    )
-    head = (
+    print_head(
+        f"Where the CPU went ({os.cpu_count()} cores), from the first click until every page "
+        "showed every video",
         f"{'scenario':<26} {'sessions':>8} {'seconds':>7} {'studio CPU s':>12} "
-        f"{'browser CPU s':>13}"
+        f"{'browser CPU s':>13}",
     )
-    print(head)
-    print("-" * len(head))
     for r in results:
         print(
             f"{r.mode.label:<26} {r.sessions:>8} {r.seconds:>7.1f} {r.server_cpu:>12.1f} "
