@@ -66,7 +66,7 @@ def play(page: Page) -> dict:
     """Once the video is ready, press play and wait until its time has moved on."""
     expect(page.get_by_text("Ready", exact=True).first).to_be_visible(timeout=90_000)
     expect(page.get_by_role("progressbar")).to_have_count(0)
-    page.wait_for_timeout(1500)  # the page rebuilds itself once, without its timer
+    page.wait_for_timeout(1500)  # the cards are drawn once more as the last video is done
     video = page.locator("video").first
     expect(video).to_be_visible()
     video.evaluate("v => { v.muted = true; return v.play(); }")
