@@ -90,7 +90,8 @@ def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
     """The cards; while one of them is still changing, they are drawn again (a fragment:
     only the cards) as soon as one is done and every few seconds for the progress bars,
     and no more once all are done."""
-    if not any(hist.in_flight(task) for task in tasks):
+    interval = hist.refresh_interval(tasks)
+    if interval is None:
         cards(tasks, columns)
         return
     ids = [task.id for task in tasks]
@@ -101,7 +102,7 @@ def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
         fresh = first.pop() if first else hist.load_tasks(store, ids)
         cards(fresh, columns)
         changing = [task.id for task in fresh if hist.in_flight(task)]
-        live_refresh.follow(changing, hist.REFRESH_SECONDS)
+        live_refresh.follow(changing, interval)
 
     live_cards()
 
