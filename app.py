@@ -21,6 +21,7 @@ from lib.studio import Studio, current, set_current
 from lib.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("imagine_studio")
 
 config = load_config()
 embedded = None
@@ -38,6 +39,8 @@ if config.uses_embedded:
 @asynccontextmanager
 async def lifespan(_app):
     studio = Studio(config.with_port(int(streamlit_config.get_option("server.port"))))
+    rule = "=" * 72
+    log.info("%s\n%s\n%s", rule, studio.config.announcement(), rule)
     if embedded:
         embedded.start()
     studio.start()

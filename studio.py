@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lib.people import person_field
-from lib.shell import sidebar_status
+from lib.shell import demo_notice, sidebar_status
 
 st.set_page_config(page_title="Imagine Studio", page_icon="🎬", layout="wide")
 
@@ -18,4 +18,5 @@ page = st.navigation(pages)
 with st.sidebar:
     person_field()
     sidebar_status()
+demo_notice()
 page.run()

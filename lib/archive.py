@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import urlsplit
 import requests
 
 from lib.media import inspect_video, save_poster
+
+log = logging.getLogger(__name__)
 
 CHUNK = 256 * 1024
 
@@ -85,7 +88,8 @@ def archive_video(
         try:
             probe, picture = inspect_video(part)
         except Exception as exc:
-            raise ArchiveError(f"the downloaded file is not a playable video ({exc})") from None
+            log.info("archive: %s is not a video the studio can read: %r", name, exc)
+            raise ArchiveError("the downloaded file is not a playable video") from None
         if probe.frames == 0 or picture is None:
             raise ArchiveError("the downloaded video has no pictures")
         poster_part = library / f".{name}.jpg.part"
@@ -143,4 +147,15 @@ def _download(
                 os.fsync(out.fileno())
             return size
     except requests.RequestException as exc:
-        raise ArchiveError(f"the download broke off ({type(exc).__name__})") from None
+        log.info("archive: downloading %s failed: %r", part.name, exc)
+        raise ArchiveError(_download_failure(exc)) from None
+
+
+def _download_failure(exc: requests.RequestException) -> str:
+    """What went wrong with a download, in words (the program's name for it goes to the
+    log, never to a card)."""
+    if isinstance(exc, requests.Timeout):
+        return "the download took too long"
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return "the connection to the video service broke off"
+    return "the download failed"

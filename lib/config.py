@@ -49,6 +49,20 @@ class StudioConfig:
     def backend_label(self) -> str:
         return "Demo — embedded Wave API" if self.uses_embedded else "Wave API (xAI Grok Imagine)"
 
+    def announcement(self) -> str:
+        """What the terminal says at start: which service makes the videos, and whether
+        they cost money."""
+        if self.uses_embedded:
+            return (
+                "Demo mode: practice videos made on this computer, no cost. No WAVE_API_KEY "
+                "is set, so the built-in practice service (the embedded Wave API) makes "
+                "the videos. Set WAVE_API_KEY to make real videos."
+            )
+        return (
+            f"Making real videos with the Wave API at {self.wave_base_url}: each finished "
+            "video is charged to the account of the WAVE_API_KEY."
+        )
+
     @property
     def assets_dir(self) -> Path:
         return self.data_dir / "assets"

@@ -27,8 +27,28 @@ DURATION = "create.duration"
 CAMPAIGN = "create.campaign"
 LINKS = "create.links"  # pasted image links, one a line
 KEPT_IMAGES = "create.kept_images"  # [(url, asset sha256 or None)] from an earlier video
+RESULT = "create.result"  # what the last click did (SubmitResult)
 UPLOADS = "create.uploads"
 MODE_LABELS = {"text": "Text to video", "image": "Image to video"}
+# What the form knows besides its fields: which fields the person has changed, whether
+# Generate was pressed, and the messages that hold until their field changes.
+TOUCHED = "create.touched"  # {request field}
+TRIED = "create.tried"  # Generate was pressed at least once
+NOTES = "create.notes"  # {field: message}: a value the form put right itself
+REFUSED = "create.refused"  # {field: message}: what the service refused at the last click
+# The request field each widget (session key) feeds, for its messages.
+FIELD_OF_KEY = {
+    MODE: "action",
+    PROMPT: "prompt",
+    ASPECT_RATIO: "aspect_ratio",
+    RESOLUTION: "resolution",
+    DURATION: "duration",
+    CAMPAIGN: "campaign",
+    LINKS: "image_urls",
+    UPLOADS: "image_urls",
+    KEPT_IMAGES: "image_urls",
+}
+NAME_NEEDED = "Enter your name in the sidebar, so your team knows whose video it is."
 # A second click with the same settings this soon is the same submission (double click).
 SAME_SUBMISSION_SECONDS = 10.0
 
@@ -64,6 +84,48 @@ def prefill(
     values[KEPT_IMAGES] = [(url, sha) for url, sha in kept if sha]
     values[LINKS] = "\n".join(url for url, sha in kept if not sha)
     state.update(values)
+    for stale in (RESULT, TRIED, TOUCHED, NOTES, REFUSED):  # about the form as it was
+        state.pop(stale, None)
+
+
+def touch(state: MutableMapping[str, Any], key: str) -> None:
+    """A field changed (its widget's on_change): its messages follow it from now on, and
+    what was said about its old value goes."""
+    field_name = FIELD_OF_KEY[key]
+    state[TOUCHED] = {*state.get(TOUCHED, ()), field_name}
+    for said in (NOTES, REFUSED):
+        remaining = dict(state.get(said) or {})
+        remaining.pop(field_name, None)
+        remaining.pop("form", None)  # a refusal of the whole request was about the old one
+        state[said] = remaining
+
+
+def remove_kept_image(state: MutableMapping[str, Any], position: int) -> None:
+    """Take one picture brought back by "use these settings" out of the form."""
+    kept = list(state.get(KEPT_IMAGES) or [])
+    if 0 <= position < len(kept):
+        del kept[position]
+    state[KEPT_IMAGES] = kept
+    touch(state, KEPT_IMAGES)
+
+
+def messages(
+    state: MutableMapping[str, Any],
+    draft: Draft,
+    person: str | None,
+    own_prefixes: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """The messages to show now, by field: the rules applied to what the form holds at
+    this moment, for the fields the person has changed (all of them once Generate was
+    pressed), plus what the form or the service said that still applies. A message goes
+    as soon as its field is right."""
+    live = draft.problems(own_prefixes)
+    if not person:
+        live["person"] = NAME_NEEDED
+    touched = set(state.get(TOUCHED) or ())
+    tried = bool(state.get(TRIED))
+    shown = {name: text for name, text in live.items() if tried or name in touched}
+    return {**(state.get(NOTES) or {}), **(state.get(REFUSED) or {}), **shown}
 
 
 def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
@@ -271,6 +333,7 @@ class SubmitResult:
     notice: str | None = None  # a sentence for the whole form (money, access, network)
     duplicate: bool = False  # this click repeated one a moment ago: same task
     pending: bool = False  # no answer yet; the studio keeps trying with the same key
+    refused: bool = False  # the problems are the service's, not the form's rules
 
 
 def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> SubmitResult:
@@ -281,7 +344,7 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
 
     problems = draft.problems(own_link_prefixes(studio.config))
     if not person:
-        problems["person"] = "Enter your name in the sidebar, so your team knows whose video it is."
+        problems["person"] = NAME_NEEDED
     if problems:
         return SubmitResult(problems=problems)
     try:
@@ -289,7 +352,7 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
             studio, draft.request(), person, draft.campaign, key, draft.all_images()
         )
     except Refused as exc:
-        return SubmitResult(problems={exc.param or "form": str(exc)})
+        return SubmitResult(problems={exc.param or "form": str(exc)}, refused=True)
     except InsufficientBalance as exc:
         return SubmitResult(
             notice=f"There is not enough credit on the account for this video. {exc}"

@@ -21,9 +21,10 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
 from lib import create_form
-from lib.catalog import TERMINAL_STATUSES
+from lib.catalog import TERMINAL_STATUSES, image_frame_size
+from lib.pace import Timing, first_guess, making_since, timings
 from lib.pricing import format_usd, quota_to_usd
-from lib.store.schema import Task
+from lib.store.schema import Asset, Task, TaskImage
 from lib.store.tasks import Store
 from lib.submissions import submit_video
 from lib.validation import InvalidRequest as BadSettings
@@ -101,6 +102,10 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return where
 
 
+# What a card shows besides the task: its pictures, and the first one's size.
+_CARD_RELATIONS = selectinload(Task.images).selectinload(TaskImage.asset)
+
+
 def count_tasks(store: Store, filters: Filters = Filters()) -> int:
     with store.session() as session:
         return int(session.scalar(select(func.count(Task.id)).where(*_conditions(filters))) or 0)
@@ -121,7 +126,7 @@ def page_of_tasks(
         .order_by(Task.created_at.desc(), Task.id.desc())
         .limit(page_size)
         .offset((max(page, 1) - 1) * page_size)
-        .options(selectinload(Task.images))
+        .options(_CARD_RELATIONS)
     )
     with store.session() as session:
         return list(session.scalars(query))
@@ -131,7 +136,7 @@ def load_tasks(store: Store, task_ids: Sequence[str]) -> list[Task]:
     """These tasks, fresh from the store, in the order given (missing ones left out)."""
     if not task_ids:
         return []
-    query = select(Task).where(Task.id.in_(list(task_ids))).options(selectinload(Task.images))
+    query = select(Task).where(Task.id.in_(list(task_ids))).options(_CARD_RELATIONS)
     with store.session() as session:
         found = {task.id: task for task in session.scalars(query)}
     return [found[task_id] for task_id in task_ids if task_id in found]
@@ -172,60 +177,113 @@ def still_in_flight_in_store(store: Store, task_ids: Sequence[str]) -> frozenset
     return frozenset(task_id for task_id, status, saved in rows if _in_flight(status, saved))
 
 
-# Until the store has finished videos to learn from: seconds of making per video second.
-DEFAULT_PACE = 5.0
+@dataclass(frozen=True)
+class Progress:
+    """The progress bar of an unfinished video."""
+
+    percent: int
+    words: str
+    seconds_left: float | None = None  # the number the words show, if they show one
+    estimated: bool = False  # the step is a guess: the service reports only the end
 
 
-def making_pace(store: Store, sample: int = 50) -> float:
-    """How long recent videos took, per second of video (median of the last `sample`).
-    With callbacks or `Prefer: wait` the service is asked as little as possible, so the
-    progress bar between its replies is an estimate from this pace."""
-    with store.session() as session:
-        rows = session.execute(
-            select(Task.submitted_at, Task.finished_at, Task.duration)
-            .where(Task.status == "completed", Task.submitted_at.is_not(None))
-            .order_by(Task.created_at.desc())
-            .limit(sample)
-        ).all()
-    paces = sorted(
-        (finished - submitted).total_seconds() / duration
-        for submitted, finished, duration in rows
-        if finished and duration and finished > submitted
-    )
-    return paces[len(paces) // 2] if paces else DEFAULT_PACE
+ESTIMATED_NOTE = (
+    "Estimated from how long similar videos took: the video service tells the studio "
+    "only when a video is done."
+)
+# Below this many seconds a number would be wrong by more than it says (replies and
+# the page's refresh take a second or two): "less than 10 s left" instead.
+FEW_SECONDS = 10
 
 
 def progress_of(
-    task: Task, pace: float = DEFAULT_PACE, now: datetime | None = None
-) -> tuple[int, str] | None:
-    """(percent, words) for the progress bar of an unfinished task, or None. The percent
-    is the service's own figure or, when higher, an estimate from how long videos of this
-    length usually take (never 100 before the video is really there)."""
+    task: Task,
+    timing: Timing | None = None,
+    making_since: datetime | None = None,
+    reported: bool = True,
+    now: datetime | None = None,
+) -> Progress | None:
+    """The progress bar of an unfinished task, or None.
+
+    `timing`: how long videos like it take (lib/pace.py); `making_since`: when it was
+    first seen being made; `reported`: whether the service tells the studio each step
+    (callbacks, polling) or only the end (a held request), when the step is a guess.
+    The percent is the service's own figure or, when higher, the share of the expected
+    time gone by (never 100 before the video is really there)."""
     if not in_flight(task):
         return None
     if task.status == "completed":
-        return 100, "Saving your video…"
+        return Progress(100, "Saving your video…")
     if task.status == "submitting" or task.submitted_at is None:
-        return 0, status_words(task)
+        return Progress(0, status_words(task))
+    timing = timing or first_guess(task.duration)
     now = now or datetime.now(UTC)
-    expected = max(pace * task.duration, 1.0)
     elapsed = (now - task.submitted_at).total_seconds()
-    estimate = int(min(95, max(0, 100 * elapsed / expected)))
-    percent = max(task.progress, estimate)
-    left = expected - elapsed
-    if task.status == "processing" and task.progress >= estimate:
-        words = f"Being made — {task.progress}%"
-    elif left > 1:
-        words = f"{status_words(task)} — about {_duration_words(left)} left"
+    left = timing.total - elapsed
+    estimated = False
+    if task.status == "processing":
+        step = "Being made"
+        if making_since is not None:
+            left = timing.making - (now - making_since).total_seconds()
+    elif reported:
+        step = "Waiting in line"
     else:
-        words = f"{status_words(task)} — taking a little longer than usual"
-    return percent, words
+        step = "Probably waiting in line" if elapsed < timing.queue else "Probably being made"
+        estimated = True
+    done_share = 1 - max(left, 0) / timing.total
+    percent = max(task.progress, int(min(95, max(0, 100 * done_share))))
+    if left >= FEW_SECONDS:
+        shown = shown_seconds(left)
+        return Progress(percent, f"{step} — about {duration_words(shown)} left", shown, estimated)
+    if left > 0:
+        return Progress(percent, f"{step} — less than {FEW_SECONDS} s left", None, estimated)
+    return Progress(percent, f"{step} — taking a little longer than usual", None, estimated)
 
 
-def _duration_words(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(5, round(seconds / 5) * 5)} s"
-    return f"{round(seconds / 60)} min"
+def shown_seconds(seconds: float) -> int:
+    """A time left as the card says it: to the second under half a minute, then to 5 s,
+    10 s and the minute (never off by more than a tenth)."""
+    for limit, step in ((30, 1), (120, 5), (600, 10)):
+        if seconds < limit:
+            return int(round(seconds / step) * step)
+    return int(round(seconds / 60) * 60)
+
+
+def duration_words(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def money_moved(before: Iterable[Task], now: Iterable[Task]) -> bool:
+    """Whether one of these videos was accepted (money held), charged or refunded since
+    `before`: then the sidebar's balance and spend are out of date."""
+
+    def money(task: Task) -> tuple[int | None, ...]:
+        return task.pre_consumed_quota, task.cost_quota, task.refunded_quota
+
+    earlier = {task.id: money(task) for task in before}
+    return any(earlier.get(task.id, money(task)) != money(task) for task in now)
+
+
+def progress_for(
+    store: Store, tasks: Sequence[Task], reported: bool, now: datetime | None = None
+) -> dict[str, Progress]:
+    """The progress bars of these cards' unfinished videos (two small queries, and what
+    finished videos taught, reused between runs)."""
+    flying = [task for task in tasks if in_flight(task)]
+    if not flying:
+        return {}
+    learned = timings(store)
+    making = making_since(store, [t.id for t in flying if t.status == "processing"])
+    found = {}
+    for task in flying:
+        timing = learned.expected(task.model, task.resolution, task.duration)
+        progress = progress_of(task, timing, making.get(task.id), reported, now)
+        if progress is not None:
+            found[task.id] = progress
+    return found
 
 
 # ----- the card's words ------------------------------------------------------------------
@@ -296,6 +354,28 @@ class Problem:
     detail_from: str = "The service said"
 
 
+# "(ConnectionError)", "(requests.exceptions.ReadTimeout)": a program's name for what
+# went wrong, which means nothing to the person reading the card.
+_PROGRAM_NAME = re.compile(
+    r"\s*\((?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Timeout|Refused|Reset)\)"
+)
+_PICTURE = re.compile(r"\b(?:Reference image|Image) (\d+)\b")
+
+
+def service_words(message: str, task: Task) -> str:
+    """The service's own words for a failure, for people: no program names, and a
+    picture named as the person knows it ("Picture 3 (the link https://…)")."""
+
+    def picture(found: re.Match[str]) -> str:
+        position = int(found.group(1))
+        images = task.images if "images" in task.__dict__ else []
+        if 1 <= position <= len(images) and not images[position - 1].asset_sha256:
+            return f"Picture {position} (the link {images[position - 1].url})"
+        return f"Picture {position}"
+
+    return _PICTURE.sub(picture, _PROGRAM_NAME.sub("", message)).strip()
+
+
 def problem_of(task: Task) -> Problem | None:
     """Why this video can't be watched, in words; None when nothing went wrong."""
     if task.status == "failed":
@@ -303,7 +383,8 @@ def problem_of(task: Task) -> Problem | None:
         text = template.format(charged=_charged(task, False), Charged=_charged(task, True))
         known = task.error_code in FAILURE_REASONS
         show = not known or task.error_code in SHOW_SERVICE_MESSAGE
-        return Problem(text, task.error_message if show and task.error_message else None)
+        said = service_words(task.error_message, task) if show and task.error_message else None
+        return Problem(text, said or None)
     if task.status == "completed" and task.archive_state == "link_expired":
         return Problem(
             "The video was made, but the video service's download link expired before the "
@@ -402,10 +483,24 @@ def playable(task: Task) -> bool:
 
 
 def _aspect(task: Task) -> str:
+    """The shape of the video: as made, else as it will be (the first picture's shape for
+    image-to-video, the chosen ratio otherwise)."""
     if task.video_width and task.video_height:
         return f"{task.video_width} / {task.video_height}"
+    picture = _first_picture(task)
+    if picture is not None:
+        width, height = image_frame_size(picture.width, picture.height, task.resolution)
+        return f"{width} / {height}"
     ratio = (task.aspect_ratio or "16:9").split(":")
     return f"{ratio[0]} / {ratio[1]}" if len(ratio) == 2 else "16 / 9"
+
+
+def _first_picture(task: Task) -> Asset | None:
+    """The first picture's record, when the card's query loaded it (_CARD_RELATIONS)."""
+    if task.mode != "image" or "images" not in task.__dict__ or not task.images:
+        return None
+    first = task.images[0]
+    return first.__dict__.get("asset")
 
 
 def player_html(task: Task) -> str:
@@ -561,6 +656,6 @@ def warm_up(store: Store) -> None:
     shown = page_of_tasks(store, everyone)
     count_tasks(store, everyone)
     load_tasks(store, [task.id for task in shown])
-    making_pace(store)
+    timings(store)
     store.campaigns()
     store.people()

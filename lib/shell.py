@@ -1,21 +1,27 @@
-"""The sidebar's facts: which service makes the videos, the balance, this month's spend."""
+"""What every page shares: the demo-mode notice at the top, and the sidebar's facts (the
+service, the balance, this month's spend), current after every change of money."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import streamlit as st
 
+from lib.costs import store_version
 from lib.pricing import format_usd, quota_to_usd
 from lib.studio import current
 from lib.wave import Balance, WaveError
 
+DEMO_NOTICE = "Demo mode: practice videos made on this computer, no cost"
+
 
 @st.cache_data(ttl=60, show_spinner=False)
-def account_balance(base_url: str) -> Balance | None:
-    """The balance of the service at `base_url`, asked at most once a minute for all
-    sessions together."""
+def account_balance(base_url: str, money_version: tuple[Any, ...]) -> Balance | None:
+    """The balance of the service at `base_url`, asked again when money moved in the
+    store (`money_version`: a video accepted, charged, refunded or cancelled) and at most
+    once a minute otherwise, for all sessions together."""
     try:
         return current().client.balance()
     except WaveError:
@@ -28,10 +34,20 @@ def month_spend_usd(now: datetime | None = None) -> Decimal:
     return quota_to_usd(current().store.spent_quota_since(start))
 
 
+def demo_notice() -> None:
+    """At the top of every page in demo mode: nobody should take practice for real."""
+    if current().config.uses_embedded:
+        st.info(
+            f"**{DEMO_NOTICE}.** To make real videos, start the studio with a Wave API key.",
+            icon=":material/science:",
+        )
+
+
 def sidebar_status() -> None:
     studio = current()
-    st.caption(f"Videos made by: **{studio.config.backend_label}**")
-    balance = account_balance(studio.config.wave_base_url)
+    if not studio.config.uses_embedded:
+        st.caption(f"Videos made by: **{studio.config.backend_label}**")
+    balance = account_balance(studio.config.wave_base_url, store_version(studio.store))
     if balance is not None:
         st.metric("Account balance", f"${balance.total_available_usd:,.2f}")
     st.metric(

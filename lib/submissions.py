@@ -36,11 +36,18 @@ class SubmitOutcome:
     pending: bool = False  # True: no reply yet; the studio keeps trying with the same key
 
 
+# With callbacks, the service also says when a video starts being made: the History card
+# then shows the step it is at, not a guess (by default only the end is reported).
+CALLBACK_EVENTS = ("processing", "completed", "failed", "cancelled")
+
+
 def wire_request(request: dict[str, Any], callback_url: str | None) -> dict[str, Any]:
-    """The body as sent: the stored request plus, where wanted, where to call back."""
+    """The body as sent: the stored request plus, where wanted, where to call back and
+    for which steps."""
     body = dict(request)
     if callback_url:
         body["callback_url"] = callback_url
+        body["callback_events"] = list(CALLBACK_EVENTS)
     return body
 
 

@@ -112,6 +112,12 @@ class Tracker:
         self._wake.set()
 
     @property
+    def reports_steps(self) -> bool:
+        """Whether the store hears of each step of a video (callbacks for every step, or
+        polling), rather than only of its end (a held `Prefer: wait` request)."""
+        return self.settings.use_callbacks or self.wait_supported is False
+
+    @property
     def busy(self) -> int:
         with self._busy_lock:
             return len(self._busy)

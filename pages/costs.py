@@ -44,14 +44,17 @@ if everything.videos == 0:
     )
     st.page_link("pages/create.py", label="Make a video", icon=":material/movie:")
 else:
-    period_col, people_col, campaign_col = st.columns([3, 2, 2], vertical_alignment="bottom")
+    # The period on a row of its own: in a column beside the filters, a laptop screen
+    # (1280 px) cut its last choices off.
     today = costs.utc_today()
-    period = period_col.segmented_control(
+    period = st.segmented_control(
         "Period", costs.PERIODS, default=costs.THIS_MONTH, required=True, key="costs.period"
     )
     period = period or costs.THIS_MONTH
-    if period == costs.CUSTOM:
-        picked = period_col.date_input(
+    custom = period == costs.CUSTOM
+    *dates_col, people_col, campaign_col = st.columns(3 if custom else 2)
+    if custom:
+        picked = dates_col[0].date_input(
             "From – to (UTC)",
             value=(today.replace(day=1), today),
             format="YYYY-MM-DD",

@@ -3,6 +3,7 @@
 import html
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib import create_form as form
 from lib.catalog import GROK_IMAGINE_VIDEO as SPEC
@@ -16,16 +17,22 @@ studio = current()
 state = st.session_state
 for key, value in form.defaults().items():
     state.setdefault(key, value)
-# Values no widget can show (an old video's settings, say) are put right and said so.
+# Values no widget can show (an old video's settings, a prompt pasted over the limit)
+# are put right and said so, until the field changes.
 notes = form.fit_to_widgets(state)
 if notes:
-    state["create.problems"] = {**state.get("create.problems", {}), **notes}
-problems: dict[str, str] = state.get("create.problems", {})
+    state[form.NOTES] = {**state.get(form.NOTES, {}), **notes}
+# Where each field's message goes; filled at the end, when the whole form is known.
+slots: dict[str, DeltaGenerator] = {}
 
 
 def field_problem(name: str) -> None:
-    if name in problems:
-        st.error(problems[name], icon=":material/error:")
+    slots[name] = st.empty()
+
+
+def changes(key: str) -> dict:
+    """A widget's on_change: its field's messages follow it from now on."""
+    return {"on_change": form.touch, "args": (state, key)}
 
 
 def reference_images(person: str | None) -> list[tuple[str, str | None]]:
@@ -50,18 +57,33 @@ def reference_images(person: str | None) -> list[tuple[str, str | None]]:
 
 
 def thumbnails(images: list[tuple[str, str | None]]) -> None:
+    """The pictures kept or uploaded, in order; those brought back from an earlier video
+    (the first ones) each with a Remove button (uploads have the uploader's own)."""
     uploaded = [(url, sha) for url, sha in images if sha]
     if not uploaded:
         return
-    tiles = "".join(
-        f'<figure style="margin:0;text-align:center">'
-        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="reference {i}" '
-        'style="height:96px;border-radius:8px;object-fit:cover">'
-        f'<figcaption style="font-size:0.8em">{"First: sets the shape" if i == 1 else i}'
-        "</figcaption></figure>"
-        for i, (url, _) in enumerate(uploaded, start=1)
-    )
-    st.html(f'<div style="display:flex;gap:8px;flex-wrap:wrap">{tiles}</div>')
+    kept = len([item for item in state[form.KEPT_IMAGES] if item[1]])
+    with st.container(horizontal=True, gap="small"):
+        for i, (url, _) in enumerate(uploaded, start=1):
+            with st.container(width="content", horizontal_alignment="center", gap="small"):
+                st.html(
+                    f'<figure style="margin:0;text-align:center">'
+                    f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" '
+                    f'alt="reference {i}" style="height:96px;border-radius:8px;'
+                    'object-fit:cover"><figcaption style="font-size:0.8em">'
+                    f"{'First: sets the shape' if i == 1 else i}</figcaption></figure>",
+                    width="content",
+                )
+                if i <= kept:
+                    st.button(
+                        "Remove",
+                        key=f"create.remove-{i}",
+                        help=f"Take picture {i} out of this video",
+                        type="tertiary",
+                        icon=":material/close:",
+                        on_click=form.remove_kept_image,
+                        args=(state, i - 1),
+                    )
 
 
 st.title("Create a video")
@@ -74,28 +96,23 @@ with left:
         key=form.MODE,
         persist_state="session",
         required=True,
+        **changes(form.MODE),
     )
     field_problem("action")
     image_mode = state[form.MODE] == "image"
-    prompt_help = SPEC.field_spec("prompt").help
+    prompt_limit = SPEC.field_spec("prompt").max_length or 0
     st.text_area(
         "Prompt" if not image_mode else "Prompt (optional: how things should move)",
         key=form.PROMPT,
         persist_state="session",
-        max_chars=SPEC.field_spec("prompt").max_length,
+        # No max_chars: with one, the browser refuses a paste over the limit without a
+        # word. The server keeps what fits and says so (form.fit_to_widgets).
         height=120,
         placeholder="A rainy night street under neon lights, slow camera push-in",
-        help=prompt_help,
+        help=f"{SPEC.field_spec('prompt').help} Up to {prompt_limit:,} characters.",
+        **changes(form.PROMPT),
     )
     field_problem("prompt")
-    prompt_limit = SPEC.field_spec("prompt").max_length
-    if "prompt" not in problems and len(state[form.PROMPT] or "") >= prompt_limit:
-        # The text box drops whatever is pasted past its limit without a word: say so.
-        st.warning(
-            f"Prompt is at its limit of {prompt_limit:,} characters: "
-            "anything pasted beyond that was not kept.",
-            icon=":material/warning:",
-        )
 
     images: list[tuple[str, str | None]] = []
     if image_mode:
@@ -109,6 +126,7 @@ with left:
             accept_multiple_files=True,
             key=form.UPLOADS,
             help=SPEC.field_spec("image_urls").help,
+            **changes(form.UPLOADS),
         )
         images = reference_images(current_person())
         thumbnails(images)
@@ -118,6 +136,7 @@ with left:
             persist_state="session",
             height=80,
             placeholder="https://example.com/product-shot.jpg",
+            **changes(form.LINKS),
         )
         st.caption(
             f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
@@ -132,6 +151,7 @@ with left:
             persist_state="session",
             required=True,
             help=SPEC.field_spec("aspect_ratio").help,
+            **changes(form.ASPECT_RATIO),
         )
         field_problem("aspect_ratio")
 
@@ -144,6 +164,7 @@ with left:
             persist_state="session",
             required=True,
             help=SPEC.field_spec("resolution").help,
+            **changes(form.RESOLUTION),
         )
         field_problem("resolution")
     with dur_col:
@@ -153,6 +174,7 @@ with left:
             persist_state="session",
             step=1,
             help=SPEC.field_spec("duration").help,
+            **changes(form.DURATION),
         )
         field_problem("duration")
 
@@ -168,6 +190,7 @@ with left:
         accept_new_options=True,
         placeholder="e.g. Spring launch (optional)",
         help="Group videos by campaign in History and Costs.",
+        **changes(form.CAMPAIGN),
     )
     field_problem("campaign")
 
@@ -185,15 +208,19 @@ with left:
         person = current_person()
         key = form.submission_key(latest.request(), person)
         result = form.submit_draft(studio, latest, person, key)
-        state["create.problems"] = result.problems
-        state["create.result"] = result
+        state[form.TRIED] = True
+        state[form.REFUSED] = result.problems if result.refused else {}
+        state[form.RESULT] = result
 
     st.button(label, type="primary", on_click=send, use_container_width=True)
     field_problem("person")
     field_problem("form")
+    own = form.own_link_prefixes(studio.config)
+    for name, message in form.messages(state, draft, current_person(), own).items():
+        (slots.get(name) or slots["form"]).error(message, icon=":material/error:")
 
 with right:
-    result = state.get("create.result")
+    result = state.get(form.RESULT)
     if result and result.notice:
         st.warning(result.notice, icon=":material/warning:")
     if result and result.task_id:
@@ -209,9 +236,6 @@ with right:
             icon=":material/video_library:",
             query_params={"task": result.task_id},
         )
-        if state.get("create.toasted") != result.task_id:
-            st.toast("Video requested — it appears in History as it is made.", icon="🎬")
-            state["create.toasted"] = result.task_id
     st.subheader("Price")
     if valid_length:
         st.metric("This video", format_usd(price_usd(seconds)), help="Charged only if it is made.")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from lib import history as hist
 from lib import live_refresh
+from lib.navigation import go_to
 from lib.people import current_person
+from lib.share import share_button, share_link, studio_address
 from lib.store.schema import Task
 from lib.studio import current
 
@@ -33,15 +35,16 @@ def notify(message: str, ok: bool) -> None:
     st.rerun()
 
 
-def card(task: Task, pace: float) -> None:
+def card(task: Task, progress: hist.Progress | None, address: str) -> None:
     with st.container(border=True, key=f"card-{task.id}"):
         if hist.playable(task):
             st.html(hist.player_html(task))
         else:
             st.html(hist.placeholder_html(task))
-        progress = hist.progress_of(task, pace)
         if progress:
-            st.progress(progress[0], text=progress[1])
+            st.progress(progress.percent, text=progress.words)
+            if progress.estimated:
+                st.caption(hist.ESTIMATED_NOTE)
         else:
             st.markdown(f"**{hist.status_words(task)}**")
         problem = hist.problem_of(task)
@@ -57,16 +60,17 @@ def card(task: Task, pace: float) -> None:
         st.caption(hist.settings_line(task))
         st.caption(hist.byline(task, timezone))
         st.caption(hist.money_line(task))
-        actions(task)
+        actions(task, address)
 
 
-def actions(task: Task) -> None:
+def actions(task: Task, address: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         if hist.playable(task):
             st.html(hist.download_html(task), width="content")
+        share_button(share_link(address, task.id), key=f"share-{task.id}")
         if st.button("Use these settings", key=f"reuse-{task.id}", type="tertiary"):
             hist.use_settings(state, task)
-            st.switch_page("pages/create.py")
+            go_to("pages/create.py")
         if hist.can_cancel(task) and st.button("Cancel", key=f"cancel-{task.id}"):
             message = hist.cancel_task(studio, task.id)
             notify(message, message.ok)
@@ -78,12 +82,13 @@ def actions(task: Task) -> None:
 
 
 def cards(tasks: list[Task], columns: int) -> None:
-    pace = hist.making_pace(store) if hist.refresh_interval(tasks) else hist.DEFAULT_PACE
+    progress = hist.progress_for(store, tasks, studio.tracker.reports_steps)
+    address = studio_address(st.context.url, studio.config.public_url)
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(task, pace)
+                card(task, progress.get(task.id), address)
 
 
 def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
@@ -100,6 +105,8 @@ def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
     @st.fragment  # no timer: lib/live_refresh.py's element reruns it
     def live_cards() -> None:
         fresh = first.pop() if first else hist.load_tasks(store, ids)
+        if hist.money_moved(tasks, fresh):
+            st.rerun(scope="app")  # the sidebar's balance and spend change too
         cards(fresh, columns)
         changing = [task.id for task in fresh if hist.in_flight(task)]
         live_refresh.follow(changing, interval)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
 from lib.embedded_wave.background import free_port
+from tests.waiting import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,20 +20,13 @@ def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):
     env = {**os.environ, "STUDIO_DATA_DIR": str(tmp_path / "data")}
     env.pop("WAVE_API_KEY", None)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    log = tmp_path / "studio.log"
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = requests.get(f"{base}/api/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, process.stdout.read().decode()
-                assert time.monotonic() < deadline, "the studio did not start"
-                time.sleep(0.3)
+        health = wait_until_up(f"{base}/api/health", process, 90, log.read_text)
         assert health.json()["status"] == "ok"
         assert health.json()["backend"] == "embedded"
         assert health.json()["backend_label"] == "Demo — embedded Wave API"
@@ -53,6 +46,8 @@ def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):
         assert (tmp_path / "data" / "studio.sqlite3").is_file()  # the store, migrated
         # The practice service's counters and fault switches stay off unless asked for.
         assert requests.get(f"{base}/wave/_embedded/counters", timeout=10).status_code == 404
+        # The terminal says plainly that this is demo mode.
+        assert "Demo mode: practice videos made on this computer, no cost" in log.read_text()
     finally:
         process.terminate()
         process.wait(timeout=30)

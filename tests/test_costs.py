@@ -587,6 +587,9 @@ def test_an_empty_studio_says_so_and_links_to_create(quiet_studio):
     at = costs_page()
     assert any("No videos yet" in info.value for info in at.main.info)
     links = at.main.get("page_link")
-    assert len(links) == 1 and "create" in links[0].proto.page
+    assert len(links) == 1
+    assert at._registered_pages[links[0].proto.page_script_hash]["script_path"].endswith(
+        "create.py"
+    )
     assert not at.main.metric
     assert not at.main.get("download_button")

@@ -106,3 +106,96 @@ def test_an_image_to_video_submission(page, studio):
     [task] = studio.studio.store.tasks()
     assert task.mode == "image" and task.request["image_urls"] == [url]
     assert task.aspect_ratio is None
+
+
+# ----- messages follow the form (issue 11, item 5) -------------------------------------------
+DURATION_RULE = "must be a whole number of seconds from 6 to 30; you gave"
+
+
+@pytest.mark.parametrize("typed", [5, 31, 100000])
+def test_a_length_out_of_range_is_said_as_soon_as_it_is_typed(page, typed):
+    page.number_input(key=form.DURATION).set_value(typed).run()
+    assert [m for m in errors(page) if DURATION_RULE in m] == [
+        f"Duration (seconds) {DURATION_RULE} {typed}."
+    ]
+    assert not any("Prompt is required" in m for m in errors(page))  # untouched: not yet
+    page.number_input(key=form.DURATION).set_value(12).run()
+    assert errors(page) == []
+
+
+def test_each_message_goes_as_soon_as_its_field_is_right(studio):
+    at = AppTest.from_file(STUDIO, default_timeout=30).run()
+    at.segmented_control(key=form.MODE).set_value("image").run()
+    generate(at)
+    assert any("Add at least one picture" in m for m in errors(at))
+    assert any("Enter your name in the sidebar" in m for m in errors(at))
+    urls = [
+        store_reference_image(studio.studio, images.jpeg(600 + i, 900), f"{i}.jpg", "Ana")[1]
+        for i in range(2)
+    ]
+    at.text_area(key=form.LINKS).input("\n".join(urls)).run()
+    assert not any("Add at least one picture" in m for m in errors(at))
+    at.sidebar.text_input(key="who").input("Ana Lopez").run()
+    assert errors(at) == []
+    assert studio.studio.store.tasks() == []  # nothing was sent on the way
+
+
+def test_a_refusal_by_the_service_stays_until_its_field_changes(page, studio, monkeypatch):
+    from lib.wave import InvalidRequest
+
+    def refuse(*args, **kwargs):
+        raise InvalidRequest("The service cannot make 12 s videos today.", param="duration")
+
+    monkeypatch.setattr("lib.submissions.submit_video", refuse)
+    page.text_area(key=form.PROMPT).input("A lighthouse at dawn").run()
+    page.number_input(key=form.DURATION).set_value(12).run()
+    generate(page)
+    assert errors(page) == ["The service cannot make 12 s videos today."]
+    page.text_area(key=form.PROMPT).input("A lighthouse at dusk").run()
+    assert errors(page) == ["The service cannot make 12 s videos today."]  # not its field
+    page.number_input(key=form.DURATION).set_value(8).run()
+    assert errors(page) == []
+
+
+def test_a_prompt_over_the_limit_keeps_what_fits_and_says_so(page):
+    # The browser gets no limit to enforce (it would refuse the paste without a word).
+    assert page.text_area(key=form.PROMPT).proto.max_chars == 0
+    pasted = "a" * 3990 + "THE END" + "b" * 1003
+    page.text_area(key=form.PROMPT).input(pasted).run()
+    assert page.text_area(key=form.PROMPT).value == pasted[:4000]
+    [message] = errors(page)
+    assert "the limit is 4,000" in message and "keeps the first 4,000" in message
+    page.text_area(key=form.PROMPT).input("A shorter prompt").run()
+    assert errors(page) == []
+
+
+# ----- layout (issue 11, item 9) --------------------------------------------------------------
+def test_no_toast_covers_the_price_after_a_click(page):
+    page.text_area(key=form.PROMPT).input("A paper boat on a puddle").run()
+    generate(page)
+    assert any("Your video is on its way" in s.value for s in page.success)
+    assert list(page.toast) == []
+    assert [m.label for m in page.main.metric] == ["This video"]
+
+
+def test_pictures_brought_back_from_an_earlier_video_can_be_removed(page, studio):
+    kept = [
+        (url, asset.sha256)
+        for asset, url in (
+            store_reference_image(studio.studio, images.jpeg(600, 900 + i), f"{i}.jpg", "Ana")
+            for i in range(3)
+        )
+    ]
+    filled: dict = {}
+    form.prefill(filled, {"prompt": "Dance", "image_urls": [u for u, _ in kept]}, images=kept)
+    for key, value in filled.items():
+        page.session_state[key] = value
+    page.run()
+    removes = [b for b in page.button if b.label == "Remove"]
+    assert len(removes) == 3
+    removes[1].click().run()  # the second picture
+    assert page.session_state[form.KEPT_IMAGES] == [kept[0], kept[2]]
+    assert len([b for b in page.button if b.label == "Remove"]) == 2
+    generate(page)
+    [task] = studio.studio.store.tasks()
+    assert task.request["image_urls"] == [kept[0][0], kept[2][0]]

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -164,6 +165,11 @@ def on_page(at: AppTest) -> str:
     return at._registered_pages[at._finished_page_script_hash]["script_path"]
 
 
+def linked_page(at: AppTest, link) -> str:
+    """The file of the page a st.page_link leads to."""
+    return at._registered_pages[link.proto.page_script_hash]["script_path"]
+
+
 def wait_for(store: Store, task_id: str, done, limit: float = 30) -> Task:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -183,9 +189,10 @@ def test_unfinished_cards_show_progress_in_words(store):
     bars = sorted((p.value, p.text) for p in at.progress)
     assert len(bars) == 3
     waiting, making_bar, saving_bar = bars
-    # Just sent: an estimate from the usual pace (no finished videos yet: 5 s a second).
-    assert waiting[0] <= 5 and waiting[1].startswith("Waiting in line — about ")
-    assert making_bar == (45, "Being made — 45%")  # the service's own figure is higher
+    # Just sent: nothing finished to learn from yet, so the first guess for 6 s (19 s).
+    assert waiting[0] <= 30 and re.fullmatch(r"Waiting in line — about 1\d s left", waiting[1])
+    # Being made: the service's 45% is more than the share of time gone by.
+    assert making_bar[0] == 45 and re.fullmatch(r"Being made — about 1\d s left", making_bar[1])
     assert saving_bar == (100, "Saving your video…")
     assert set(shown(at)) == {queued, making, saving}
     assert "<video" not in html_of(at)  # nothing to play yet
@@ -232,7 +239,7 @@ def test_a_failed_video_says_why_in_words(store, code, words):
     assert texts(at.warning) == [words]
     service_said = [c for c in texts(at.caption) if c.startswith("The service said")]
     if code == "upstream_bad_request":  # the service's own words, in smaller text
-        assert service_said == [r"The service said: Image 1 could not be downloaded \(404\)"]
+        assert service_said == [r"The service said: Picture 1 could not be downloaded \(404\)"]
     else:
         assert service_said == []
     assert "Failed" in status_lines(at)
@@ -443,7 +450,7 @@ def test_filters_narrow_the_cards(store):
     assert shown(at) == [sale]
     at.text_input(key="history.search").input("nothing like this").run()
     assert shown(at) == []
-    assert "No videos match these filters" in texts(at.info)[0]
+    assert "No videos match these filters" in texts(at.info)[-1]
 
 
 def hist_all(at: AppTest, key: str) -> str:
@@ -540,9 +547,9 @@ def test_an_unknown_deep_link_says_so(store):
 
 def test_an_empty_history_points_to_create(store):
     at = history()
-    assert "No videos yet" in texts(at.info)[0]
+    assert "No videos yet" in texts(at.info)[-1]
     [link] = at.get("page_link")
-    assert link.proto.label == "Create a video" and link.proto.page.endswith("create")
+    assert link.proto.label == "Create a video" and linked_page(at, link).endswith("create.py")
 
 
 # ----- actions -------------------------------------------------------------------------------
@@ -638,9 +645,8 @@ def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):
 
 
 def test_progress_is_estimated_from_how_long_videos_usually_take():
-    from datetime import UTC, datetime, timedelta
-
     from lib.history import progress_of
+    from lib.pace import Timing
     from lib.store.schema import Task as Row
 
     now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -651,9 +657,155 @@ def test_progress_is_estimated_from_how_long_videos_usually_take():
         submitted_at=now - timedelta(seconds=20),
         archive_state="none",
     )
-    percent, words = progress_of(task, pace=4.0, now=now)  # 40 s expected, 20 s gone
-    assert percent == 50 and "about 20 s left" in words
-    task.status, task.progress = "processing", 80  # the service knows better: it wins
-    assert progress_of(task, pace=4.0, now=now) == (80, "Being made — 80%")
-    late = progress_of(task, pace=1.0, now=now)  # 10 s expected, 20 s gone
-    assert late[0] == 95 and "longer than usual" in late[1]  # never 100 before it is there
+    timing = Timing(total=60, queue=15, learned_from=3)  # 60 s in all, 15 of them in line
+    shown = progress_of(task, timing, now=now)  # 20 s gone
+    assert (shown.percent, shown.words, shown.seconds_left) == (
+        33,
+        "Waiting in line — about 40 s left",
+        40,
+    )
+    assert not shown.estimated
+    # Being made since 10 s: 45 s of making expected, 35 to go.
+    task.status, task.progress = "processing", 80  # the service's figure is higher: it wins
+    shown = progress_of(task, timing, making_since=now - timedelta(seconds=10), now=now)
+    assert (shown.percent, shown.words) == (80, "Being made — about 35 s left")
+    # Only the end is reported (a held request): the step is a guess, and said to be one.
+    task.status, task.progress = "queued", 0
+    guess = progress_of(task, timing, reported=False, now=now)
+    assert guess.words == "Probably being made — about 40 s left" and guess.estimated
+    early = progress_of(task, timing, reported=False, now=task.submitted_at + timedelta(seconds=5))
+    assert early.words.startswith("Probably waiting in line")
+    # The last seconds get no number (it would be wrong by more than it says).
+    near = progress_of(task, timing, now=task.submitted_at + timedelta(seconds=55))
+    assert near.words == "Waiting in line — less than 10 s left" and near.seconds_left is None
+    late = progress_of(task, Timing(10, 2, 1), now=now)  # 10 s expected, 20 s gone
+    assert late.percent == 95 and "longer than usual" in late.words  # never 100 before it is
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown", "words"),
+    [
+        (12.4, 12, "12 s"),
+        (29.6, 30, "30 s"),
+        (47, 45, "45 s"),
+        (95, 95, "1 min 35 s"),
+        (118, 120, "2 min"),
+        (304, 300, "5 min"),
+        (1290, 1320, "22 min"),
+    ],
+)
+def test_time_left_is_said_with_a_precision_that_fits(seconds, shown, words):
+    assert hist.shown_seconds(seconds) == shown
+    assert hist.duration_words(shown) == words
+    assert abs(shown - seconds) / seconds <= 0.1
+
+
+# ----- issue 11: sharing, progress in words, pictures, money ----------------------------------
+def share_links(at: AppTest) -> dict[str, str]:
+    """{card's task id: the link its Share button copies}."""
+    found = {}
+    for element in at.get("bidi_component"):
+        if "imagine_studio.share" in element.proto.component_name:
+            found[element.proto.id] = json.loads(element.proto.json)["link"]
+    return {link.rsplit("task=", 1)[1]: link for link in found.values() if "task=" in link}
+
+
+def test_every_card_shares_a_clean_link_to_its_video(store):
+    ids = [make(store, state) for state in ("archived", "queued", "failed")]
+    at = AppTest.from_file(STUDIO, default_timeout=30)
+    at.context = {"url": "http://studio.example:8501/history"}
+    at.run()
+    at.switch_page("pages/history.py")
+    at.session_state["who"] = "Ana Lopez"
+    run(at)
+    links = share_links(at)
+    assert links == {i: f"http://studio.example:8501/history?task={i}" for i in ids}
+    # The link is the video alone: no name, no filters, no page.
+    for link in links.values():
+        assert "who" not in link and "Ana" not in link and "page=" not in link
+    # Opening it shows that one video.
+    opened = history(who=None, task=ids[0])
+    assert shown(opened) == [ids[0]]
+
+
+def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_one():
+    from lib.share import share_link, studio_address
+
+    assert studio_address("https://videos.corp/studio/history", None) == (
+        "https://videos.corp/studio"
+    )
+    assert studio_address("http://localhost:8501/history/", None) == "http://localhost:8501"
+    assert studio_address(None, "http://10.0.0.5:8501/") == "http://10.0.0.5:8501"
+    assert studio_address("javascript:alert(1)//history", "http://a:1") == "http://a:1"
+    assert share_link("https://videos.corp/studio", "ab12") == (
+        "https://videos.corp/studio/history?task=ab12"
+    )
+
+
+def test_without_step_reports_the_card_says_its_step_is_estimated(quiet):
+    make(quiet.studio.store, "queued")
+    at = history()
+    assert hist.ESTIMATED_NOTE not in texts(at.caption)
+    tracker = quiet.studio.tracker
+    tracker.settings = replace(tracker.settings, use_callbacks=False)
+    tracker.wait_supported = True  # held requests: only the end is reported
+    at = history()
+    [bar] = at.progress
+    assert bar.text.startswith("Probably waiting in line — about ")
+    assert hist.ESTIMATED_NOTE in texts(at.caption)
+
+
+def test_an_image_to_video_card_has_the_shape_of_its_first_picture(quiet):
+    store = quiet.studio.store
+    portrait, url = store_reference_image(quiet.studio, images.jpeg(600, 900), "p.jpg", "Ana")
+    body = {**REQUEST, "action": "image2video", "image_urls": [url], "resolution": "720p"}
+    del body["aspect_ratio"]
+    task_id = make(store, "queued", request=body, pictures=[(url, portrait.sha256)])
+    at = history()
+    assert shown(at) == [task_id]
+    assert "aspect-ratio:720 / 1080" in html_of(at)  # 2:3 at 720p, as it will be made
+
+
+def test_a_failure_message_names_the_picture_and_no_program_error(store):
+    link = "https://pictures.example/shoe.png"
+    make(
+        store,
+        "failed",
+        code="upstream_bad_request",
+        message="Reference image 2 could not be downloaded (ConnectionError).",
+        pictures=[("https://studio.example/assets/a.jpg", None), (link, None)],
+    )
+    at = history()
+    [said] = [c for c in texts(at.caption) if c.startswith("The service said")]
+    assert said == escape(f"The service said: Picture 2 (the link {link}) could not be downloaded.")
+    assert "Error" not in said
+
+
+def test_money_moved_when_a_video_is_accepted_charged_or_refunded(store):
+    before = hist.load_tasks(store, [make(store, "queued"), make(store, "archived")])
+    assert not hist.money_moved(before, before)
+    queued, archived = before
+    cancelled = parse_task({"task_id": queued.wave_task_id, "status": "cancelled", "cost": 0})
+    store.apply_state(queued.id, cancelled, "service", datetime.now(UTC), FAR)
+    assert hist.money_moved(before, hist.load_tasks(store, [queued.id, archived.id]))
+
+
+def test_the_sidebar_balance_follows_a_cancel_at_once(tmp_path):
+    with studio_with(tmp_path, time_scale=5.0) as rs:
+        at = history()
+        assert balance(at) == "$10.00"
+        task = submit_video(rs.studio, REQUEST, "Ana", "Spring", uuid.uuid4().hex).task
+        run(at)
+        assert balance(at) == "$9.96"  # $0.0446 held
+        at.button(key=f"cancel-{task.id}").click()
+        run(at)
+        assert texts(at.toast) == ["Cancelled — $0.0446 refunded"]
+        assert balance(at) == "$10.00"  # not a minute later: now
+
+
+def balance(at: AppTest) -> str:
+    return {m.label: m.value for m in at.sidebar.metric}["Account balance"]
+
+
+def escape(text: str) -> str:
+    return hist.escape_markdown(text).replace(r"The service said\: ", "The service said: ")

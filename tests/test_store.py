@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 
-from lib import history
+from lib import pace
 from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.schema import Base, Task
 from lib.store.tasks import NewTask, Store
@@ -85,15 +85,23 @@ def test_upgrading_a_first_release_store_keeps_its_rows_and_adds_the_costs_index
 
 
 def test_the_newest_finished_videos_are_read_in_index_order(store):
+    task, _ = store.create_task(new_task(), NOW)
+    done = parse_task({"task_id": "task-wave-1", "status": "completed", "cost": 22313})
+    store.apply_state(task.id, done, "service", NOW, NOW)
     statements = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2:4]))
-    history.making_pace(store)
-    [(sql, parameters)] = statements
-    with store.engine.connect() as connection:
-        plan = [
-            row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
-        ]
-    assert plan == ["SEARCH tasks USING INDEX ix_tasks_status_costs (status=?)"]  # no sorting
+    pace.learn(store)  # what the progress bars learn from
+    [newest, steps] = statements
+
+    def plan(sql: str, parameters) -> list[str]:
+        with store.engine.connect() as connection:
+            query = f"EXPLAIN QUERY PLAN {sql}"
+            return [row[3] for row in connection.exec_driver_sql(query, parameters)]
+
+    # The newest finished videos straight from the index (no sorting), then their steps
+    # by task id.
+    assert plan(*newest) == ["SEARCH tasks USING INDEX ix_tasks_status_costs (status=?)"]
+    assert plan(*steps)[0].startswith("SEARCH task_events USING INDEX ix_task_events_task_id")
 
 
 def test_times_come_back_as_aware_utc(store):

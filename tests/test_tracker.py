@@ -58,17 +58,25 @@ def assert_archived(rs: RunningStudio, task) -> None:
 
 
 @pytest.mark.parametrize("callbacks", [True, False], ids=["callbacks", "prefer-wait"])
-def test_submit_to_archived_video_in_two_api_calls(tmp_path, callbacks):
+def test_submit_to_archived_video_in_two_or_three_api_calls(tmp_path, callbacks):
     with running_studio(tmp_path, callbacks=callbacks) as rs:
         task = submit(rs)
         assert task.status == "queued" and task.wave_task_id.startswith("task-wave")
         done = wait_archived(rs, task.id)
         assert_archived(rs, done)
         counts = rs.counters()
-        assert api_calls(rs) == 2, counts  # one submit, one GET
-        assert counts.get("callbacks_delivered", 0) == (1 if callbacks else 0)
+        # One submit, then one GET per step the service reports: with callbacks "being
+        # made" and "done" (the card shows the step it is at); a held request: the end.
+        calls = 3 if callbacks else 2
+        assert api_calls(rs) == calls, counts
+        assert counts.get("callbacks_delivered", 0) == (2 if callbacks else 0)
         assert counts["requests.file"] == 1
-        assert done.api_calls == 2
+        assert done.api_calls == calls
+        steps = [e.status for e in done.events if e.source == "service"]
+        assert steps == (
+            ["queued", "processing", "completed"] if callbacks else ["queued", "completed"]
+        )
+        assert rs.studio.tracker.reports_steps is callbacks
         # Served back from our own copy, with range requests for the player.
         video = requests.get(f"{rs.base_url}/library/{done.video_file}", timeout=10)
         assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"

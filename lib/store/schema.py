@@ -177,6 +177,8 @@ class TaskImage(Base):
     asset_sha256: Mapped[str | None] = mapped_column(ForeignKey("assets.sha256"))
 
     task: Mapped[Task] = relationship(back_populates="images")
+    # The checked picture (its size: the shape an image-to-video card takes while made).
+    asset: Mapped[Asset | None] = relationship()
 
 
 class TaskEvent(Base):

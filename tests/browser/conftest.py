@@ -9,15 +9,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import requests
 
 from lib.embedded_wave.background import free_port
+from tests.waiting import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -65,16 +64,10 @@ class StudioProcess:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{self.url}{self.ready_path}", timeout=2).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):  # still starting (busy machine)
-                pass
-            assert self.process.poll() is None, self.log_path.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the studio did not start"
-            time.sleep(0.2)
+        log = self.log_path
+        wait_until_up(
+            f"{self.url}{self.ready_path}", self.process, 90, lambda: log.read_text()[-3000:]
+        )
 
     def stop(self, kill: bool = False) -> None:
         if self.process and self.process.poll() is None:
@@ -104,10 +97,22 @@ def browser():
 
 
 PAGES = {"create": "/", "history": "/history", "costs": "/costs"}
+PERSON = "Ana Lopez"
+
+
+def remember_name(context, url: str, name: str = PERSON) -> None:
+    """The browser remembers `name`, as after typing it in the sidebar once (the
+    studio's cookie, lib/people.py): every page opened in `context` knows who it is."""
+    from urllib.parse import quote
+
+    from lib.people import COOKIE
+
+    context.add_cookies([{"name": COOKIE, "value": quote(name), "url": url}])
 
 
 @pytest.fixture
 def page(browser, request):
+    """A page of a browser that has not been told any name yet (see remember_name)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -120,7 +125,7 @@ def page(browser, request):
         origin = page.evaluate("() => location.origin")
         if origin.startswith("http"):
             for number, (name, path) in enumerate(PAGES.items(), start=1):
-                page.goto(f"{origin}{path}?who=Ana%20Lopez")
+                page.goto(f"{origin}{path}")
                 page.wait_for_timeout(2500)
                 page.screenshot(path=str(folder / f"{number}-{name}.png"), full_page=True)
     except Exception as exc:  # a screenshot is a keepsake: a closed server must not fail

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import images
-from tests.browser.conftest import StudioProcess
+from tests.browser.conftest import StudioProcess, remember_name
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,9 @@ def task_count(server: StudioProcess) -> int:
 
 
 def open_create(page: Page, server: StudioProcess) -> None:
-    page.goto(f"{server.url}/?who=Ana%20Lopez")
+    """Create, in a browser that knows its person's name (typed there once before)."""
+    remember_name(page.context, server.url)
+    page.goto(f"{server.url}/")
     expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
 
 
@@ -185,7 +187,7 @@ def test_costs_show_the_new_spend_and_the_ledger_downloads(page, studio_server):
     set_duration(page, 10)
     generate_and_open_history(page, "Generate 10 s · $0.0744")
     play(page)
-    page.goto(f"{studio_server.url}/costs?who=Ana%20Lopez")
+    page.goto(f"{studio_server.url}/costs")
     expect(page.get_by_role("heading", name="Costs")).to_be_visible()
     with sqlite3.connect(studio_server.data_dir / "studio.sqlite3") as db:
         settled = db.execute("SELECT sum(cost_quota) FROM tasks WHERE status = 'completed'")
