@@ -12,14 +12,15 @@ Definitions (the page, the CSV and the tests all follow these exactly):
 - spend    = settled + pending.
 - A task belongs to the UTC calendar day of its `created_at` ("Dates are in UTC").
 
-Money stays in integer quota (500,000 quota = $1) in every frame and is turned into
-dollars only at the end: `Totals` gives exact `Decimal`s, `dollar_table` gives the
-tables' dollar columns (quota / 500,000, computed once per row from an exact integer sum,
-so a column adds up to the total), and the CSV ledger writes exact decimals as text.
+Money stays in integer quota (500,000 quota = $1; the service charges whole units) in
+every frame and is turned into dollars only at the end: `Totals` gives exact `Decimal`s,
+`dollar_table` gives the tables' dollar columns (each row's exact integer sum, rounded
+once), and the CSV ledger writes exact decimals as text.
 
-On screen, dollars are rounded half up to 4 decimals (`usd_label`, like the rest of the
-studio), so a column of rounded amounts may differ from its rounded total in the last digit;
-the numbers underneath are exact, and so is the CSV.
+On screen, dollars are rounded half up to 4 decimals by the one rule of the studio
+(`lib.pricing.round_usd`: a video shows the same amount on its card and in every table),
+so a column of rounded amounts may differ from its rounded total in the last digit; the
+totals underneath are exact, and so is the CSV.
 
 The page reads everything through `overview` and `report`, cached per store *version*
 (four counts the indexes answer, see `store_version`): a rerun that finds the store
@@ -39,7 +40,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -60,7 +61,7 @@ from sqlalchemy import (
 )
 
 from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
-from lib.pricing import quota_to_usd
+from lib.pricing import quota_to_usd, round_usd
 from lib.store.schema import Task
 from lib.store.tasks import STATUS_RANK, Store
 
@@ -288,9 +289,8 @@ class Totals:
 
 
 def usd_label(amount: Decimal) -> str:
-    """`$1,234.5678`: rounded half up to 4 decimals (single videos cost fractions of a
-    cent), with thousands separated."""
-    return f"${amount.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):,}"
+    """`$1,234.5678`: rounded as everywhere (`round_usd`), with thousands separated."""
+    return f"${round_usd(amount):,}"
 
 
 def usd_exact(amount: Decimal) -> str:
@@ -389,11 +389,13 @@ HEADINGS = {
 
 
 def dollar_table(table: pd.DataFrame) -> pd.DataFrame:
-    """A table for people: headings in words, money in dollars (each value computed once
-    from an exact integer quota sum, so a column adds up to the total)."""
+    """A table for people: headings in words, money in dollars, each value its exact
+    integer quota sum rounded by the studio's one rule (`round_usd`). Rounded here, not by
+    the browser: its "%.4f" of a binary float turns $0.14875 into 0.1487, where the
+    video's card says $0.1488."""
     shown = table.copy()
     for name in (*MONEY, "spend"):
-        shown[name] = shown[name].to_numpy() / QUOTA_PER_USD
+        shown[name] = [float(round_usd(quota_to_usd(int(q)))) for q in shown[name]]
     return shown.rename(columns=HEADINGS)
 
 
@@ -609,7 +611,8 @@ def usd_text(quota: pd.Series) -> pd.Series:
 
 def ledger(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per task (newest first), as the store has it: amounts in exact dollars and
-    in quota, blank where not known yet (a running task has no settled amount)."""
+    in the service's whole quota units (`quota_per_usd` of them make a dollar), blank
+    where not known yet (a running task has no settled amount)."""
     rows = frame.sort_values(["created_at", "id"], ascending=[False, True])  # needs ledger=True
     out = pd.DataFrame(
         {
@@ -633,6 +636,8 @@ def ledger(frame: pd.DataFrame) -> pd.DataFrame:
         out[f"{name}_usd"] = usd_text(rows[column])
     for name, column in amounts.items():
         out[f"{name}_quota"] = rows[column]
+    # Charges are whole quota units: this column says what one is worth, in every row.
+    out["quota_per_usd"] = QUOTA_PER_USD
     out["prompt"] = rows["prompt"]
     for name in ("id", "person", "campaign", "mode", "resolution", "status", "prompt"):
         out[name] = defuse(out[name])

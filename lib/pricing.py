@@ -31,6 +31,13 @@ def quota_to_usd(quota: int, model: ModelSpec = GROK_IMAGINE_VIDEO) -> Decimal:
     return Decimal(quota) / Decimal(model.quota_per_usd)
 
 
+def round_usd(amount: Decimal) -> Decimal:
+    """The one rounding of dollars shown to people: half up to 4 decimal places (single
+    videos cost fractions of a cent). A card, a table cell and a total all use it, so the
+    same amount always shows the same ($0.14875 is $0.1488 everywhere)."""
+    return amount.quantize(_CENT_FRACTION, rounding=ROUND_HALF_UP)
+
+
 def format_usd(amount: Decimal) -> str:
     """`$0.0744`: four decimals, because single videos cost fractions of a cent."""
-    return f"${amount.quantize(_CENT_FRACTION, rounding=ROUND_HALF_UP)}"
+    return f"${round_usd(amount)}"

@@ -127,9 +127,11 @@ else:
         with by_format:
             show_table(found.per_format)
         st.caption(
-            "Amounts are rounded to 4 decimals. The totals above add up the exact amounts, so "
-            "a column can differ from its total in the last digit; the CSV has exact amounts. "
-            "Only videos the service accepted are counted."
+            "The video service charges in whole quota units: 500,000 quota = $1, so a 10 s "
+            "video is 37,188 quota = $0.074376. Amounts here are rounded to 4 decimals "
+            "($0.0744); the totals above add up the exact amounts, so a column can differ "
+            "from its total in the last digit. The CSV has the exact amounts, in dollars "
+            "and in quota. Only videos the service accepted are counted."
         )
 
     st.download_button(
@@ -140,6 +142,10 @@ else:
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",
-        help="One row per video in this period, with exact amounts in dollars and quota.",
+        help=(
+            "One row per video in this period, with exact amounts in dollars and in quota: "
+            "the service charges whole quota units, 500,000 quota = $1 (the quota_per_usd "
+            "column)."
+        ),
         disabled=total.videos == 0,
     )

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.seed_store import seed_store
 from lib import costs, warmup
-from lib.pricing import price_quota
+from lib.pricing import format_usd, price_quota, quota_to_usd, round_usd
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
@@ -170,14 +170,16 @@ def test_every_table_adds_up_to_the_totals(mixed, table):
     assert int(grouped["pending"].sum()) == PENDING
     assert int(grouped["refunded"].sum()) == REFUNDED
     assert (grouped["spend"] == grouped["settled"] + grouped["pending"]).all()
-    # In dollars, each value is the exact amount: the column adds up to the exact total.
+    # In dollars, each value is its exact amount rounded as everywhere in the studio (half
+    # up to 4 places): a column may differ from the exact total in the last digit only.
     shown = costs.dollar_table(grouped)
-    for heading, total in (
-        ("Settled", costs.Totals(0, SETTLED, 0, 0).settled_usd),
-        ("Pending", costs.Totals(0, 0, PENDING, 0).pending_usd),
-        ("Refunded", costs.Totals(0, 0, 0, REFUNDED).refunded_usd),
+    for heading, quota in (
+        ("Settled", "settled"),
+        ("Pending", "pending"),
+        ("Refunded", "refunded"),
     ):
-        assert sum(Decimal(repr(value)) for value in shown[heading]) == total
+        for value, exact in zip(shown[heading], grouped[quota], strict=True):
+            assert Decimal(repr(value)) == round_usd(quota_to_usd(int(exact)))
 
 
 def test_tables_are_grouped_labelled_and_sorted(mixed):
@@ -398,6 +400,7 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
         "pre_consumed_quota",
         "settled_quota",
         "refunded_quota",
+        "quota_per_usd",
         "prompt",
     ]
     by_person = {(row["person"], row["status"]): row for row in rows}
@@ -412,6 +415,8 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
     assert running["pre_consumed_usd"] == "0.044626"
     assert sum(Decimal(row["settled_usd"] or 0) for row in rows) == Decimal("0.104626")
     assert sum(int(row["refunded_quota"] or 0) for row in rows) == REFUNDED
+    # The file says what a quota unit is worth: charges are whole units of $0.000002.
+    assert {row["quota_per_usd"] for row in rows} == {"500000"}
     assert [row["created_utc"] for row in rows] == sorted(
         (row["created_utc"] for row in rows), reverse=True
     )
@@ -515,7 +520,9 @@ def test_the_page_shows_the_store_totals_tables_chart_and_download(quiet_studio)
     ]
     for table in tables:
         assert table["Videos"].sum() == VIDEOS
-        assert sum(Decimal(repr(value)) for value in table["Settled"]) == Decimal("0.104626")
+        # Rounded per row (as on every card): off the exact total by half a digit a row.
+        off = sum(Decimal(repr(value)) for value in table["Settled"]) - Decimal("0.104626")
+        assert abs(off) <= Decimal("0.00005") * len(table)
     assert costs.NO_CAMPAIGN in set(tables[2]["Campaign"])
     assert at.main.get("arrow_vega_lite_chart") or at.main.get("vega_lite_chart")
     assert any("Dates are in UTC" in caption.value for caption in at.main.caption)
@@ -593,3 +600,29 @@ def test_an_empty_studio_says_so_and_links_to_create(quiet_studio):
     )
     assert not at.main.metric
     assert not at.main.get("download_button")
+
+
+# ----- one amount, one rounding (issue 11, item 8) ------------------------------------------
+def test_a_video_shows_the_same_amount_on_its_card_and_in_every_costs_table(quiet_studio):
+    from lib import history as hist
+
+    store = quiet_studio.studio.store
+    twenty = Spec("t", "Ana", "Spring", "480p", 20, "completed", timedelta(0), 74375, 74375)
+    ids = add_tasks(store, datetime.now(UTC), [twenty])
+    card = hist.money_line(store.get_task(ids["t"]))
+    assert card == "Estimate $0.1488 · Charged $0.1488"  # $0.14875, rounded half up
+    at = costs_page()
+    for frame in at.main.dataframe:
+        # The browser writes the table's numbers with printf's "%.4f" (COLUMNS' format),
+        # which on $0.14875 as a binary float gives 0.1487: the value must already be right.
+        [settled] = frame.value["Settled"]
+        assert f"${settled:.4f}" == format_usd(quota_to_usd(74375)) == "$0.1488"
+    assert metrics(at)["Settled"] == "$0.1488"
+
+
+def test_the_page_says_that_charges_are_whole_quota_units(quiet_studio):
+    add_tasks(quiet_studio.studio.store, datetime.now(UTC))
+    at = costs_page()
+    said = " ".join(c.value for c in at.main.caption)
+    said += " ".join(b.proto.help for b in at.main.get("download_button"))
+    assert "500,000 quota = $1" in said and "whole quota units" in said
