@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from starlette.routing import Mount
 from streamlit import config as streamlit_config
+from streamlit.runtime.pages_manager import PagesManager
 
 from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
@@ -22,6 +23,12 @@ from lib.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("imagine_studio")
+
+# studio.py's st.navigation decides the pages. Streamlit only learns that when studio.py
+# first runs: until then a `pages/` folder means its old folder-of-pages mode, and if the
+# first visit after a start is a link to /history (a shared video, a bookmark), that page
+# runs alone, without the sidebar, and the whole server stays in that mode. Said at once.
+PagesManager.uses_pages_directory = False
 
 config = load_config()
 embedded = None

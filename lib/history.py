@@ -257,11 +257,16 @@ def duration_words(seconds: int) -> str:
 
 
 def money_moved(before: Iterable[Task], now: Iterable[Task]) -> bool:
-    """Whether one of these videos was accepted (money held), charged or refunded since
-    `before`: then the sidebar's balance and spend are out of date."""
+    """Whether the money of one of these videos changed since `before` in a way the
+    sidebar shows: accepted (held), or settled at another amount than was held (a
+    refund). A video charged what was held changes neither the balance nor the spend."""
 
-    def money(task: Task) -> tuple[int | None, ...]:
-        return task.pre_consumed_quota, task.cost_quota, task.refunded_quota
+    def money(task: Task) -> tuple[int, int]:
+        if task.wave_task_id is None:
+            return 0, 0
+        held = task.pre_consumed_quota if task.pre_consumed_quota is not None else 0
+        spent = task.cost_quota if task.cost_quota is not None else held
+        return spent, task.refunded_quota or 0
 
     earlier = {task.id: money(task) for task in before}
     return any(earlier.get(task.id, money(task)) != money(task) for task in now)

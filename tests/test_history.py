@@ -781,13 +781,17 @@ def test_a_failure_message_names_the_picture_and_no_program_error(store):
     assert "Error" not in said
 
 
-def test_money_moved_when_a_video_is_accepted_charged_or_refunded(store):
-    before = hist.load_tasks(store, [make(store, "queued"), make(store, "archived")])
+def test_money_moved_when_a_video_is_refunded_not_when_charged_what_was_held(store):
+    before = hist.load_tasks(store, [make(store, "queued"), make(store, "processing")])
     assert not hist.money_moved(before, before)
-    queued, archived = before
+    queued, making = before
+    now = datetime.now(UTC)
+    done = parse_task({"task_id": making.wave_task_id, "status": "completed", "cost": PRICE})
+    store.apply_state(making.id, done, "service", now, FAR)  # charged what was held
+    assert not hist.money_moved(before, hist.load_tasks(store, [queued.id, making.id]))
     cancelled = parse_task({"task_id": queued.wave_task_id, "status": "cancelled", "cost": 0})
-    store.apply_state(queued.id, cancelled, "service", datetime.now(UTC), FAR)
-    assert hist.money_moved(before, hist.load_tasks(store, [queued.id, archived.id]))
+    store.apply_state(queued.id, cancelled, "service", now, FAR)  # refunded
+    assert hist.money_moved(before, hist.load_tasks(store, [queued.id, making.id]))
 
 
 def test_the_sidebar_balance_follows_a_cancel_at_once(tmp_path):

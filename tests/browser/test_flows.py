@@ -176,8 +176,13 @@ def test_a_reload_and_a_server_restart_mid_generation_lose_nothing(page, studio_
     task_url = page.url
     studio_server.stop()  # mid-generation
     studio_server.start()
-    page.goto(task_url)
+    page.goto(task_url)  # the first visit after the start is a link to one video
     expect(page.get_by_text("A paper boat in the rain")).to_be_visible()
+    # The whole studio around it: its pages, the sidebar with the person's name.
+    expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link")).to_contain_text(
+        ["Create", "History", "Costs"]
+    )
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Ana Lopez")
     play(page)
 
 
