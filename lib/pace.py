@@ -12,8 +12,7 @@ seen done. From the most recent ones the studio learns, per model × resolution 
 The same model, resolution and length as before: the median of the last few such
 videos (a few, so that today's pace counts). A length not made yet: a straight line
 through that model and resolution's lengths, or its pace per second of video. Nothing
-made yet: a first guess (FIRST_GUESS), said as such by nobody but corrected by the
-first finished video.
+made yet: a first guess (`first_guess`), put right by the first finished video.
 """
 
 from __future__ import annotations

@@ -24,13 +24,14 @@ _HTML = """
 """
 
 _CSS = """
-.share { display: inline-flex; align-items: center; gap: 0.5rem; flex-wrap: wrap;
-  font-family: var(--st-font); font-size: var(--st-base-font-size, 1rem); }
+.share { display: flex; align-items: center; gap: 0.25rem 0.5rem; flex-wrap: wrap;
+  max-width: 100%; font-family: var(--st-font); font-size: 0.875rem; }
 .share-button { background: none; border: none; padding: 0.25rem 0; cursor: pointer;
   color: var(--st-text-color); font: inherit; }
 .share-button:hover { color: var(--st-primary-color); }
 .share-button:focus-visible { outline: 2px solid var(--st-primary-color); border-radius: 4px; }
-.share-link { width: 16rem; max-width: 100%; font: inherit; font-size: 0.85em;
+.share-link { flex: 1 1 10rem; min-width: 0; max-width: 100%; box-sizing: border-box;
+  font: inherit; font-size: 0.85em;
   color: var(--st-text-color); background: var(--st-secondary-background-color);
   border: 1px solid var(--st-border-color); border-radius: 6px; padding: 0.2rem 0.4rem; }
 .share-said { font-size: 0.85em; color: var(--st-text-color); opacity: 0.8; }
@@ -91,4 +92,4 @@ def share_link(address: str, task_id: str) -> str:
 
 def share_button(link: str, key: str) -> None:
     """The Share button of a card: copies `link`, says so, and shows it."""
-    _button(key=key, data={"link": link}, width="content")
+    _button(key=key, data={"link": link}, width="stretch")
