@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lib.embedded_wave.background import free_port
 from tests.waiting import wait_until_up
@@ -95,6 +96,9 @@ def browser():
         yield browser
         browser.close()
 
+
+# expect() waits 5 s by default: too little for a first render on two busy cores.
+expect.set_options(timeout=20_000)
 
 PAGES = {"create": "/", "history": "/history", "costs": "/costs"}
 PERSON = "Ana Lopez"

@@ -195,7 +195,13 @@ CASES = [
     # Fields a person types or picks.
     case("prompt empty", typed(""), "Prompt", "is required", "describe the video"),
     case("prompt only spaces", typed("  \n\t  "), "Prompt", "is required", "describe the video"),
-    case("prompt 5,000 characters", typed("y" * 5000), "Prompt", "at its limit of 4,000"),
+    case(
+        "prompt 5,000 characters",
+        typed("y" * 5000),
+        "Prompt",
+        "5,000 characters, and the limit is 4,000",
+        "keeps the first 4,000",
+    ),
     case("duration 5", typed("A cat", duration=5), DURATION, SIX_TO_THIRTY, "you gave 5"),
     case("duration 31", typed("A cat", duration=31), DURATION, SIX_TO_THIRTY, "you gave 31"),
     case("duration 0", typed("A cat", duration=0), DURATION, SIX_TO_THIRTY, "you gave 0"),
