@@ -17,7 +17,7 @@ from streamlit import config as streamlit_config
 from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.routes import studio_routes
-from lib.studio import Studio, current, set_current
+from lib.studio import Studio, current, embedded_local_prefixes, set_current
 from lib.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -39,6 +39,7 @@ if config.uses_embedded:
 async def lifespan(_app):
     studio = Studio(config.with_port(int(streamlit_config.get_option("server.port"))))
     if embedded:
+        embedded.allow_local(embedded_local_prefixes(studio.config))
         embedded.start()
     studio.start()
     set_current(studio)

@@ -30,6 +30,12 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
     return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts))
 
 
+def embedded_local_prefixes(config: StudioConfig) -> tuple[str, ...]:
+    """The only links on this machine the embedded API may fetch in demo mode: the
+    studio's own pictures, and its callback route. Anything else must be public."""
+    return (f"{config.public_url}/assets/", f"{config.public_url}/api/callbacks/wave/")
+
+
 def _is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)

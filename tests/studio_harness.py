@@ -19,7 +19,7 @@ from lib.config import EMBEDDED_PREFIX, StudioConfig
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.embedded_wave.background import free_port
 from lib.routes import studio_routes
-from lib.studio import Studio
+from lib.studio import Studio, embedded_local_prefixes
 from lib.tracker import TrackerSettings
 from lib.wave import WaveClient
 
@@ -69,6 +69,7 @@ def running_studio(
     if client_changes is not None:
         client = WaveClient(config.wave_base_url, config.api_key(), **client_changes)
     studio = Studio(config, tracker_settings, client)
+    wave.allow_local(embedded_local_prefixes(config))
     app = Starlette(routes=[*studio_routes(lambda: studio), Mount(EMBEDDED_PREFIX, app=wave.app)])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

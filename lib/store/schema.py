@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from lib.text_fields import CAMPAIGN, PERSON
+
 # Stable constraint names, so that migrations can refer to them on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,8 +78,9 @@ class Task(Base):
     aspect_ratio: Mapped[str | None] = mapped_column(String(8))
     resolution: Mapped[str] = mapped_column(String(8))
     duration: Mapped[int] = mapped_column(Integer)
-    person: Mapped[str] = mapped_column(String(120), index=True)
-    campaign: Mapped[str] = mapped_column(String(120), default="", index=True)
+    # Their lengths are the rules' (lib/text_fields.py): what the form accepts fits.
+    person: Mapped[str] = mapped_column(String(PERSON.max_length), index=True)
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="", index=True)
 
     # Money, in quota (500,000 = $1).
     estimate_quota: Mapped[int] = mapped_column(BigInteger)
@@ -156,7 +159,7 @@ class Asset(Base):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     original_name: Mapped[str] = mapped_column(String(255))
-    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_by: Mapped[str] = mapped_column(String(PERSON.max_length))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
