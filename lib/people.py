@@ -4,21 +4,20 @@ that a refresh or a bookmark keeps it)."""
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from lib.history import escape_markdown
 from lib.studio import current
+from lib.text_fields import PERSON, fit
 
 NAME_KEY = "who"  # the sidebar field, bound to ?who=... in the address
-MAX_NAME = 120
+MAX_NAME = PERSON.max_length
 
 
 def clean_name(value: str | None) -> str:
-    """A display name: one line, no control characters, at most 120 characters."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", value or "").strip()
-    return re.sub(r"\s+", " ", text)[:MAX_NAME]
+    """A display name, cleaned as every text field is (lib/text_fields.py: one line, no
+    control or direction-override characters) and cut to the column's 120 characters."""
+    return fit(PERSON, value)
 
 
 def signed_in_name() -> str | None:

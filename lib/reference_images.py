@@ -56,6 +56,12 @@ class ImageRejected(ValueError):
         self.filename = filename
         self.reason = reason
 
+    @property
+    def predicate(self) -> str:
+        """The message without the name it starts with ("is damaged or …"), for a caller
+        that names the picture its own way."""
+        return str(self).removeprefix(self.filename).lstrip()
+
 
 @dataclass(frozen=True)
 class PreparedImage:

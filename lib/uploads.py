@@ -18,10 +18,16 @@ DEFAULT_LIMITS = ImageLimits()
 
 
 def store_reference_image(
-    studio: Studio, data: bytes, filename: str, person: str, limits: ImageLimits = DEFAULT_LIMITS
+    studio: Studio,
+    data: bytes,
+    filename: str,
+    person: str,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    label: str | None = None,
 ) -> tuple[Asset, str]:
-    """-> (the stored asset, its public URL). Raises ImageRejected with a message for people."""
-    prepared = prepare_image(data, filename, limits)
+    """-> (the stored asset, its public URL). Raises ImageRejected with a message for people
+    (`label` names a picture that came from a link, see prepare_image)."""
+    prepared = prepare_image(data, filename, limits, label)
     ImageFolder(studio.config.assets_dir).save(prepared)  # the file first: a row never lacks it
     asset = studio.store.add_asset(
         Asset(

@@ -1,12 +1,12 @@
 """Create: the whole model in one form, with the price on the button."""
 
-import html
-
 import streamlit as st
 
 from lib import create_form as form
 from lib.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.history import escape_markdown
 from lib.people import current_person
+from lib.picture_links import picture_tiles_html
 from lib.pricing import format_usd, price_usd
 from lib.reference_images import ImageRejected
 from lib.studio import current
@@ -24,8 +24,8 @@ problems: dict[str, str] = state.get("create.problems", {})
 
 
 def field_problem(name: str) -> None:
-    if name in problems:
-        st.error(problems[name], icon=":material/error:")
+    if name in problems:  # messages quote what was typed: shown as typed, never as Markdown
+        st.error(escape_markdown(problems[name]), icon=":material/error:")
 
 
 def reference_images(person: str | None) -> list[tuple[str, str | None]]:
@@ -43,25 +43,36 @@ def reference_images(person: str | None) -> list[tuple[str, str | None]]:
                 checked[upload.file_id] = str(exc)
         result = checked[upload.file_id]
         if isinstance(result, str):
-            st.error(result, icon=":material/broken_image:")
+            st.error(escape_markdown(result), icon=":material/broken_image:")
         else:
             images.append(result)
     return images
 
 
-def thumbnails(images: list[tuple[str, str | None]]) -> None:
-    uploaded = [(url, sha) for url, sha in images if sha]
-    if not uploaded:
-        return
-    tiles = "".join(
-        f'<figure style="margin:0;text-align:center">'
-        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="reference {i}" '
-        'style="height:96px;border-radius:8px;object-fit:cover">'
-        f'<figcaption style="font-size:0.8em">{"First: sets the shape" if i == 1 else i}'
-        "</figcaption></figure>"
-        for i, (url, _) in enumerate(uploaded, start=1)
-    )
-    st.html(f'<div style="display:flex;gap:8px;flex-wrap:wrap">{tiles}</div>')
+def thumbnails(images: list[tuple[str, str | None]], first: int = 1) -> None:
+    tiles = picture_tiles_html([url for url, sha in images if sha], first)
+    if tiles:
+        st.html(tiles)
+
+
+def link_pictures(person: str | None, first: int) -> None:
+    """Each pasted link, fetched in the background: its thumbnail, or its message."""
+    form.fetch_links(studio, state, person)
+    pasted = form.pasted_links(state)
+    waiting = pasted.pending()
+
+    @st.fragment(run_every=1 if waiting else None)
+    def outcomes() -> None:
+        report = form.link_report(form.draft_from(state), first)
+        thumbnails([(url, "kept") for url in report.kept], first)
+        for message in report.problems:
+            st.error(escape_markdown(message), icon=":material/link_off:")
+        if report.fetching:
+            st.caption(f"Fetching {report.fetching} picture link(s)…")
+        if waiting and not pasted.pending():
+            st.rerun()  # all fetched: the whole form sees them, and this stops looking
+
+    outcomes()
 
 
 st.title("Create a video")
@@ -118,7 +129,10 @@ with left:
             persist_state="session",
             height=80,
             placeholder="https://example.com/product-shot.jpg",
+            help="Each picture is fetched and checked as soon as it is pasted; the studio "
+            "keeps its own copy, which is what the video service gets.",
         )
+        link_pictures(current_person(), first=len(images) + 1)
         st.caption(
             f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
             "**The first picture sets the video's shape** (portrait, square or landscape)."
@@ -181,8 +195,9 @@ with left:
 
     def send() -> None:
         # Read the form again: a field typed just before the click arrives with the click.
-        latest = form.draft_from(state)
         person = current_person()
+        form.settle_links(studio, state, person)  # links still being fetched: their outcome
+        latest = form.draft_from(state)
         key = form.submission_key(latest.request(), person)
         result = form.submit_draft(studio, latest, person, key)
         state["create.problems"] = result.problems

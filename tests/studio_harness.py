@@ -3,6 +3,7 @@ tracker, the studio's routes, the embedded Wave API mounted at /wave), on a free
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +44,11 @@ def studio_config(data_dir: Path, **changes: Any) -> StudioConfig:
     return replace(config, **changes)
 
 
+def no_names(host: str, port: int) -> list:
+    """A name server that knows no names (links to example.com and the like)."""
+    raise socket.gaierror(socket.EAI_NONAME, f"{host} is not known in tests")
+
+
 @contextmanager
 def running_studio(
     data_dir: Path,
@@ -70,6 +76,7 @@ def running_studio(
         client = WaveClient(config.wave_base_url, config.api_key(), **client_changes)
     studio = Studio(config, tracker_settings, client)
     wave.allow_local(embedded_local_prefixes(config))
+    studio.link_resolver = no_names  # pasted links never reach the internet from a test
     app = Starlette(routes=[*studio_routes(lambda: studio), Mount(EMBEDDED_PREFIX, app=wave.app)])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
