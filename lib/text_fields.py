@@ -53,6 +53,12 @@ PROMPT = TextField(
 )
 
 
+# What the video service says, kept in the store: its task id (refused when it does not
+# fit: an id cut short would name another task) and its error code (cut).
+SERVICE_TASK_ID = TextField("Task id", 128)
+SERVICE_ERROR_CODE = TextField("Error code", 64)
+
+
 def clean_text(value: str | None, multiline: bool = False) -> str:
     """The text as it is kept (see the module's rules): stripped, and "" if nothing in it
     is visible."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lib.reference_images import ImageFolder, ImageLimits, prepare_image
 from lib.store.schema import Asset
+from lib.text_fields import PERSON, fit
 
 if TYPE_CHECKING:
     from lib.studio import Studio
@@ -38,7 +39,7 @@ def store_reference_image(
             height=prepared.height,
             size_bytes=len(prepared.data),
             original_name=prepared.original_name,
-            uploaded_by=person,
+            uploaded_by=fit(PERSON, person),
             created_at=datetime.now(UTC),
         )
     )

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from lib.text_fields import CAMPAIGN, PERSON
+from lib.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
 
 # Stable constraint names, so that migrations can refer to them on every database.
 NAMING = {
@@ -64,7 +64,9 @@ class Task(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the studio's own id
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    wave_task_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    wave_task_id: Mapped[str | None] = mapped_column(
+        String(SERVICE_TASK_ID.max_length), unique=True
+    )
     # submitting -> queued -> processing -> completed | failed | cancelled
     # (indexed first in ix_tasks_status_costs, below)
     status: Mapped[str] = mapped_column(String(16))
@@ -88,7 +90,7 @@ class Task(Base):
     cost_quota: Mapped[int | None] = mapped_column(BigInteger)  # settled
     refunded_quota: Mapped[int | None] = mapped_column(BigInteger)
 
-    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(SERVICE_ERROR_CODE.max_length))
     error_message: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
