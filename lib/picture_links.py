@@ -152,7 +152,7 @@ def picture_tiles_html(urls: Sequence[str], first: int = 1) -> str:
     the studio's own /assets/ copies are shown: the browser never fetches a pasted link."""
     tiles = "".join(
         '<figure style="margin:0;text-align:center">'
-        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="picture {i}" '
+        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="reference {i}" '
         'style="height:96px;border-radius:8px;object-fit:cover">'
         f'<figcaption style="font-size:0.8em">{"First: sets the shape" if i == 1 else i}'
         "</figcaption></figure>"

@@ -66,7 +66,8 @@ def link_pictures(person: str | None, first: int) -> None:
         report = form.link_report(form.draft_from(state), first)
         thumbnails([(url, "kept") for url in report.kept], first)
         for message in report.problems:
-            st.error(escape_markdown(message), icon=":material/link_off:")
+            if message != problems.get("image_urls"):  # that one shows below, once
+                st.error(escape_markdown(message), icon=":material/link_off:")
         if report.fetching:
             st.caption(f"Fetching {report.fetching} picture link(s)…")
         if waiting and not pasted.pending():

@@ -95,6 +95,7 @@ def test_a_link_that_cannot_be_used_says_so_at_once_naming_the_link(
     assert message.startswith(f"Picture 1 (the link {link}) {words}"), message
     assert "Error" not in message and "Reference image" not in message
     generate(at)
+    assert errors(at) == [message]  # said once, at the field
     assert studio.studio.store.tasks() == [] and assets(studio) == []
     assert studio.counters().get("requests.submit", 0) == 0
 
