@@ -337,6 +337,9 @@ class LinkPolicy:
     local_prefixes: tuple[LocalPrefix, ...] = ()
     connect_seconds: float = 5.0  # per address tried, within the deadline
     user_agent: str = "ImagineStudio/1.0"
+    # A rule of the caller's that every hop must pass too (raise to refuse it): finished
+    # videos, say, come only from the service's own hosts.
+    hop_rule: Callable[[Link], None] | None = None
 
     @classmethod
     def with_local(cls, prefixes: Sequence[str], **limits: float | int) -> LinkPolicy:
@@ -530,6 +533,8 @@ def _request(
     headers: dict[str, str] | None,
     resolver: Resolver,
 ) -> tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
+    if policy.hop_rule is not None:
+        policy.hop_rule(link)
     local = policy.is_local(link)
     if not local and _private_by_name(link.host):
         raise LinkRefused(_PRIVATE, "private")
