@@ -49,8 +49,8 @@ def reference_images(person: str | None) -> list[tuple[str, str | None]]:
     return images
 
 
-def thumbnails(images: list[tuple[str, str | None]], first: int = 1) -> None:
-    tiles = picture_tiles_html([url for url, sha in images if sha], first)
+def thumbnails(urls: list[str], first: int = 1) -> None:
+    tiles = picture_tiles_html(urls, first)
     if tiles:
         st.html(tiles)
 
@@ -64,7 +64,7 @@ def link_pictures(person: str | None, first: int) -> None:
     @st.fragment(run_every=1 if waiting else None)
     def outcomes() -> None:
         report = form.link_report(form.draft_from(state), first)
-        thumbnails([(url, "kept") for url in report.kept], first)
+        thumbnails(report.kept, first)
         for message in report.problems:
             if message != problems.get("image_urls"):  # that one shows below, once
                 st.error(escape_markdown(message), icon=":material/link_off:")
@@ -123,7 +123,7 @@ with left:
             help=SPEC.field_spec("image_urls").help,
         )
         images = reference_images(current_person())
-        thumbnails(images)
+        thumbnails([url for url, sha in images if sha])
         st.text_area(
             "…or paste links to pictures (one per line)",
             key=form.LINKS,
