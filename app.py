@@ -18,7 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.routes import studio_routes
-from lib.studio import Studio, current, set_current
+from lib.studio import Studio, current, embedded_local_prefixes, set_current
 from lib.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,6 +49,7 @@ async def lifespan(_app):
     rule = "=" * 72
     log.info("%s\n%s\n%s", rule, studio.config.announcement(), rule)
     if embedded:
+        embedded.allow_local(embedded_local_prefixes(studio.config))
         embedded.start()
     studio.start()
     set_current(studio)

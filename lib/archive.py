@@ -1,6 +1,10 @@
 """Copying a finished video from the provider's link to our own storage, before the link
 expires (24 h): streamed to disk (never held in memory), proven playable by decoding it,
-moved into place atomically, with a poster picture beside it."""
+moved into place atomically, with a poster picture beside it.
+
+The link comes in a service reply, so it is fetched like any link from outside
+(lib/outside_links: public addresses, the connection to the checked address, one deadline
+for the whole download, a byte cap), and only from the service's own hosts, at every hop."""
 
 from __future__ import annotations
 
@@ -12,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-
 from lib.media import inspect_video, save_poster
+from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, LocalPrefix, open_link
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +76,9 @@ def archive_video(
     url: str,
     library: Path,
     name: str,
-    session: requests.Session,
     policy: MediaUrlPolicy,
     max_bytes: int = 1024 * 1024 * 1024,
-    timeout: tuple[float, float] = (5.0, 60.0),
+    deadline_seconds: float = 600.0,
 ) -> ArchivedVideo:
     """Download `url` to `<library>/<name>.mp4` plus `<name>.jpg`; raise on any doubt."""
     library.mkdir(parents=True, exist_ok=True)
@@ -84,7 +86,7 @@ def archive_video(
     poster = library / f"{name}.jpg"
     part = library / f".{name}.mp4.part"
     try:
-        size = _download(url, part, session, policy, max_bytes, timeout)
+        size = _download(url, part, policy, max_bytes, deadline_seconds)
         try:
             probe, picture = inspect_video(part)
         except Exception as exc:
@@ -114,48 +116,42 @@ MAX_REDIRECTS = 3
 
 
 def _download(
-    url: str,
-    part: Path,
-    session: requests.Session,
-    policy: MediaUrlPolicy,
-    max_bytes: int,
-    timeout: tuple[float, float],
+    url: str, part: Path, policy: MediaUrlPolicy, max_bytes: int, deadline_seconds: float
 ) -> int:
+    links = LinkPolicy(
+        deadline_seconds=deadline_seconds,
+        max_bytes=max_bytes,
+        max_redirects=MAX_REDIRECTS,
+        local_prefixes=tuple(LocalPrefix.parse(f"{o}/") for o in policy.local_origins),
+        hop_rule=lambda link: policy.check(link.url),  # every hop: a redirect too
+    )
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            policy.check(url)  # every hop: a redirect must not lead somewhere internal
-            reply = session.get(url, stream=True, timeout=timeout, allow_redirects=False)
-            if not reply.is_redirect:
-                break
-            url = requests.compat.urljoin(url, reply.headers["location"])
-            reply.close()
-        else:
-            raise ArchiveError("the video link redirected too many times")
-        with reply:
-            if reply.status_code in (404, 410):
-                raise LinkGone(f"the provider answered {reply.status_code} for the video link")
-            if reply.status_code != 200:
-                raise ArchiveError(f"the provider answered {reply.status_code} for the video")
+        with open_link(url, links, headers={"Accept": "video/mp4"}) as reply:
+            if reply.status in (404, 410):
+                raise LinkGone(f"the provider answered {reply.status} for the video link")
+            if reply.status != 200:
+                raise ArchiveError(f"the provider answered {reply.status} for the video")
             size = 0
             with open(part, "wb") as out:
-                for chunk in reply.iter_content(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ArchiveError("the video is larger than the studio accepts")
+                for chunk in reply.chunks(CHUNK):
                     out.write(chunk)
+                    size += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             return size
-    except requests.RequestException as exc:
-        log.info("archive: downloading %s failed: %r", part.name, exc)
-        raise ArchiveError(_download_failure(exc)) from None
+    except LinkRefused as exc:
+        raise UrlRefused(f"the video link {exc}".rstrip(".")) from None
+    except FetchFailed as exc:
+        if exc.reason == "too_big":
+            raise ArchiveError("the video is larger than the studio accepts") from None
+        if exc.reason == "timeout":
+            raise ArchiveError(
+                f"the download did not finish within {_time_words(deadline_seconds)}"
+            ) from None
+        raise ArchiveError(f"the video {exc}".rstrip(".")) from None
 
 
-def _download_failure(exc: requests.RequestException) -> str:
-    """What went wrong with a download, in words (the program's name for it goes to the
-    log, never to a card)."""
-    if isinstance(exc, requests.Timeout):
-        return "the download took too long"
-    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        return "the connection to the video service broke off"
-    return "the download failed"
+def _time_words(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return "1 second" if seconds == 1 else f"{seconds:g} seconds"

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from lib.catalog import GROK_IMAGINE_VIDEO, IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.picture_links import LinkedPicture, PastedLinks, keep_link
+from lib.text_fields import CAMPAIGN as CAMPAIGN_TEXT
+from lib.text_fields import clean, length_problem
 from lib.validation import Problem, check_request, picture_link_problem, shown
 
 SPEC = GROK_IMAGINE_VIDEO
@@ -26,6 +29,7 @@ RESOLUTION = "create.resolution"
 DURATION = "create.duration"
 CAMPAIGN = "create.campaign"
 LINKS = "create.links"  # pasted image links, one a line
+PASTED = "create.pasted_links"  # PastedLinks: what became of each pasted link
 KEPT_IMAGES = "create.kept_images"  # [(url, asset sha256 or None)] from an earlier video
 RESULT = "create.result"  # what the last click did (SubmitResult)
 UPLOADS = "create.uploads"
@@ -113,13 +117,12 @@ def messages(
     state: MutableMapping[str, Any],
     draft: Draft,
     person: str | None,
-    own_prefixes: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The messages to show now, by field: the rules applied to what the form holds at
     this moment, for the fields the person has changed (all of them once Generate was
     pressed), plus what the form or the service said that still applies. A message goes
     as soon as its field is right."""
-    live = draft.problems(own_prefixes)
+    live = draft.problems()
     if not person:
         live["person"] = NAME_NEEDED
     touched = set(state.get(TOUCHED) or ())
@@ -139,6 +142,11 @@ def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
     """
     notes: dict[str, str] = {}
     fresh = defaults()
+    for key in (PROMPT, LINKS, CAMPAIGN):
+        # A lone surrogate (only a crafted request sends one) can't even be drawn in a
+        # text box: dropped, as lib/text_fields drops it from what is kept.
+        if isinstance(state.get(key), str) and _SURROGATE.search(state[key]):
+            state[key] = _SURROGATE.sub("", state[key])
 
     def reset(key: str, param: str, message: str, now_shows: str) -> None:
         state[key] = fresh[key]
@@ -191,6 +199,7 @@ def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
     return notes
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # The number box keeps integers as 64-bit and the browser as doubles: beyond 2**53 it lies.
 _LARGEST_SHOWN = 2**53 - 1
 
@@ -227,9 +236,19 @@ class Draft:
     campaign: str
     links: list[str] = field(default_factory=list)
     images: list[tuple[str, str | None]] = field(default_factory=list)  # uploads + kept
+    linked: dict[str, LinkedPicture] = field(default_factory=dict)  # links fetched so far
 
     def all_images(self) -> list[tuple[str, str | None]]:
-        return [*self.images, *((url, None) for url in self.links)]
+        """Uploads and kept pictures, then the links: each as the studio's copy once it
+        was fetched, as pasted until then."""
+        pasted = [self.linked.get(link) for link in self.links]
+        return [
+            *self.images,
+            *(
+                (outcome.url, outcome.sha256) if outcome and outcome.kept else (link, None)
+                for link, outcome in zip(self.links, pasted, strict=True)
+            ),
+        ]
 
     def request(self) -> dict[str, Any]:
         """The request body for the service (without callback details)."""
@@ -247,34 +266,74 @@ class Draft:
             body["aspect_ratio"] = self.aspect_ratio
         return body
 
-    def problems(self, own_prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    def problems(self) -> dict[str, str]:
         """One message per field (the first problem of each), keyed by request field.
-        Pasted links are also held to the stricter picture-link rule; links starting with
-        one of `own_prefixes` are the studio's own (see own_link_prefixes)."""
+        A pasted link gets what its fetch found, or, before that, what is known without
+        fetching it (lib/picture_links.py fetches it)."""
         found: dict[str, str] = {}
         for problem in check_request(self.request()):
             found.setdefault(problem.param, _for_the_form(problem))
-        for position, link in enumerate(self.links, start=1):
-            reason = picture_link_problem(link, own_prefixes)
-            if reason and "image_urls" not in found:
-                found["image_urls"] = f"Picture link {position} {reason}"
+        for position, link in enumerate(self.links, start=len(self.images) + 1):
+            outcome = self.linked.get(link)
+            if outcome is not None and outcome.problem:
+                message = outcome.message(position)
+            elif outcome is None and (reason := picture_link_problem(link)):
+                message = LinkedPicture(link, problem=reason).message(position)
+            else:
+                continue
+            found.setdefault("image_urls", message)
+        campaign = length_problem(CAMPAIGN_TEXT, clean(CAMPAIGN_TEXT, self.campaign))
+        if campaign:
+            found.setdefault("campaign", campaign)
         return found
 
 
-def own_link_prefixes(config: Any) -> tuple[str, ...]:
-    """Links the studio made itself and may hand to the service even though they may be
-    local: its uploaded pictures, and in demo mode anything on the embedded service."""
-    prefixes = [f"{config.public_url}/assets/"] if config.public_url else []
-    if config.uses_embedded:
-        parts = urlsplit(config.wave_base_url)
-        prefixes.append(f"{parts.scheme}://{parts.netloc}/")
-    return tuple(prefixes)
+def pasted_links(state: MutableMapping[str, Any]) -> PastedLinks:
+    """This session's pasted links and what became of each (kept in the session)."""
+    pasted = state.get(PASTED)
+    if not isinstance(pasted, PastedLinks):
+        pasted = state[PASTED] = PastedLinks()
+    return pasted
+
+
+def fetch_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+    """Fetch the links now in the box that were not fetched yet (in the background)."""
+    links = parse_links(state.get(LINKS) or "") if state.get(MODE) == "image" else []
+    pasted_links(state).follow(studio, links, person or "")
+
+
+def settle_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+    """At the click: fetch links typed just before it, and wait for those under way."""
+    fetch_links(studio, state, person)
+    pasted_links(state).settle()
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    kept: list[str]  # the studio's copies of the links fetched and kept, in order
+    problems: list[str]  # a message per link that can't be used, naming it
+    fetching: int  # links still being fetched
+
+
+def link_report(draft: Draft, first: int) -> LinkReport:
+    """What became of the pasted links so far; the first link is picture number `first`."""
+    kept, problems, fetching = [], [], 0
+    for position, link in enumerate(draft.links, start=first):
+        outcome = draft.linked.get(link)
+        if outcome is None:
+            fetching += 1
+        elif outcome.kept:
+            kept.append(outcome.url or "")
+        else:
+            problems.append(outcome.message(position))
+    return LinkReport(kept, problems, fetching)
 
 
 def draft_from(state: MutableMapping[str, Any]) -> Draft:
     """The form as the session holds it now (uploads already checked: `create.images`)."""
     values = {**defaults(), **{k: v for k, v in state.items() if k in defaults()}}
     image_mode = values[MODE] == "image"
+    pasted = state.get(PASTED)
     return Draft(
         mode=values[MODE],
         prompt=values[PROMPT] or "",
@@ -284,6 +343,7 @@ def draft_from(state: MutableMapping[str, Any]) -> Draft:
         campaign=values[CAMPAIGN] or "",
         links=parse_links(values[LINKS]) if image_mode else [],
         images=list(state.get("create.images", [])) if image_mode else [],
+        linked=pasted.outcomes() if isinstance(pasted, PastedLinks) else {},
     )
 
 
@@ -342,7 +402,10 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     from lib.wave import AuthError, InsufficientBalance, WaveError
     from lib.wave import InvalidRequest as Refused
 
-    problems = draft.problems(own_link_prefixes(studio.config))
+    for link in draft.links:  # not fetched in the background yet: fetched now
+        if link not in draft.linked:
+            draft.linked[link] = keep_link(studio, link, person or "")
+    problems = draft.problems()
     if not person:
         problems["person"] = NAME_NEEDED
     if problems:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import selectinload
 
 from lib import create_form
@@ -27,6 +27,7 @@ from lib.pricing import format_usd, quota_to_usd
 from lib.store.schema import Asset, Task, TaskImage
 from lib.store.tasks import Store
 from lib.submissions import submit_video
+from lib.text_fields import PROMPT, TextField, clean
 from lib.validation import InvalidRequest as BadSettings
 from lib.wave import (
     InsufficientBalance,
@@ -46,6 +47,7 @@ COLUMNS = 3
 REFRESH_SECONDS = 2
 LIBRARY_URL = "/library/"  # Streamlit reserves /media/; our copies are served here
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
+SEARCH = TextField("Search", PROMPT.max_length)  # one line, searched in the prompts
 
 # What a person picks in the status filter, and the stored statuses each one means.
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
@@ -76,7 +78,9 @@ class Filters:
         text: str | None = "",
     ) -> Filters:
         statuses = tuple(s for word in status_words for s in STATUS_CHOICES.get(word, ()))
-        return cls(statuses, campaign, person, (text or "").strip())
+        # Cleaned as prompts are stored (lib/text_fields.py), so the same words are found,
+        # and no NUL reaches the database (PostgreSQL refuses it).
+        return cls(statuses, campaign, person, clean(SEARCH, text))
 
     @property
     def active(self) -> bool:
@@ -98,7 +102,11 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.person:
         where.append(Task.person == filters.person)
     if filters.text:
-        where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
+        if len(filters.text) > PROMPT.max_length:
+            # No prompt is that long; and SQLite refuses LIKE patterns over 50,000 bytes.
+            where.append(false())
+        else:
+            where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
     return where
 
 
@@ -638,6 +646,11 @@ def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
             studio, dict(task.request), person, task.campaign, retry_key(task), images
         )
     except BadSettings as exc:
+        if exc.param == "image_urls":  # an older video's outside link that can't be fetched
+            return Retry(
+                None,
+                f"Couldn't try again: {exc} Press “Use these settings” to replace that picture.",
+            )
         return Retry(None, f"These settings can't be sent any more: {exc}")
     except InsufficientBalance:
         return Retry(None, "There isn't enough credit left on the account to try again.")

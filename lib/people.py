@@ -9,7 +9,6 @@ link's `?who=` is ignored and taken out of the address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from urllib.parse import unquote
 
@@ -17,10 +16,11 @@ import streamlit as st
 
 from lib.history import escape_markdown
 from lib.studio import current
+from lib.text_fields import PERSON, fit
 
 NAME_KEY = "who"  # the sidebar field's session key (not in the address: see above)
 OLD_LINK_PARAM = "who"  # where links made before issue 11 carried the name
-MAX_NAME = 120
+MAX_NAME = PERSON.max_length
 COOKIE = "imagine_studio_name"
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chrome's cap)
 _KEPT = "people.name"  # the field's value, kept where Streamlit does not drop it
@@ -42,9 +42,9 @@ _cookie_writer = st.components.v2.component("imagine_studio.remember_name", js=_
 
 
 def clean_name(value: str | None) -> str:
-    """A display name: one line, no control characters, at most 120 characters."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", value or "").strip()
-    return re.sub(r"\s+", " ", text)[:MAX_NAME]
+    """A display name, cleaned as every text field is (lib/text_fields.py: one line, no
+    control or direction-override characters) and cut to the column's 120 characters."""
+    return fit(PERSON, value)
 
 
 def remembered_name(cookies: Mapping[str, str]) -> str:

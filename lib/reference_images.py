@@ -56,6 +56,12 @@ class ImageRejected(ValueError):
         self.filename = filename
         self.reason = reason
 
+    @property
+    def predicate(self) -> str:
+        """The message without the name it starts with ("is damaged or …"), for a caller
+        that names the picture its own way."""
+        return str(self).removeprefix(self.filename).lstrip()
+
 
 @dataclass(frozen=True)
 class PreparedImage:
@@ -80,12 +86,18 @@ class ImageLimits:
     min_side: int = 64  # smaller is useless for a video frame
 
 
-def prepare_image(data: bytes, filename: str, limits: ImageLimits = ImageLimits()) -> PreparedImage:
-    """Check an upload by its content and return it cleaned; raises ImageRejected."""
-    name = clean_filename(filename)
+def prepare_image(
+    data: bytes, filename: str, limits: ImageLimits = ImageLimits(), label: str | None = None
+) -> PreparedImage:
+    """Check an upload by its content and return it cleaned; raises ImageRejected.
+    `label` names a picture that came from a link in messages ("Picture 2 (the link …)");
+    an upload is named by its file name."""
+    original = clean_filename(filename)
+    name = label or original
+    advice = f"link to {ALLOWED}" if label else f"upload {ALLOWED}"
     limits = _no_higher_than_pillows(limits)
-    _check_file_size(len(data), name, limits)
-    image, family = _decode(data, name, limits)
+    _check_file_size(len(data), name, limits, advice)
+    image, family = _decode(data, name, limits, advice)
     pixels = _clean_pixels(image, family)
     encoded = _encode(pixels, family)
     if len(encoded) > limits.max_bytes:  # rare: e.g. a palette PNG stored as full colour
@@ -103,7 +115,7 @@ def prepare_image(data: bytes, filename: str, limits: ImageLimits = ImageLimits(
         mime=MIME_TYPES[ext],
         width=pixels.width,
         height=pixels.height,
-        original_name=name,
+        original_name=original,
     )
 
 
@@ -126,9 +138,9 @@ def clean_filename(filename: str) -> str:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _check_file_size(size: int, name: str, limits: ImageLimits) -> None:
+def _check_file_size(size: int, name: str, limits: ImageLimits, advice: str) -> None:
     if size == 0:
-        raise ImageRejected(name, f"{name} is empty: upload {ALLOWED}.", "empty")
+        raise ImageRejected(name, f"{name} is empty: {advice}.", "empty")
     if size > limits.max_bytes:
         raise ImageRejected(
             name,
@@ -151,7 +163,7 @@ def _check_dimensions(size: tuple[int, int], name: str, limits: ImageLimits) -> 
         )
 
 
-def _decode(data: bytes, name: str, limits: ImageLimits) -> tuple[Image.Image, str]:
+def _decode(data: bytes, name: str, limits: ImageLimits, advice: str) -> tuple[Image.Image, str]:
     """Open, check and fully decode the picture; returns it upright and its format family."""
     # Judge the size the header declares before Pillow opens the file: WebP allocates its
     # whole canvas while opening, and Pillow's own bomb check only warns (warnings filters
@@ -164,10 +176,10 @@ def _decode(data: bytes, name: str, limits: ImageLimits) -> tuple[Image.Image, s
             # Only the three allowed parsers ever see the bytes.
             image = Image.open(io.BytesIO(data), formats=tuple(IMAGE_FORMATS))
         except Image.UnidentifiedImageError:
-            raise _wrong_format(name, data) from None
+            raise _wrong_format(name, data, advice) from None
     family = _FAMILIES.get(image.format or "")
     if family is None:
-        raise _wrong_format(name, data)
+        raise _wrong_format(name, data, advice)
     # Again from what Pillow read (the header reader skips odd files): before any decoding.
     _check_dimensions(image.size, name, limits)
     if family != "JPEG" and getattr(image, "n_frames", 1) > 1:
@@ -348,12 +360,24 @@ def _kind_of(data: bytes) -> str | None:
     return None
 
 
-def _wrong_format(name: str, data: bytes) -> ImageRejected:
+def _starts_like_an_allowed_picture(data: bytes) -> bool:
+    """The signature of a PNG, JPEG or WEBP file: such a file that Pillow can't open is
+    damaged, not something else."""
+    return (
+        data.startswith(b"\x89PNG\r\n\x1a\n")
+        or data.startswith(b"\xff\xd8\xff")
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    )
+
+
+def _wrong_format(name: str, data: bytes, advice: str) -> ImageRejected:
+    if _starts_like_an_allowed_picture(data):
+        return _damaged(name)
     kind = _kind_of(data)
     if kind:
-        message = f"{name} is {kind}, which the video service can't use: upload {ALLOWED}."
+        message = f"{name} is {kind}, which the video service can't use: {advice}."
     else:
-        message = f"{name} is not a picture the video service can use: upload {ALLOWED}."
+        message = f"{name} is not a picture the video service can use: {advice}."
     return ImageRejected(name, message, "format")
 
 

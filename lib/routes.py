@@ -7,7 +7,7 @@ Streamlit reserves /media/ for itself, so archived videos and posters are served
 from __future__ import annotations
 
 import hmac
-import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from lib.history import still_in_flight_in_store
+from lib.http_bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.reference_images import ImageFolder
 from lib.studio import Studio
 
@@ -28,6 +29,7 @@ LIBRARY_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
 # Archived files never change (a new video gets a new name), so browsers may keep them.
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 NO_STORE = {"Cache-Control": "no-store"}
+CLOSE = {"Connection": "close"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_WATCHED = 100  # ids per request: a page shows 24
 MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
@@ -56,12 +58,17 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         given = request.path_params["secret"].encode("utf-8", "surrogatepass")
         if not hmac.compare_digest(given, studio.config.callback_secret.encode()):
             return JSONResponse({"error": "not found"}, status_code=404)
-        body = await _read_limited(request, MAX_CALLBACK_BYTES)
-        if body is None:
-            return JSONResponse({"error": "callback body too large"}, status_code=413)
         try:
-            task_id = json.loads(body).get("task_id")
-        except (ValueError, AttributeError, RecursionError):  # RecursionError: nested too deep
+            body = await read_limited(request, MAX_CALLBACK_BYTES)
+        except BodyTooLarge:
+            return JSONResponse(  # closing stops the rest of the body coming
+                {"error": "callback body too large"}, status_code=413, headers=CLOSE
+            )
+        except ClientGone:
+            return JSONResponse({"error": "the body did not arrive whole"}, status_code=400)
+        try:
+            task_id = parse_json(body).get("task_id")
+        except (ValueError, AttributeError):
             task_id = None
         if not isinstance(task_id, str) or not task_id:
             return JSONResponse({"error": "no task_id in the callback"}, status_code=400)
@@ -92,10 +99,7 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         """Held until one of these videos is done, or `wait` seconds: what an open History
         page waits on (lib/live_refresh.py). Reads only the store, never the service."""
         ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
-        try:
-            wait = min(max(float(request.query_params.get("wait", "0")), 0.0), MAX_CHANGE_WAIT)
-        except ValueError:
-            wait = 0.0
+        wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
         store = get_studio().store
         watched = set(ids[:MAX_WATCHED])
         deadline = time.monotonic() + wait
@@ -117,14 +121,11 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
     ]
 
 
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it passes `limit` (a huge body is never buffered)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
+def _seconds(text: str, limit: float) -> float:
+    """A number of seconds from 0 to `limit` as a query gives it; 0 when it is not one
+    (NaN compares false with everything: as a deadline it would never come)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0
+    return min(max(value, 0.0), limit) if math.isfinite(value) else 0.0

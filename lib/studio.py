@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from lib.archive import MediaUrlPolicy
 from lib.config import StudioConfig
+from lib.outside_links import LinkPolicy, Resolver, system_resolver
+from lib.reference_images import ImageLimits
 from lib.store.schema import Asset
 from lib.store.tasks import Store
 from lib.tracker import Tracker, TrackerSettings
@@ -30,6 +32,12 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
     return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts))
 
 
+def embedded_local_prefixes(config: StudioConfig) -> tuple[str, ...]:
+    """The only links on this machine the embedded API may fetch in demo mode: the
+    studio's own pictures, and its callback route. Anything else must be public."""
+    return (f"{config.public_url}/assets/", f"{config.public_url}/api/callbacks/wave/")
+
+
 def _is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -46,6 +54,9 @@ class Studio:
         client: WaveClient | None = None,
     ):
         self.config = config
+        # Pasted picture links: public addresses only, 15 s and 20 MB (an upload's limit).
+        self.link_policy = LinkPolicy(max_bytes=ImageLimits().max_bytes)
+        self.link_resolver: Resolver = system_resolver  # tests answer names themselves
         self.store = Store.open(config.database_url)
         self.client = client or WaveClient(config.wave_base_url, config.api_key())
         settings = tracker_settings or TrackerSettings(

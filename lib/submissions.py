@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lib.picture_links import keep_images
 from lib.pricing import price_quota
 from lib.store.schema import Task
 from lib.store.tasks import NewTask
-from lib.validation import validate_request
+from lib.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
+from lib.validation import InvalidRequest as InvalidSettings
+from lib.validation import Problem, validate_request
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -64,16 +67,34 @@ def submit_video(
     images: list[tuple[str, str | None]] | None = None,
 ) -> SubmitOutcome:
     """Make one task from a request. Raises lib.validation.InvalidRequest for bad fields
-    (nothing stored, nothing sent) and lib.wave errors for a refusal by the service."""
+    (nothing stored, nothing sent) and lib.wave errors for a refusal by the service.
+
+    The service only ever gets the studio's own copies of pictures: one that is not kept
+    yet (an older video's outside link, tried again) is fetched and kept first."""
     request = validate_request(body)
+    existing = studio.store.task_by_key(idempotency_key)
+    if existing is not None:  # this click was sent already: nothing is fetched or sent again
+        return SubmitOutcome(existing, created=False)
+    campaign = clean(CAMPAIGN, campaign)
+    too_long = length_problem(CAMPAIGN, campaign)
+    if too_long:
+        raise InvalidSettings([Problem(CAMPAIGN.param, too_long)])
+    pictures: list[tuple[str, str | None]] = []
+    if request.get("image_urls"):
+        given = images or [(url, None) for url in request["image_urls"]]
+        kept, problems = keep_images(studio, given, person)
+        if problems:
+            raise InvalidSettings([Problem("image_urls", m) for m in problems.values()])
+        request["image_urls"] = [url for url, _ in kept]
+        pictures = list(kept)
     now = datetime.now(UTC)
     new = NewTask(
         idempotency_key=idempotency_key,
         request=request,
-        person=person,
-        campaign=campaign.strip(),
+        person=fit(PERSON, person),
+        campaign=campaign,
         estimate_quota=price_quota(request["duration"]),
-        images=images or [(url, None) for url in request.get("image_urls", ())],
+        images=pictures,
     )
     task, created = studio.store.create_task(new, now)
     if not created:

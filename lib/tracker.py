@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
-
 from lib.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
 from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
 from lib.store.schema import Task
@@ -78,7 +76,6 @@ class Tracker:
         self.owner = f"tracker-{uuid.uuid4().hex[:12]}"
         # None until a reply shows whether the service holds `Prefer: wait` requests.
         self.wait_supported: bool | None = None
-        self._media = requests.Session()  # no API key on it: media hosts never see the key
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._busy: set[str] = set()
@@ -105,7 +102,6 @@ class Tracker:
         for thread in self._threads:
             thread.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._media.close()
 
     def poke(self) -> None:
         """Something became due (a submit, a callback): look now rather than at the next scan."""
@@ -273,7 +269,7 @@ class Tracker:
             return
         try:
             archived = archive_video(
-                task.provider_video_url, self.library, task.id, self._media, self.media_policy
+                task.provider_video_url, self.library, task.id, self.media_policy
             )
         except UrlRefused as exc:
             log.warning("tracker: refused to fetch the video of %s: %s", task.id, exc)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lib.reference_images import ImageFolder, ImageLimits, prepare_image
 from lib.store.schema import Asset
+from lib.text_fields import PERSON, fit
 
 if TYPE_CHECKING:
     from lib.studio import Studio
@@ -18,10 +19,16 @@ DEFAULT_LIMITS = ImageLimits()
 
 
 def store_reference_image(
-    studio: Studio, data: bytes, filename: str, person: str, limits: ImageLimits = DEFAULT_LIMITS
+    studio: Studio,
+    data: bytes,
+    filename: str,
+    person: str,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    label: str | None = None,
 ) -> tuple[Asset, str]:
-    """-> (the stored asset, its public URL). Raises ImageRejected with a message for people."""
-    prepared = prepare_image(data, filename, limits)
+    """-> (the stored asset, its public URL). Raises ImageRejected with a message for people
+    (`label` names a picture that came from a link, see prepare_image)."""
+    prepared = prepare_image(data, filename, limits, label)
     ImageFolder(studio.config.assets_dir).save(prepared)  # the file first: a row never lacks it
     asset = studio.store.add_asset(
         Asset(
@@ -32,7 +39,7 @@ def store_reference_image(
             height=prepared.height,
             size_bytes=len(prepared.data),
             original_name=prepared.original_name,
-            uploaded_by=person,
+            uploaded_by=fit(PERSON, person),
             created_at=datetime.now(UTC),
         )
     )

@@ -7,13 +7,9 @@ was given. The embedded Wave API and the studio both call this: one set of rules
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from lib.catalog import (
     GROK_IMAGINE_VIDEO,
@@ -24,6 +20,8 @@ from lib.catalog import (
     ModelSpec,
     canonical_event,
 )
+from lib.outside_links import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
+from lib.text_fields import PROMPT, clean
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,8 @@ def validate_request(body: Any, model: ModelSpec | None = None) -> dict[str, Any
         # Images decide the shape; an aspect ratio sent with them is ignored (DECIDED).
         request.pop("aspect_ratio", None)
     if "prompt" in request:
-        request["prompt"] = request["prompt"].strip()
+        # Kept as lib/text_fields cleans it: what the video is made from is what is stored.
+        request["prompt"] = clean(PROMPT, request["prompt"])
     return request
 
 
@@ -117,7 +116,7 @@ def _model_of(body: Mapping[str, Any], problems: list[Problem]) -> ModelSpec:
     model_id = body.get("model")
     if model_id is None:
         problems.append(Problem("model", f"Choose a model: {_list_words(tuple(MODELS))}."))
-    elif model_id not in MODELS:
+    elif not isinstance(model_id, str) or model_id not in MODELS:  # a list is not hashable
         problems.append(
             Problem(
                 "model",
@@ -145,6 +144,8 @@ def _check_field(spec: FieldSpec, body: Mapping[str, Any]) -> Problem | None:
 def _check_string(spec: FieldSpec, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem(spec.name, f"{spec.label} must be text; you gave {shown(value)}.")
+    if spec.name == PROMPT.param:
+        value = clean(PROMPT, value)  # judged as it will be kept
     if spec.choices and value not in spec.choices:
         return Problem(
             spec.name,
@@ -192,95 +193,38 @@ def _check_string_list(spec: FieldSpec, value: Any) -> Problem | None:
                 f"item {position} is {shown(item)}.",
             )
         if spec.name == "image_urls":
-            reason = url_problem(item, max_length=spec.max_length)
+            reason = url_problem(item)
             if reason:
-                return Problem(spec.name, f"Reference image {position} {reason}")
+                return Problem(spec.name, f"{picture_name(position, item)} {reason}")
     return None
 
 
-def url_problem(url: str, max_length: int = 2048) -> str | None:
+def picture_name(position: int, link: str) -> str:
+    """How messages name a picture that comes from a link: Picture 3 (the link https://…)."""
+    return f"Picture {position} (the link {shown_link(link)})"
+
+
+def url_problem(url: str) -> str | None:
     """Why a URL cannot be used as a public web address, or None if it can.
 
     The service fetches these itself, so only `http(s)://host/...` works: `data:` URIs,
-    `file://` paths and the like are refused with a message that says so.
+    `file://` paths and the like are refused, and so is anything URL parsers could read
+    differently (lib/outside_links.py reads links the one way they are fetched).
     """
-    if len(url) > max_length:
-        return f"is too long: {len(url):,} characters, and the limit is {max_length:,}."
-    if not url.strip():
-        return "is empty: give a web address starting with https://."
-    if any(ch.isspace() for ch in url) or any(ord(ch) < 32 for ch in url):
-        return f"must be a web address without spaces; you gave {shown(url)}."
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return f"is not a valid web address; you gave {shown(url)}."
-    if parts.scheme.lower() not in ("http", "https"):
-        return (
-            "must be a public web address starting with http:// or https://; "
-            f"{shown(url)} is not one (uploads, data: and file: addresses are not accepted)."
-        )
-    if not host:
-        return f"has no host name; you gave {shown(url)}."
+        parse_link(url)
+    except LinkRefused as refused:
+        return str(refused)
     return None
 
 
 def picture_link_problem(url: str, own_prefixes: tuple[str, ...] = ()) -> str | None:
-    """Why a picture link a person pasted can't be handed to the service, or None if it can.
-
-    Stricter than `url_problem`: the service fetches the link from its own network, so a
-    link to a private, loopback or link-local address (a cloud metadata service at
-    169.254.169.254, a router at 192.168.1.1) could make it reach places it should not.
-    Links starting with one of `own_prefixes` (the studio's own /assets/ links, and in demo
-    mode the embedded service's origin) are the studio's own and pass. Only addresses
-    *written as* IPs are judged here, with no DNS lookup: a host name that resolves to a
-    private address (DNS rebinding) can only be caught by the service when it fetches.
-    """
-    reason = url_problem(url, max_length=GROK_IMAGINE_VIDEO.field_spec("image_urls").max_length)
-    if reason:
-        return reason
-    if any(url.startswith(prefix) for prefix in own_prefixes):
-        return None
-    parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
-        return (
-            "contains a user name or password: use a public web address (https://...) "
-            "that anyone can open."
-        )
-    host = (parts.hostname or "").rstrip(".")
-    if host == "localhost" or host.endswith(".localhost") or _is_internal_ip(host):
-        return (
-            "points inside a private network: use a public web address (https://...) "
-            "that anyone can open."
-        )
-    return None
-
-
-# What inet_aton would read as an IPv4 address: 127.1, 2130706433, 0x7f.0.0.1, 0177.0.0.1.
-_IPV4_SHORTHAND = re.compile(r"[0-9a-fx.]+", re.ASCII)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _is_internal_ip(host: str) -> bool:
-    """True for an IP literal that is not a public unicast address."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if not _IPV4_SHORTHAND.fullmatch(host):
-            return False  # a host name: resolving it is the fetching service's job
-        try:  # the C library accepts these spellings of an IPv4 address; so would a fetcher
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return False
-    if isinstance(address, ipaddress.IPv6Address):
-        # IPv6 forms that carry an IPv4 address inside: judge that one too.
-        inner = address.ipv4_mapped or address.sixtofour
-        if inner is None and address in _NAT64:
-            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if inner is not None and (not inner.is_global or inner.is_multicast):
-            return True
-    return not address.is_global or address.is_multicast
+    """Why a picture link a person pasted can't be used, known without fetching it, or
+    None. Stricter than `url_problem`: a link to a private, loopback or link-local address
+    (a cloud metadata service at 169.254.169.254, a router at 192.168.1.1) is refused, as
+    is a name that resolves to one when it is fetched. Links starting with one of
+    `own_prefixes` (the studio's own /assets/) are the studio's own and pass."""
+    return link_problem(url, LinkPolicy.with_local(own_prefixes))
 
 
 def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Problem]:
@@ -297,7 +241,9 @@ def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Pr
         )
     prompt = body.get("prompt")
     text_to_video = action != IMAGE_TO_VIDEO and "image_urls" not in body
-    blank = prompt is None or (isinstance(prompt, str) and not prompt.strip())
+    # Only spaces, or only zero-width characters, is no prompt: the video would be charged
+    # for nothing that was asked.
+    blank = prompt is None or (isinstance(prompt, str) and not clean(PROMPT, prompt))
     if text_to_video and blank and "prompt" not in already:
         problems.append(
             Problem("prompt", "Prompt is required for text-to-video: describe the video you want.")

@@ -1,13 +1,13 @@
 """Create: the whole model in one form, with the price on the button."""
 
-import html
-
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib import create_form as form
 from lib.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.history import escape_markdown
 from lib.people import current_person
+from lib.picture_links import picture_tile_html, picture_tiles_html
 from lib.pricing import format_usd, price_usd
 from lib.reference_images import ImageRejected
 from lib.studio import current
@@ -50,7 +50,7 @@ def reference_images(person: str | None) -> list[tuple[str, str | None]]:
                 checked[upload.file_id] = str(exc)
         result = checked[upload.file_id]
         if isinstance(result, str):
-            st.error(result, icon=":material/broken_image:")
+            st.error(escape_markdown(result), icon=":material/broken_image:")
         else:
             images.append(result)
     return images
@@ -66,14 +66,7 @@ def thumbnails(images: list[tuple[str, str | None]]) -> None:
     with st.container(horizontal=True, gap="small"):
         for i, (url, _) in enumerate(uploaded, start=1):
             with st.container(width="content", horizontal_alignment="center", gap="small"):
-                st.html(
-                    f'<figure style="margin:0;text-align:center">'
-                    f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" '
-                    f'alt="reference {i}" style="height:96px;border-radius:8px;'
-                    'object-fit:cover"><figcaption style="font-size:0.8em">'
-                    f"{'First: sets the shape' if i == 1 else i}</figcaption></figure>",
-                    width="content",
-                )
+                st.html(picture_tile_html(url, i), width="content")
                 if i <= kept:
                     st.button(
                         "Remove",
@@ -84,6 +77,31 @@ def thumbnails(images: list[tuple[str, str | None]]) -> None:
                         on_click=form.remove_kept_image,
                         args=(state, i - 1),
                     )
+
+
+def link_pictures(person: str | None, first: int) -> None:
+    """Each pasted link, fetched in the background: its thumbnail, or its message."""
+    form.fetch_links(studio, state, person)
+    pasted = form.pasted_links(state)
+    waiting = pasted.pending()
+
+    @st.fragment(run_every=1 if waiting else None)
+    def outcomes() -> None:
+        draft = form.draft_from(state)
+        report = form.link_report(draft, first)
+        tiles = picture_tiles_html(report.kept, first)
+        if tiles:
+            st.html(tiles)
+        below = form.messages(state, draft, current_person()).get("image_urls")
+        for message in report.problems:
+            if message != below:  # that one shows below the pictures, once
+                st.error(escape_markdown(message), icon=":material/link_off:")
+        if report.fetching:
+            st.caption(f"Fetching {report.fetching} picture link(s)…")
+        if waiting and not pasted.pending():
+            st.rerun()  # all fetched: the whole form sees them, and this stops looking
+
+    outcomes()
 
 
 st.title("Create a video")
@@ -136,8 +154,11 @@ with left:
             persist_state="session",
             height=80,
             placeholder="https://example.com/product-shot.jpg",
+            help="Each picture is fetched and checked as soon as it is pasted; the studio "
+            "keeps its own copy, which is what the video service gets.",
             **changes(form.LINKS),
         )
+        link_pictures(current_person(), first=len(images) + 1)
         st.caption(
             f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
             "**The first picture sets the video's shape** (portrait, square or landscape)."
@@ -204,8 +225,9 @@ with left:
 
     def send() -> None:
         # Read the form again: a field typed just before the click arrives with the click.
-        latest = form.draft_from(state)
         person = current_person()
+        form.settle_links(studio, state, person)  # links still being fetched: their outcome
+        latest = form.draft_from(state)
         key = form.submission_key(latest.request(), person)
         result = form.submit_draft(studio, latest, person, key)
         state[form.TRIED] = True
@@ -215,9 +237,9 @@ with left:
     st.button(label, type="primary", on_click=send, use_container_width=True)
     field_problem("person")
     field_problem("form")
-    own = form.own_link_prefixes(studio.config)
-    for name, message in form.messages(state, draft, current_person(), own).items():
-        (slots.get(name) or slots["form"]).error(message, icon=":material/error:")
+    # Messages quote what was typed: shown as typed, never as Markdown.
+    for name, message in form.messages(state, draft, current_person()).items():
+        (slots.get(name) or slots["form"]).error(escape_markdown(message), icon=":material/error:")
 
 with right:
     result = state.get(form.RESULT)

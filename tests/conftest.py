@@ -47,9 +47,18 @@ def pages_through_navigation(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+# The test servers for pictures and callbacks (below) are on this machine: links to any
+# of its ports may be fetched. Tests of the private-address refusal set this to ().
+LOCAL_TEST_LINKS = ("http://127.0.0.1:*/",)
+
+
 def fast_settings(data_dir: Path, **changes: Any) -> EmbeddedSettings:
-    """Settings for tests: timings 50x shorter, everything else as shipped."""
-    return replace(EmbeddedSettings(data_dir=data_dir, time_scale=0.02, admin=True), **changes)
+    """Settings for tests: timings 50x shorter, links to this machine's test servers
+    allowed, everything else as shipped."""
+    settings = EmbeddedSettings(
+        data_dir=data_dir, time_scale=0.02, admin=True, local_prefixes=LOCAL_TEST_LINKS
+    )
+    return replace(settings, **changes)
 
 
 class WaveClient:

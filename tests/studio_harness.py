@@ -3,6 +3,7 @@ tracker, the studio's routes, the embedded Wave API mounted at /wave), on a free
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from lib.config import EMBEDDED_PREFIX, StudioConfig
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.embedded_wave.background import free_port
 from lib.routes import studio_routes
-from lib.studio import Studio
+from lib.studio import Studio, embedded_local_prefixes
 from lib.tracker import TrackerSettings
 from lib.wave import WaveClient
 
@@ -41,6 +42,11 @@ def studio_config(data_dir: Path, **changes: Any) -> StudioConfig:
         callback_secret="test-callback-secret",
     )
     return replace(config, **changes)
+
+
+def no_names(host: str, port: int) -> list:
+    """A name server that knows no names (links to example.com and the like)."""
+    raise socket.gaierror(socket.EAI_NONAME, f"{host} is not known in tests")
 
 
 @contextmanager
@@ -69,6 +75,8 @@ def running_studio(
     if client_changes is not None:
         client = WaveClient(config.wave_base_url, config.api_key(), **client_changes)
     studio = Studio(config, tracker_settings, client)
+    wave.allow_local(embedded_local_prefixes(config))
+    studio.link_resolver = no_names  # pasted links never reach the internet from a test
     app = Starlette(routes=[*studio_routes(lambda: studio), Mount(EMBEDDED_PREFIX, app=wave.app)])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import threading
 import time
 from decimal import Decimal
@@ -13,6 +15,7 @@ import requests
 
 from lib.embedded_wave.settings import Faults
 from tests.conftest import SEED_BODY
+from tests.reliability.canary import errors_logged
 
 
 def test_the_seed_example_goes_from_queued_to_a_completed_video(wave):
@@ -116,6 +119,140 @@ def test_a_body_that_is_not_json_is_refused(wave):
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == "invalid_request"
     assert "JSON" in reply.json()["error"]["message"]
+
+
+# Values of every JSON shape where the contract wants text, numbers or lists of text.
+ODD_SHAPES = [
+    {"model": ["grok-imagine-1.0-video"]},
+    {"model": {"id": "grok-imagine-1.0-video"}},
+    {**SEED_BODY, "prompt": ["a", "b"]},
+    {**SEED_BODY, "prompt": {"text": "a"}},
+    {**SEED_BODY, "duration": [6]},
+    {**SEED_BODY, "duration": {"seconds": 6}},
+    b'{"model": "grok-imagine-1.0-video", "prompt": "A kite", "duration": 1e400}',
+    b'{"model": "grok-imagine-1.0-video", "prompt": "A kite", "duration": NaN}',
+    b'{"model": "grok-imagine-1.0-video", "prompt": "A kite", "duration": 1' + b"0" * 5000 + b"}",
+    {**SEED_BODY, "resolution": []},
+    {**SEED_BODY, "aspect_ratio": {}},
+    {**SEED_BODY, "action": ["image2video"]},
+    {**SEED_BODY, "callback_url": ["http://a.example/"]},
+    {**SEED_BODY, "callback_events": [["completed"]]},
+    {**SEED_BODY, "image_urls": [{"url": "https://a.example/a.png"}]},
+    {**SEED_BODY, "image_urls": "https://a.example/a.png"},
+    ["model"],
+    "grok-imagine-1.0-video",
+    None,
+]
+
+
+@pytest.mark.parametrize("body", ODD_SHAPES, ids=lambda body: repr(body)[:40])
+def test_values_of_any_json_shape_are_a_400_never_a_500(wave, body):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    reply = wave.session.post(wave.url("/v1/tasks"), data=data, timeout=30)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == "invalid_request"
+
+
+def test_json_nested_too_deeply_is_a_400_never_a_500(wave):
+    for nested in ("[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000):
+        reply = wave.session.post(wave.url("/v1/tasks"), data=nested.encode(), timeout=30)
+        assert reply.status_code == 400, reply.text
+        assert "not valid JSON" in reply.json()["error"]["message"]
+
+
+def test_a_prompt_of_invisible_characters_is_no_prompt_and_nothing_is_charged(wave):
+    for invisible in ("\u200b\u200b\u200b", "\u2060\ufeff\u200d", " \u3164 \u200c "):
+        reply = wave.submit({**SEED_BODY, "prompt": invisible})
+        assert reply.status_code == 400, (invisible, reply.text)
+        assert reply.json()["error"]["param"] == "prompt"
+        assert "Prompt is required" in reply.json()["error"]["message"]
+    assert wave.balance()["total_used_usd"] == 0
+
+
+def test_a_prompt_with_characters_that_cannot_be_stored_is_made_from_the_rest(wave):
+    # A lone surrogate can't be encoded at all, a NUL can't be stored by PostgreSQL: both
+    # are dropped, as the studio drops them (lib/text_fields.py).
+    body = b'{"model": "grok-imagine-1.0-video", "prompt": "A kite\\ud800 over\\u0000 hills"}'
+    reply = wave.session.post(wave.url("/v1/tasks"), data=body, timeout=30)
+    assert reply.status_code == 200, reply.text
+    task_id = reply.json()["task_id"]
+    assert wave.running.wave.engine.get(wave_account(wave), task_id).request["prompt"] == (
+        "A kite over hills"
+    )
+    assert wave.finish(task_id)["status"] == "completed"
+
+
+def wave_account(wave) -> str:
+    import hashlib
+
+    token = wave.session.headers["Authorization"].split(" ", 1)[1]
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def send_raw_body(wave, size: int, chunked: bool) -> tuple[int, bytes]:
+    """POST a body of `size` bytes over a plain socket; -> (bytes the server's socket
+    took, the start of its answer). The server reading everything shows as size."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(wave.url("/v1/tasks"))
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=60)
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    sock.sendall(
+        f"POST /v1/tasks HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"Authorization: Bearer test-key\r\nContent-Type: application/json\r\n"
+        f"{framing}\r\n\r\n".encode()
+    )
+    block = b" " * 65536
+    sent = 0
+    try:
+        while sent < size:
+            sock.sendall(b"10000\r\n" + block + b"\r\n" if chunked else block)
+            sent += len(block)
+        answer = sock.recv(200)
+    except OSError:  # the server answered and closed while we were still sending
+        answer = b""
+    finally:
+        sock.close()
+    return sent, answer
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["with a length", "chunked"])
+def test_a_huge_body_is_refused_while_it_arrives(wave, chunked):
+    size = 128 * 1024 * 1024
+    sent, answer = send_raw_body(wave, size, chunked)
+    assert sent < 24 * 1024 * 1024, f"the server took {sent:,} bytes of a {size:,}-byte body"
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
+    assert wave.submit(SEED_BODY).status_code == 200  # and it still serves
+
+
+def wait_for(condition, limit: float = 30) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.02)
+
+
+def test_a_client_that_hangs_up_mid_body_is_not_an_error(wave):
+    with errors_logged() as logged:
+        hang_up_mid_body(wave)
+    assert logged == []
+
+
+def hang_up_mid_body(wave) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(wave.url("/v1/tasks"))
+    for count in range(1, 4):
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+            sock.sendall(
+                f"POST /v1/tasks HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                "Authorization: Bearer test-key\r\nContent-Length: 5000\r\n\r\n"
+                '{"model": "grok'.encode()
+            )
+            wait_for(lambda n=count: wave.counters().get("requests.submit", 0) >= n)
+        # It hung up mid-body: the server says so with a 400 nobody reads, and logs nothing.
+        wait_for(lambda n=count: wave.counters().get("status.submit.400", 0) >= n)
+    assert wave.submit(SEED_BODY).status_code == 200  # served after the hang-ups
 
 
 def test_images_with_an_aspect_ratio_are_accepted_and_the_action_echoed(wave, image_host):

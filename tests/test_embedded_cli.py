@@ -54,3 +54,16 @@ def test_the_module_runs_as_a_server(tmp_path):
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
     assert "Application shutdown complete" in output  # SIGTERM stops it cleanly
+
+
+def test_links_to_this_machine_are_fetched_only_when_allowed(tmp_path):
+    from lib.embedded_wave.__main__ import parse_args, settings_from_args
+    from lib.outside_links import LinkPolicy, parse_link
+
+    assert settings_from_args(parse_args([])).local_prefixes == ()
+    args = parse_args(["--allow-local", "http://127.0.0.1:*/", "--data-dir", str(tmp_path)])
+    settings = settings_from_args(args)
+    assert settings.local_prefixes == ("http://127.0.0.1:*/",)
+    policy = LinkPolicy.with_local(settings.local_prefixes)
+    assert policy.is_local(parse_link("http://127.0.0.1:9000/a.png"))
+    assert not policy.is_local(parse_link("http://10.0.0.1:9000/a.png"))

@@ -105,10 +105,10 @@ def test_webp_reference_images_work(wave, image_host, tmp_path):
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
-        ("missing.png", None, "HTTP 404"),
+        ("missing.png", None, "could not be fetched: there is nothing at this address (404)"),
         ("anim.gif", images.gif(300, 300), "GIF"),
-        ("notes.png", b"this is a text file, not a picture\n" * 20, "not a JPG, PNG or WEBP"),
-        ("cut.jpg", images.jpeg(400, 400)[:300], "not a JPG, PNG or WEBP"),
+        ("notes.png", b"this is a text file, not a picture\n" * 20, "is not a picture"),
+        ("cut.jpg", images.jpeg(400, 400)[:300], "is damaged or incomplete"),
     ],
 )
 def test_an_image_that_cannot_be_used_fails_the_task_at_no_cost(

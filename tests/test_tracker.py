@@ -251,3 +251,17 @@ def test_polling_never_waits_longer_than_its_rhythm():
     assert interval(300, progress=10) == 15.0
     assert interval(300, progress=97) == pytest.approx(300 * 3 / 97 * 0.8)  # nearly done
     assert interval(3600, progress=50) == 30.0
+
+
+def test_a_video_link_that_trickles_is_cut_at_one_deadline(tmp_path):
+    """Issue 12's slow link, for finished videos: a link that sends a byte at a time holds
+    a tracker thread only until the download's deadline, and the reason is in words."""
+    from lib.archive import ArchiveError, MediaUrlPolicy, archive_video
+    from tests.link_servers import local_site
+
+    with local_site(drip_every=0.05) as site:
+        policy = MediaUrlPolicy(hosts=(), local_origins=(site.base,))
+        with pytest.raises(ArchiveError) as failed:
+            archive_video(site.url("/drip"), tmp_path, "v", policy, deadline_seconds=1.0)
+    assert str(failed.value) == "the download did not finish within 1 second"
+    assert list(tmp_path.iterdir()) == []  # no part file left behind

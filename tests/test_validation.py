@@ -54,11 +54,15 @@ def test_a_good_request_gets_the_defaults():
             "image_urls",
             "at most 7",
         ),
-        ({"image_urls": ["data:image/png;base64,AAAA"]}, "image_urls", "Reference image 1"),
+        (
+            {"image_urls": ["data:image/png;base64,AAAA"]},
+            "image_urls",
+            "Picture 1 (the link data:image/png;base64,AAAA) must be a public web address",
+        ),
         (
             {"image_urls": ["https://a.example/1.png", "file:///etc/passwd"]},
             "image_urls",
-            "image 2",
+            "Picture 2 (the link file:///etc/passwd)",
         ),
         ({"image_urls": ["https://" + "a" * 3000]}, "image_urls", "too long"),
         ({"image_urls": ["https:///nohost.png"]}, "image_urls", "no host"),
@@ -147,8 +151,6 @@ def test_public_urls_pass():
         "http://localhost/a.png",
         "http://LOCALHOST./a.png",
         "http://shop.localhost/a.png",
-        "http://2130706433/a.png",  # 127.0.0.1 written as one number
-        "http://0x7f.1/a.png",  # ...and in hex shorthand
     ],
 )
 def test_picture_links_into_a_private_network_are_refused(url):
@@ -156,6 +158,12 @@ def test_picture_links_into_a_private_network_are_refused(url):
         "points inside a private network: use a public web address (https://...) "
         "that anyone can open."
     )
+
+
+def test_picture_links_with_an_ip_address_spelled_oddly_are_refused():
+    # 127.0.0.1 as one number and in hex shorthand: browsers read them so, other parsers not.
+    for url in ("http://2130706433/a.png", "http://0x7f.1/a.png", "http://127.1/a.png"):
+        assert "is written in an unusual way" in picture_link_problem(url), url
 
 
 def test_picture_links_with_a_password_or_not_on_the_web_are_refused():

@@ -652,3 +652,22 @@ def test_error_bodies_and_retry_after():
     when = datetime(2030, 1, 1, 0, 0, 30, tzinfo=UTC)
     stamp = "Tue, 01 Jan 2030 00:00:30 GMT"
     assert parse_retry_after(stamp, now=when - timedelta(seconds=30)) == 30.0
+
+
+def test_text_from_the_service_is_kept_as_the_store_can_hold_it():
+    # Issue 12: what the service says lands in columns PostgreSQL holds to their length and
+    # to text without NUL; a reply must not be able to crash the tracker's write.
+    state = parse_task(
+        {
+            "task_id": "task-1",
+            "status": "failed",
+            "error": {"code": "c" * 500, "message": "Bad\x00 picture\ud800 link"},
+            "result": {"videos": [{"url": ["https://cdn.example/v\x00.mp4"]}]},
+        }
+    )
+    assert state.error_code == "c" * 64
+    assert state.error_message == "Bad picture link"
+    assert state.video_urls == ()
+    for task_id in ("t" * 129, "task\x00-1", "task\n1"):
+        with pytest.raises(UnexpectedReply):
+            parse_task({"task_id": task_id, "status": "queued"})

@@ -56,6 +56,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--render-workers", type=int, default=2)
     p.add_argument("--public-url", help="absolute base URL for links (default: from each request)")
     p.add_argument(
+        "--allow-local",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="picture links and callback addresses under this prefix may be on this machine "
+        "or a private network, e.g. http://127.0.0.1:*/ (repeatable; by default only public "
+        "addresses are fetched)",
+    )
+    p.add_argument(
         "--admin", action="store_true", help="enable /_embedded/counters and /_embedded/faults"
     )
     faults = p.add_argument_group("fault injection (all off by default)")
@@ -114,6 +123,7 @@ def settings_from_args(args: argparse.Namespace) -> EmbeddedSettings:
         link_ttl_seconds=args.link_ttl,
         render_workers=args.render_workers,
         public_url=args.public_url,
+        local_prefixes=tuple(args.allow_local),
         admin=args.admin,
         faults=Faults(
             error_500_rate=args.fault_500,

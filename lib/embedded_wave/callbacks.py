@@ -1,10 +1,15 @@
 """Callback delivery as DECIDED in wave-api.md: at least once, `X-Wave-Event: <status>`,
-retried on a non-2xx reply or a timeout after 1 s, 4 s and 16 s, then given up."""
+retried on a non-2xx reply or a timeout after 1 s, 4 s and 16 s, then given up.
+
+A callback address is a link an API client typed: it is sent through lib/outside_links,
+like a picture link (public addresses only, unless under a local prefix; one deadline),
+and only the receiver's status line is read, never its body."""
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import logging
 import threading
 import time
@@ -13,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-import requests
+from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, open_link
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +38,17 @@ class CallbackSender:
         backoff: tuple[float, ...],
         count: Callable[[str], None],
         workers: int = 4,
+        local_prefixes: tuple[str, ...] = (),
     ):
-        self._timeout = timeout
         self._backoff = backoff
         self._count = count
+        self.policy = LinkPolicy.with_local(
+            local_prefixes, deadline_seconds=timeout, max_bytes=0, max_redirects=0
+        )
         self._due: list[tuple[float, int, Delivery]] = []
         self._order = itertools.count()  # ties in the heap never compare Deliveries
         self._cond = threading.Condition()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="wave-callback")
-        self._local = threading.local()
         self._stopping = False
         self._thread = threading.Thread(target=self._dispatch, name="wave-callbacks", daemon=True)
         self._thread.start()
@@ -71,24 +78,20 @@ class CallbackSender:
                 wait = self._due[0][0] - now if self._due else None
                 self._cond.wait(wait)
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def _deliver(self, delivery: Delivery) -> None:
         self._count("callback_attempts")
+        body = json.dumps(delivery.body).encode()
+        headers = {"Content-Type": "application/json", "X-Wave-Event": delivery.event}
         try:
-            reply = self._session().post(
-                delivery.url,
-                json=delivery.body,
-                headers={"X-Wave-Event": delivery.event},
-                timeout=self._timeout,
-                allow_redirects=False,
-            )
-            delivered = 200 <= reply.status_code < 300
-        except requests.RequestException:
+            with open_link(
+                delivery.url, self.policy, method="POST", body=body, headers=headers
+            ) as reply:
+                delivered = 200 <= reply.status < 300  # its body is never read
+        except LinkRefused:
+            self._count("callbacks_refused")  # a private address: never sent, never retried
+            log.info("callback for %s refused: not a public address", delivery.event)
+            return
+        except FetchFailed:
             delivered = False
         if delivered:
             self._count("callbacks_delivered")

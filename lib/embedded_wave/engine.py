@@ -24,15 +24,23 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lib.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
 from lib.embedded_wave.callbacks import CallbackSender
-from lib.embedded_wave.production import ProductionJob, UpstreamBadRequest, produce_video
+from lib.embedded_wave.production import (
+    FetchedPictures,
+    ProductionJob,
+    UpstreamBadRequest,
+    fetch_pictures,
+    produce_video,
+    render_pictures,
+)
 from lib.embedded_wave.settings import FAILURE_MESSAGES, EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import Task, TaskFile, task_object
+from lib.outside_links import LinkPolicy, link_problem, shown_link
 from lib.pricing import price_quota, quota_to_usd
 from lib.validation import InvalidRequest, canonical_events, is_image_to_video, validate_request
 
@@ -157,13 +165,39 @@ class Engine:
         self._failure_rng = random.Random(self._faults.seed)
         self._failure_turn = 0
         self._pool: ThreadPoolExecutor | None = None
+        # Picture links are fetched here, never on a render thread; each account has at
+        # most a few fetches running, the rest of its tasks wait in its own line.
+        self._fetch_pool: ThreadPoolExecutor | None = None
+        self._fetching: Counter[str] = Counter()
+        self._fetch_lines: dict[str, list[Callable[[], None]]] = defaultdict(list)
         self._thread: threading.Thread | None = None
         self._stopping = False
         self.files_dir = Path(settings.data_dir) / "files"
         self._store = TaskFile(Path(settings.data_dir) / "tasks.sqlite3")
         self._callbacks = CallbackSender(
-            settings.callback_timeout_seconds, settings.callback_backoff_seconds, self.counters.add
+            settings.callback_timeout_seconds,
+            settings.callback_backoff_seconds,
+            self.counters.add,
+            local_prefixes=settings.local_prefixes,
         )
+        self.link_policy = self._picture_policy()
+
+    def _picture_policy(self) -> LinkPolicy:
+        return LinkPolicy.with_local(
+            self.settings.local_prefixes,
+            deadline_seconds=self.settings.image_fetch_timeout_seconds,
+            max_bytes=self.settings.image_max_bytes,
+        )
+
+    def allow_local(self, prefixes: tuple[str, ...]) -> None:
+        """Links under these prefixes may be on this machine (the studio, in demo mode,
+        once it knows its own address). See EmbeddedSettings.local_prefixes."""
+        with self._lock:
+            self.settings = replace(self.settings, local_prefixes=prefixes)
+            self.link_policy = self._picture_policy()
+            self._callbacks.policy = replace(
+                self._callbacks.policy, local_prefixes=self.link_policy.local_prefixes
+            )
 
     # ----- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -183,8 +217,9 @@ class Engine:
             self._wake.notify_all()
         if self._thread:
             self._thread.join(timeout=10)
-        if self._pool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self._pool, self._fetch_pool):
+            if pool:
+                pool.shutdown(wait=False, cancel_futures=True)
         self._callbacks.stop()
         self._store.close()
 
@@ -206,6 +241,7 @@ class Engine:
             request = validate_request(body)
         except InvalidRequest as exc:
             raise ApiError(400, "invalid_request", str(exc), param=exc.param) from None
+        self._refuse_private_links(request)
         fingerprint = hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
@@ -231,6 +267,17 @@ class Engine:
             self._emit(task, now)
             self._wake.notify_all()
             return task, False
+
+    def _refuse_private_links(self, request: dict[str, Any]) -> None:
+        """Picture links that point inside a private network are refused before anything
+        is made (what their host names resolve to is judged when they are fetched). A
+        private callback address is not refused: callbacks are hints, the task works
+        without them, and such an address is simply never called (CallbackSender)."""
+        for position, url in enumerate(request.get("image_urls") or (), start=1):
+            problem = link_problem(url, self.link_policy)
+            if problem:
+                message = f"Picture {position} (the link {shown_link(url)}) {problem}"
+                raise ApiError(400, "invalid_request", message, param="image_urls")
 
     def get(self, account: str, task_id: str) -> Task:
         with self._lock:
@@ -427,14 +474,60 @@ class Engine:
             aspect_ratio=None if is_image_to_video(request) else request["aspect_ratio"],
             image_urls=tuple(request.get("image_urls") or ()),
             threads=self.settings.render_threads,
-            fetch_timeout=self.settings.image_fetch_timeout_seconds,
-            max_bytes=self.settings.image_max_bytes,
+            links=self.link_policy,
             max_pixels=self.settings.image_max_pixels,
         )
-        future = self._pool.submit(produce_video, job)
+        if job.image_urls:
+            future: Future = Future()
+            self._line_up_fetch(task.account, job, future)
+        else:
+            future = self._pool.submit(produce_video, job)
         self._renders[task.task_id] = future
         future.add_done_callback(lambda _f: self._poke())
         return future
+
+    def _line_up_fetch(self, account: str, job: ProductionJob, outcome: Future) -> None:
+        """Fetch the job's pictures when the account has a fetch slot, then render."""
+        if self._fetch_pool is None:
+            self._fetch_pool = ThreadPoolExecutor(
+                self.settings.image_fetch_workers, thread_name_prefix="wave-fetch"
+            )
+        pool = self._fetch_pool
+
+        def start() -> None:
+            self._fetching[account] += 1
+            try:
+                fetching = pool.submit(fetch_pictures, job)
+            except RuntimeError as exc:  # stopping: the pool takes no more work
+                self._fetching[account] -= 1
+                outcome.set_exception(exc)
+                return
+            fetching.add_done_callback(lambda done: self._fetched(account, job, done, outcome))
+
+        with self._lock:
+            if self._fetching[account] < self.settings.image_fetches_per_account:
+                start()
+            else:
+                self._fetch_lines[account].append(start)
+
+    def _fetched(self, account: str, job: ProductionJob, done: Future, outcome: Future) -> None:
+        with self._lock:
+            self._fetching[account] -= 1
+            line = self._fetch_lines.get(account)
+            if line:
+                line.pop(0)()
+            if not line:
+                self._fetch_lines.pop(account, None)
+        if _pass_on_failure(done, outcome):
+            return
+        pictures: FetchedPictures = done.result()
+        try:
+            rendering = self._pool.submit(render_pictures, job, pictures)  # type: ignore[union-attr]
+        except RuntimeError as exc:
+            pictures.remove()
+            outcome.set_exception(exc)
+            return
+        rendering.add_done_callback(lambda r: _pass_on(r, outcome))
 
     def _poke(self) -> None:
         with self._lock:
@@ -472,6 +565,19 @@ class Engine:
         if task.callback_url and task.status in task.callback_events:
             body = task_object(task, now, self._faults.reply_variants)
             self._callbacks.send(task.callback_url, task.status, body)
+
+
+def _pass_on_failure(source: Future, target: Future) -> bool:
+    """Give `target` the failure of `source`, if it failed (or was dropped at a stop)."""
+    error = RuntimeError("stopped") if source.cancelled() else source.exception()
+    if error is not None:
+        target.set_exception(error)
+    return error is not None
+
+
+def _pass_on(source: Future, target: Future) -> None:
+    if not _pass_on_failure(source, target):
+        target.set_result(source.result())
 
 
 def usd(quota: int) -> float:

@@ -1,19 +1,18 @@
 """Making one task's video: fetch the reference images (as the real service does), then
-render. Runs on a render thread of the engine."""
+render. Fetching runs on the engine's fetch threads, rendering on its render threads, so a
+slow picture link never holds a render thread."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-from PIL import Image, ImageOps
-
-from lib.catalog import GROK_IMAGINE_VIDEO, IMAGE_FORMATS, image_frame_size
+from lib.catalog import GROK_IMAGINE_VIDEO, image_frame_size
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
+from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, fetch, shown_link
+from lib.reference_images import ImageLimits, ImageRejected, prepare_image
 
 
 class UpstreamBadRequest(Exception):
@@ -30,12 +29,22 @@ class ProductionJob:
     aspect_ratio: str | None
     image_urls: tuple[str, ...] = ()
     threads: int = 1
-    fetch_timeout: float = 15.0
-    max_bytes: int = 20 * 1024 * 1024
+    links: LinkPolicy = field(default_factory=LinkPolicy)  # deadline and size cap per picture
     max_pixels: int = 40_000_000
 
 
+@dataclass(frozen=True)
+class FetchedPictures:
+    work_dir: Path
+    paths: tuple[Path, ...]
+    first_size: tuple[int, int]
+
+    def remove(self) -> None:
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
 def produce_video(job: ProductionJob) -> RenderInfo:
+    """The whole job on one thread (text-to-video has nothing to fetch)."""
     if not job.image_urls:
         width, height = GROK_IMAGINE_VIDEO.frame_size(job.aspect_ratio or "16:9", job.resolution)
         return render_video(
@@ -43,10 +52,31 @@ def produce_video(job: ProductionJob) -> RenderInfo:
                 job.out_path, job.duration, width, height, prompt=job.prompt, threads=job.threads
             )
         )
+    return render_pictures(job, fetch_pictures(job))
+
+
+def fetch_pictures(job: ProductionJob) -> FetchedPictures:
+    """Every picture, fetched within the link policy and checked like an upload."""
     work_dir = Path(tempfile.mkdtemp(prefix="wave-images-", dir=Path(job.out_path).parent))
+    paths: list[Path] = []
+    first_size = (0, 0)
     try:
-        paths, first_size = _fetch_all(job, work_dir)
-        width, height = image_frame_size(*first_size, job.resolution)
+        for position, url in enumerate(job.image_urls, start=1):
+            picture = _fetch_one(url, position, job)
+            if position == 1:
+                first_size = (picture.width, picture.height)
+            path = work_dir / f"{position}.{picture.ext}"
+            path.write_bytes(picture.data)
+            paths.append(path)
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    return FetchedPictures(work_dir, tuple(paths), first_size)
+
+
+def render_pictures(job: ProductionJob, pictures: FetchedPictures) -> RenderInfo:
+    try:
+        width, height = image_frame_size(*pictures.first_size, job.resolution)
         return render_video(
             RenderJob(
                 job.out_path,
@@ -54,77 +84,23 @@ def produce_video(job: ProductionJob) -> RenderInfo:
                 width,
                 height,
                 prompt=job.prompt,
-                image_paths=tuple(str(p) for p in paths),
+                image_paths=tuple(str(p) for p in pictures.paths),
                 threads=job.threads,
             )
         )
     finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
+        pictures.remove()
 
 
-def _fetch_all(job: ProductionJob, work_dir: Path) -> tuple[list[Path], tuple[int, int]]:
-    paths: list[Path] = []
-    first_size = (0, 0)
-    with requests.Session() as session:
-        for position, url in enumerate(job.image_urls, start=1):
-            data = _download(session, url, position, job)
-            image_format, size = _inspect(data, position, job.max_pixels)
-            if position == 1:
-                first_size = size
-            path = work_dir / f"{position}.{IMAGE_FORMATS[image_format]}"
-            path.write_bytes(data)
-            paths.append(path)
-    return paths, first_size
-
-
-def _download(session: requests.Session, url: str, position: int, job: ProductionJob) -> bytes:
+def _fetch_one(url: str, position: int, job: ProductionJob):
+    name = f"Picture {position} (the link {shown_link(url)})"
     try:
-        with session.get(url, timeout=(5, job.fetch_timeout), stream=True) as reply:
-            if reply.status_code != 200:
-                raise UpstreamBadRequest(
-                    f"Reference image {position} could not be downloaded "
-                    f"(the address answered HTTP {reply.status_code})."
-                )
-            data = bytearray()
-            for chunk in reply.iter_content(64 * 1024):
-                data += chunk
-                if len(data) > job.max_bytes:
-                    raise UpstreamBadRequest(
-                        f"Reference image {position} is larger than "
-                        f"{job.max_bytes // (1024 * 1024)} MB."
-                    )
-            return bytes(data)
-    except requests.RequestException as exc:
-        raise UpstreamBadRequest(
-            f"Reference image {position} could not be downloaded ({type(exc).__name__})."
-        ) from None
-
-
-def _inspect(data: bytes, position: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
-    """The image's format and its upright size, judged by content, never by name."""
-    allowed = "a JPG, PNG or WEBP image"
+        data, _ = fetch(url, job.links, accept="image/jpeg, image/png, image/webp")
+    except (LinkRefused, FetchFailed) as exc:
+        raise UpstreamBadRequest(f"{name} {exc}") from None
+    limits = ImageLimits(max_bytes=job.links.max_bytes, max_pixels=job.max_pixels, min_side=1)
     try:
-        # The pixel count is checked from the header before anything is decoded (no
-        # warnings filter: that is process-wide state, and renders run on threads).
-        with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
-            if image_format not in IMAGE_FORMATS:
-                raise UpstreamBadRequest(
-                    f"Reference image {position} must be {allowed}; it is {image_format}."
-                )
-            if probe.width * probe.height > max_pixels:
-                raise UpstreamBadRequest(
-                    f"Reference image {position} has too many pixels "
-                    f"({probe.width}×{probe.height})."
-                )
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            upright = ImageOps.exif_transpose(image)
-            upright.load()  # decodes fully: a truncated file fails here
-            return image_format, upright.size
-    except UpstreamBadRequest:
-        raise
-    except Image.DecompressionBombError:
-        raise UpstreamBadRequest(f"Reference image {position} is too large to open.") from None
-    except Exception:
-        raise UpstreamBadRequest(f"Reference image {position} is not {allowed}.") from None
+        # The same checks as an upload to the studio; the cleaned copy is what is rendered.
+        return prepare_image(data, url.rsplit("/", 1)[-1], limits, label=name)
+    except ImageRejected as exc:
+        raise UpstreamBadRequest(str(exc)) from None

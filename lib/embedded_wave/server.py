@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import random
 import re
 import threading
@@ -28,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lib.embedded_wave.engine import ApiError, Engine, balance_reply
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import submit_reply
+from lib.http_bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255
@@ -48,6 +48,11 @@ class EmbeddedWave:
             yield
         finally:
             self.stop()
+
+    def allow_local(self, prefixes: tuple[str, ...]) -> None:
+        """See EmbeddedSettings.local_prefixes (the studio knows its address only once it
+        serves)."""
+        self.engine.allow_local(prefixes)
 
     def start(self) -> None:
         self.engine.start()
@@ -76,12 +81,20 @@ def account_of(request: Request, settings: EmbeddedSettings) -> str:
 
 
 async def read_json(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(400, "invalid_request", "The request body is larger than 1 MB.")
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return parse_json(await read_limited(request, MAX_BODY_BYTES))
+    except BodyTooLarge:
+        # Closing the connection stops the rest of the body (or the server would drain it).
+        raise ApiError(
+            400,
+            "invalid_request",
+            "The request body is larger than 1 MB.",
+            headers={"Connection": "close"},
+        ) from None
+    except ClientGone:
+        # Nobody reads this answer; said so that the server has nothing to log.
+        raise ApiError(400, "invalid_request", "The request body did not arrive whole.") from None
+    except ValueError:  # UnicodeDecodeError is one
         raise ApiError(400, "invalid_request", "The request body is not valid JSON.") from None
 
 

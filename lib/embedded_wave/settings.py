@@ -100,11 +100,20 @@ class EmbeddedSettings:
     render_threads: int = 1
     callback_timeout_seconds: float = 10.0
     callback_backoff_seconds: tuple[float, ...] = (1.0, 4.0, 16.0)
+    # Each picture link is fetched within this many seconds in all (lookup, redirects, body),
+    # on fetch threads of its own, at most a few at a time per account: a slow link holds
+    # neither a render thread nor another account's video.
     image_fetch_timeout_seconds: float = 15.0
+    image_fetch_workers: int = 4
+    image_fetches_per_account: int = 2
     image_max_bytes: int = 20 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     max_wait_seconds: int = 60
     idempotency_window_seconds: float = 24 * 3600
+    # Picture links and callback addresses must be public; links under these prefixes may
+    # be on this machine or a private network (in demo mode: the studio's own /assets/ and
+    # callback route). Written as links; a port of `*` matches any port.
+    local_prefixes: tuple[str, ...] = ()
     # Absolute base of links ("https://wave.example/"); by default taken from each request.
     public_url: str | None = None
     # /_embedded/... endpoints (counters, faults) for tests and benchmarks.

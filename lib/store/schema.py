@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from lib.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
+
 # Stable constraint names, so that migrations can refer to them on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +64,9 @@ class Task(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the studio's own id
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
-    wave_task_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    wave_task_id: Mapped[str | None] = mapped_column(
+        String(SERVICE_TASK_ID.max_length), unique=True
+    )
     # submitting -> queued -> processing -> completed | failed | cancelled
     # (indexed first in ix_tasks_status_costs, below)
     status: Mapped[str] = mapped_column(String(16))
@@ -76,8 +80,9 @@ class Task(Base):
     aspect_ratio: Mapped[str | None] = mapped_column(String(8))
     resolution: Mapped[str] = mapped_column(String(8))
     duration: Mapped[int] = mapped_column(Integer)
-    person: Mapped[str] = mapped_column(String(120), index=True)
-    campaign: Mapped[str] = mapped_column(String(120), default="", index=True)
+    # Their lengths are the rules' (lib/text_fields.py): what the form accepts fits.
+    person: Mapped[str] = mapped_column(String(PERSON.max_length), index=True)
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="", index=True)
 
     # Money, in quota (500,000 = $1).
     estimate_quota: Mapped[int] = mapped_column(BigInteger)
@@ -85,7 +90,7 @@ class Task(Base):
     cost_quota: Mapped[int | None] = mapped_column(BigInteger)  # settled
     refunded_quota: Mapped[int | None] = mapped_column(BigInteger)
 
-    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(SERVICE_ERROR_CODE.max_length))
     error_message: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -156,7 +161,7 @@ class Asset(Base):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     original_name: Mapped[str] = mapped_column(String(255))
-    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_by: Mapped[str] = mapped_column(String(PERSON.max_length))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property

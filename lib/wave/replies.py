@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from lib.catalog import ALL_STATUSES, TERMINAL_STATUSES
+from lib.text_fields import SERVICE_ERROR_CODE, SERVICE_TASK_ID, clean_text, fit
 from lib.wave.errors import UnexpectedReply
 
 # Names some services use for the contract's statuses (accepted defensively).
@@ -79,6 +80,8 @@ def parse_task(data: Any, *, wait_honoured: bool = False) -> TaskState:
     task_id = data.get("task_id")
     if not isinstance(task_id, str | int) or isinstance(task_id, bool) or str(task_id) == "":
         raise UnexpectedReply("The video service sent a task without a task id.")
+    if str(task_id) != fit(SERVICE_TASK_ID, str(task_id)):  # too long, or odd characters
+        raise UnexpectedReply("The video service sent a task id the studio can't keep.")
     status = parse_status(data.get("status"))
     videos = _videos(data.get("result"))
     urls = data.get("urls") if isinstance(data.get("urls"), dict) else {}
@@ -139,14 +142,19 @@ def _videos(result: Any) -> list[tuple[list[str], datetime | None]]:
         url = video.get("url")
         links = [url] if isinstance(url, str) else url if isinstance(url, list) else []
         out.append(
-            ([u for u in links if isinstance(u, str) and u], parse_time(video.get("expires_at")))
+            # A link with characters no database keeps (NUL…) is no link.
+            (
+                [u for u in links if isinstance(u, str) and u and clean_text(u) == u],
+                parse_time(video.get("expires_at")),
+            )
         )
     return out
 
 
 def _task_error(error: Any) -> tuple[str | None, str | None]:
     if isinstance(error, dict):
-        return _text(error.get("code")), _text(error.get("message"))
+        code = _text(error.get("code"))
+        return code and fit(SERVICE_ERROR_CODE, code), _text(error.get("message"))
     return None, _text(error)
 
 
@@ -277,7 +285,10 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """Text from the service, kept as the studio keeps any text (lib/text_fields.py: no
+    NUL, controls or lone surrogates a database would refuse)."""
+    text = clean_text(value) if isinstance(value, str) else ""
+    return text or None
 
 
 def _short(value: Any) -> str | None:

@@ -138,6 +138,26 @@ def test_bad_input_gets_a_clear_message_and_no_task(page, studio_server, tmp_pat
     assert task_count(studio_server) == before
 
 
+def test_a_pasted_picture_link_is_checked_before_anyone_clicks(page, studio_server):
+    # Issue 11: the link is fetched in the background as soon as it is pasted, and the page
+    # shows what became of it by itself (no click); .invalid never resolves, anywhere.
+    before = task_count(studio_server)
+    open_create(page, studio_server)
+    page.get_by_role("radio", name="Image to video").click()
+    links = page.get_by_role("textbox", name="…or paste links to pictures (one per line)")
+    links.fill("https://pictures.example.invalid/spring/shot.jpg")
+    links.press("Tab")
+    expect(
+        page.get_by_text(
+            "Picture 1 (the link https://pictures.example.invalid/spring/shot.jpg) could not "
+            "be fetched: no site called pictures.example.invalid was found."
+        )
+    ).to_be_visible()
+    page.get_by_role("button", name="Generate 6 s · $0.0446").click()
+    expect(page.get_by_text("Picture 1 (the link https://pictures.example.invalid")).to_be_visible()
+    assert task_count(studio_server) == before
+
+
 @pytest.fixture(scope="module")
 def slow_server(tmp_path_factory):
     """Videos wait ~10 s in line here, long enough to cancel one by hand."""

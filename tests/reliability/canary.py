@@ -91,3 +91,28 @@ def touching(seen: list[tuple[str, Any]], host: str, port: int | None = None) ->
         if str(target[0]) == host and (port is None or target[1] == port):
             found.append((event, target))
     return found
+
+
+# ----- what the servers log ----------------------------------------------------------------
+@contextmanager
+def errors_logged() -> Iterator[list[str]]:
+    """Every error the servers log meanwhile (uvicorn's loggers do not reach the root
+    logger, nor always pytest's capture: a handler of our own on them)."""
+    import logging
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(self.format(record))
+
+    handler = Keep(logging.ERROR)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)

@@ -8,6 +8,14 @@ rows and files only for pictures that were accepted, one file per row.
 Each case runs the real Create page under AppTest on a running studio. Values no widget
 can produce also go through `create_form.submit_draft`, the lib entry the page calls.
 
+Issue 12 added the cases an outside corpus found: picture links that other parsers read
+as this machine (a backslash, look-alike digits and letters), text the database can't hold
+(NUL, lone surrogates, 10,000-character campaigns), invisible prompts, direction-override
+characters in names and campaigns, file names and links that Markdown would render, and
+damaged pictures called "not a picture". Every link case also checks that nothing was
+fetched from this machine, and every case that every stored text fits its column (what
+PostgreSQL enforces: lengths, no NUL).
+
 Decided here: an animated WEBP (or PNG) is refused, not cut to its first frame. A sticker's
 first frame is often blank or an intro, and a silently different picture would surprise
 more than a message asking for a still image.
@@ -18,7 +26,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -27,11 +35,15 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from lib import create_form as form
-from lib.store.schema import Asset
+from lib.history import escape_markdown
+from lib.outside_links import LinkPolicy, link_problem
+from lib.store.schema import Asset, Base
+from lib.studio import embedded_local_prefixes
 from tests import images
 from tests.reliability import figures
+from tests.reliability.canary import Listener, connections, listener, touching
 from tests.studio_harness import RunningStudio, studio_config
-from tests.test_create_page import STUDIO, generate
+from tests.test_create_page import STUDIO, generate, plain
 from tests.test_reference_images import (
     _HEIC_HEADER,
     _SVG,
@@ -55,6 +67,7 @@ class Seen:
 
     page: list[str] = field(default_factory=list)  # on the page before the last click
     lib: list[str] = field(default_factory=list)  # from the lib entry the page calls
+    raw: list[str] = field(default_factory=list)  # the page's messages as Markdown
 
 
 Step = Callable[[AppTest, RunningStudio], Seen]
@@ -97,11 +110,37 @@ def uploaded(*files: tuple[str, bytes]) -> Step:
 
 
 def pasted(links: str) -> Step:
-    """Image to video: links pasted into the links box, then Generate."""
+    """Image to video: links pasted into the links box (each is fetched in the background
+    as it is pasted), then Generate."""
 
     def step(at: AppTest, running: RunningStudio) -> Seen:
         at.run().segmented_control(key=form.MODE).set_value("image").run()
-        at.text_area(key=form.LINKS).input(links).run()
+        port = str(CANARY[0].port)
+        links_here = links.replace("{canary}", f"127.0.0.1:{port}").replace("{port}", port)
+        at.text_area(key=form.LINKS).input(links_here).run()
+        at.session_state[form.PASTED].settle()
+        at.run()
+        seen = Seen(page=messages(at), raw=raw_markdown(at))
+        generate(at)
+        return seen
+
+    return step
+
+
+# A listener on this machine that no link may reach; in a link, {canary} is its address
+# and {port} its port (set by the `canary` fixture).
+CANARY: list[Listener] = []
+
+
+def sent(who: str = "Ana Lopez", **values: Any) -> Step:
+    """Text to video with these values in the form (as typed, or as a crafted request
+    leaves them: text widgets send what the browser gives), then Generate."""
+
+    def step(at: AppTest, running: RunningStudio) -> Seen:
+        at.session_state["who"] = who
+        for key, value in values.items():
+            at.session_state[key] = value
+        at.run()
         generate(at)
         return Seen()
 
@@ -152,6 +191,17 @@ def turned_upright(running: RunningStudio) -> None:
     assert near(stored.getpixel((466, 133)), YELLOW, 40)  # the disc, turned to the right
 
 
+def stored_as(**expected: str) -> Callable[[RunningStudio], None]:
+    """Accepted: one video, its text fields stored cleaned as expected."""
+
+    def check(running: RunningStudio) -> None:
+        [task] = running.studio.store.tasks()
+        for name, value in expected.items():
+            assert getattr(task, name) == value, (name, getattr(task, name))
+
+    return check
+
+
 # --- the cases ---------------------------------------------------------------------------
 
 
@@ -164,6 +214,8 @@ class Case:
     accepted: Callable[[RunningStudio], None] | None = None  # accepted: check the result
     assets: int = 0  # asset rows (each with its file) expected afterwards
     no_decoding: bool = False  # refused from its size alone: Pillow never opens it
+    typed_markup: str = ""  # shown in a message as typed: never as raw Markdown
+    tasks: int = 0  # tasks expected afterwards (accepted cases make one)
 
 
 def case(id: str, step: Step, field: str, *words: str, **options: Any) -> Case:
@@ -178,6 +230,19 @@ def fifty_megabytes() -> bytes:
     """A real JPEG padded to 50 MB (what the uploader lets through), made in no time."""
     start = images.jpeg(64, 64)
     return start + bytes(50 * MB - len(start))
+
+
+def png_with_a_bad_checksum() -> bytes:
+    data = bytearray(images.png(200, 200))
+    data[29] ^= 0xFF  # the header chunk's CRC
+    return bytes(data)
+
+
+def jpeg_of_height_zero() -> bytes:
+    data = bytearray(images.jpeg(200, 200))
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5 : frame + 7] = b"\x00\x00"
+    return bytes(data)
 
 
 def webp_declaring(width: int, height: int) -> bytes:
@@ -376,53 +441,170 @@ CASES = [
     ),
     # Links. The service fetches them itself: only public web addresses.
     case(
-        "data: link", pasted("data:image/png;base64,iVBORw0KGgo="), "Reference image 1", WEB_ADDRESS
+        "data: link",
+        pasted("data:image/png;base64,iVBORw0KGgo="),
+        "Picture 1 (the link",
+        WEB_ADDRESS,
     ),
-    case("file:// link", pasted("file:///etc/passwd"), "Reference image 1", WEB_ADDRESS),
-    case("javascript: link", pasted("javascript:alert(1)"), "Reference image 1", WEB_ADDRESS),
-    case("ftp:// link", pasted("ftp://cdn.example.com/a.jpg"), "Reference image 1", WEB_ADDRESS),
+    case("file:// link", pasted("file:///etc/passwd"), "Picture 1 (the link", WEB_ADDRESS),
+    case("javascript: link", pasted("javascript:alert(1)"), "Picture 1 (the link", WEB_ADDRESS),
+    case("ftp:// link", pasted("ftp://cdn.example.com/a.jpg"), "Picture 1 (the link", WEB_ADDRESS),
     case(
         "cloud metadata address",
         pasted("http://169.254.169.254/latest/meta-data/"),
-        "Picture link 1",
+        "Picture 1 (the link",
         PRIVATE,
     ),
-    case("10.x address", pasted("http://10.0.0.5/shot.jpg"), "Picture link 1", PRIVATE),
-    case("192.168.x address", pasted("http://192.168.1.1/shot.jpg"), "Picture link 1", PRIVATE),
+    case("10.x address", pasted("http://10.0.0.5/shot.jpg"), "Picture 1 (the link", PRIVATE),
+    case(
+        "192.168.x address", pasted("http://192.168.1.1/shot.jpg"), "Picture 1 (the link", PRIVATE
+    ),
     case(
         "loopback, another port",
         pasted("http://127.0.0.1:22/shot.jpg"),
-        "Picture link 1",
+        "Picture 1 (the link",
         PRIVATE,
     ),
-    case("IPv6 loopback", pasted("http://[::1]/shot.jpg"), "Picture link 1", PRIVATE),
-    case("IPv6 private", pasted("http://[fd12:3456::1]/shot.jpg"), "Picture link 1", PRIVATE),
-    case("IPv6 link-local", pasted("http://[fe80::1]/shot.jpg"), "Picture link 1", PRIVATE),
-    case("localhost", pasted("http://localhost:8080/shot.jpg"), "Picture link 1", PRIVATE),
-    case("127.0.0.1 as one number", pasted("http://2130706433/x.jpg"), "Picture link 1", PRIVATE),
+    case("IPv6 loopback", pasted("http://[::1]/shot.jpg"), "Picture 1 (the link", PRIVATE),
+    case("IPv6 private", pasted("http://[fd12:3456::1]/shot.jpg"), "Picture 1 (the link", PRIVATE),
+    case("IPv6 link-local", pasted("http://[fe80::1]/shot.jpg"), "Picture 1 (the link", PRIVATE),
+    case("localhost", pasted("http://localhost:8080/shot.jpg"), "Picture 1 (the link", PRIVATE),
+    case(
+        "127.0.0.1 as one number",
+        pasted("http://2130706433/x.jpg"),
+        "Picture 1 (the link",
+        "is written in an unusual way",
+    ),
     case(
         "user:password in the link",
         pasted("https://ana:secret@cdn.example.com/shot.jpg"),
-        "Picture link 1",
+        "Picture 1 (the link",
         "contains a user name or password",
     ),
     case(
         "second link private",
         pasted("https://cdn.example.com/a.jpg\nhttp://10.1.1.1/b.jpg"),
-        "Picture link 2",
+        "Picture 2 (the link",
         PRIVATE,
     ),
     case(
         "10 KB link",
         pasted("https://cdn.example.com/" + "a" * 10 * 1024 + ".jpg"),
-        "Reference image 1",
+        "Picture 1 (the link",
         "is too long: 10,268 characters, and the limit is 2,048",
     ),
     case(
         "link with spaces",
         pasted("https://cdn.example.com/spring shot.jpg"),
-        "Reference image 1",
+        "Picture 1 (the link",
         "without spaces",
+    ),
+    # Issue 12, from the outside corpus. Links that other programs read as this machine:
+    # each is refused at once, and the listener behind it never hears a thing.
+    case(
+        "a backslash after a loopback host",
+        pasted("http://{canary}\\/internal-admin/secret.png"),
+        "Picture 1 (the link",
+        "is written in an unusual way: it contains a backslash",
+    ),
+    case(
+        "a backslash after the cloud metadata address",
+        pasted("http://169.254.169.254\\/latest/meta-data/"),
+        "Picture 1 (the link",
+        "contains a backslash",
+    ),
+    case(
+        "loopback in fullwidth digits",
+        pasted("http://１２７.０.０.１:{port}/secret.png"),
+        "Picture 1 (the link",
+        "look-alike characters",
+        "“127.0.0.1”",
+    ),
+    case(
+        "loopback with ideographic full stops",
+        pasted("http://127。0。0。1:{port}/secret.png"),
+        "Picture 1 (the link",
+        "look-alike characters",
+    ),
+    case(
+        "localhost in circled letters",
+        pasted("http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ:{port}/secret.png"),
+        "Picture 1 (the link",
+        "look-alike characters",
+        "“localhost”",
+    ),
+    case(
+        "loopback inside an IPv6 address",
+        pasted("http://[::ffff:127.0.0.1]:{port}/secret.png"),
+        "Picture 1 (the link",
+        PRIVATE,
+    ),
+    case(
+        "a percent-encoded host",
+        pasted("http://%31%32%37.0.0.1:{port}/secret.png"),
+        "Picture 1 (the link",
+        "percent sign",
+    ),
+    case(
+        "a link that Markdown would show as a picture",
+        pasted("![](http://{canary}/pixel.png)"),
+        "Picture 1 (the link ![](http://127.0.0.1",
+        WEB_ADDRESS,
+        typed_markup="![](http",
+    ),
+    # Files: a name full of Markdown, and damaged files of an allowed kind.
+    case(
+        "a file name full of Markdown",
+        uploaded((":red[URGENT] $x^2$.png", b"Launch plan\n")),
+        ":red[URGENT] $x^2$.png is not a picture",
+        ALLOWED_FILES,
+        typed_markup=":red[URGENT]",
+    ),
+    case(
+        "a PNG with a bad checksum",
+        uploaded(("chart.png", png_with_a_bad_checksum())),
+        "chart.png",
+        "is damaged or incomplete",
+    ),
+    case(
+        "a JPEG whose height is 0",
+        uploaded(("photo.jpg", jpeg_of_height_zero())),
+        "photo.jpg",
+        "is damaged or incomplete",
+    ),
+    # Text the database can't hold, and text that shows nothing or shows falsely.
+    case(
+        "a prompt of zero-width characters",
+        typed("\u200b\u200c\u200d\u2060\ufeff"),
+        "Prompt",
+        "is required",
+    ),
+    case(
+        "a campaign of 10,000 characters",
+        prefilled(form.CAMPAIGN, "x" * 10_000, "campaign"),
+        "Campaign or tag",
+        "is too long: 10,000 characters, and the limit is 120",
+    ),
+    case(
+        "NUL, a line break and a direction override in a campaign",
+        sent(**{form.PROMPT: "A kite", form.CAMPAIGN: "Spring\x00 launch\n\u202eNOW"}),
+        "",
+        accepted=stored_as(campaign="Spring launch NOW"),
+        tasks=1,
+    ),
+    case(
+        "NUL and a lone surrogate in a prompt",
+        sent(**{form.PROMPT: "A kite\x00 over\ud800 hills"}),
+        "",
+        accepted=stored_as(prompt="A kite over hills"),
+        tasks=1,
+    ),
+    case(
+        "a direction override in a person's name",
+        sent(who="Ana \u202eLopez", **{form.PROMPT: "A kite"}),
+        "",
+        accepted=stored_as(person="Ana Lopez"),
+        tasks=1,
     ),
 ]
 
@@ -473,7 +655,47 @@ def figures_at_the_end() -> Iterator[None]:
 
 
 def messages(at: AppTest) -> list[str]:
+    """Error and warning texts as they show (Markdown escapes undone)."""
+    return [plain(e.value) for e in at.error] + [plain(w.value) for w in at.warning]
+
+
+def raw_markdown(at: AppTest) -> list[str]:
     return [e.value for e in at.error] + [w.value for w in at.warning]
+
+
+@pytest.fixture(scope="module")
+def canary() -> Iterator[Listener]:
+    with listener() as heard:
+        CANARY[:] = [heard]
+        yield heard
+        CANARY.clear()
+
+
+def columns_overflowing(running: RunningStudio) -> list[str]:
+    """Stored text that a stricter database (PostgreSQL) would refuse: longer than its
+    column's length, or holding a NUL or a character that can't be encoded."""
+    found = []
+    with running.studio.store.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(table.select()).mappings():
+                for column in table.columns:
+                    value = row[column.name]
+                    if not isinstance(value, str):
+                        continue
+                    length = getattr(column.type, "length", None)
+                    if length is not None and len(value) > length:
+                        found.append(f"{table.name}.{column.name}: {len(value)} > {length}")
+                    if "\x00" in value or _unencodable(value):
+                        found.append(f"{table.name}.{column.name}: {value[:40]!r}")
+    return found
+
+
+def _unencodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def assets(running: RunningStudio) -> list[Asset]:
@@ -481,11 +703,12 @@ def assets(running: RunningStudio) -> list[Asset]:
         return list(session.scalars(select(Asset)))
 
 
-def half_stored(running: RunningStudio, expected_assets: int) -> list[str]:
-    """Anything stored that should not be: a task, a stray or missing file, an extra row."""
-    found = []
-    if tasks := running.studio.store.tasks():
-        found.append(f"{len(tasks)} task row(s)")
+def half_stored(running: RunningStudio, expected_assets: int, expected_tasks: int) -> list[str]:
+    """Anything stored that should not be: a task, a stray or missing file, an extra row,
+    text that does not fit its column."""
+    found = columns_overflowing(running)
+    if len(tasks := running.studio.store.tasks()) != expected_tasks:
+        found.append(f"{len(tasks)} task row(s), expected {expected_tasks}")
     rows = sorted(asset.file_name for asset in assets(running))
     folder = running.studio.config.assets_dir
     files = sorted(path.name for path in folder.iterdir()) if folder.exists() else []
@@ -501,7 +724,7 @@ def explains(message: str, case: Case) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_gets_a_clear_outcome_and_nothing_half_stored(case, studio, monkeypatch):
+def test_bad_input_gets_a_clear_outcome_and_nothing_half_stored(case, studio, monkeypatch, canary):
     opened: list[object] = []
     if case.no_decoding:
 
@@ -513,12 +736,14 @@ def test_bad_input_gets_a_clear_outcome_and_nothing_half_stored(case, studio, mo
     at = AppTest.from_file(STUDIO, default_timeout=30)  # each step runs it
     at.session_state["who"] = "Ana Lopez"
     seen = Seen()
-    try:
-        seen = case.step(at, studio)
-    except AssertionError:
-        if not at.exception:  # a check in the step failed, not the page
-            raise
+    with connections() as opened_connections:
+        try:
+            seen = case.step(at, studio)
+        except AssertionError:
+            if not at.exception:  # a check in the step failed, not the page
+                raise
     monkeypatch.undo()  # the checks below open the stored pictures
+    reached = touching(opened_connections, "127.0.0.1", canary.port) + canary.hits
     crashed = bool(at.exception)
     shown = seen.page + messages(at)
     if case.accepted:
@@ -529,12 +754,18 @@ def test_bad_input_gets_a_clear_outcome_and_nothing_half_stored(case, studio, mo
             clear = False
     else:
         clear = any(explains(m, case) for m in shown) and all(explains(m, case) for m in seen.lib)
-    outcome = Outcome(clear, crashed, half_stored(studio, case.assets), bool(case.accepted))
+    if case.typed_markup:  # shown as typed: escaped wherever Markdown renders it
+        raw = seen.raw + raw_markdown(at)
+        clear = clear and not any(case.typed_markup in text for text in raw)
+        clear = clear and any(escape_markdown(case.typed_markup) in text for text in raw)
+    stored = half_stored(studio, case.assets, case.tasks)
+    outcome = Outcome(clear, crashed, stored, bool(case.accepted))
     OUTCOMES[case.id] = outcome
 
     assert not crashed, at.exception
-    assert clear, (shown, seen.lib, [e.value for e in at.error])
+    assert clear, (shown, seen.lib, raw_markdown(at))
     assert not outcome.half_stored, outcome.half_stored
+    assert reached == [], f"a link reached this machine: {reached}"
     assert not opened, "Pillow opened a file that its size alone should have refused"
 
 
@@ -551,23 +782,21 @@ def test_the_crafted_files_are_what_they_claim():
     assert len(fifty_megabytes()) == 50 * MB
 
 
-def test_only_the_studios_own_links_are_let_through_as_local(tmp_path):
-    # Demo mode: the studio's /assets/ and the embedded service share the local origin.
+def test_in_demo_mode_the_service_fetches_only_the_studios_own_pictures_here(tmp_path):
+    # Demo mode: the embedded service runs on this machine and gets only /assets/ links
+    # (pasted links are kept by the studio first); nothing else local is let through.
     demo = studio_config(tmp_path).with_port(8501)
-    assert form.own_link_prefixes(demo) == (
+    prefixes = embedded_local_prefixes(demo)
+    assert prefixes == (
         "http://127.0.0.1:8501/assets/",
-        "http://127.0.0.1:8501/",
+        "http://127.0.0.1:8501/api/callbacks/wave/",
     )
-    # With the real service, only the studio's own pictures, at its public address.
-    real = replace(demo, wave_api_key="key", public_url="http://10.0.0.7:8501")
-    assert form.own_link_prefixes(real) == ("http://10.0.0.7:8501/assets/",)
-    draft = form.Draft("image", "", "16:9", "480p", 6, "")
-    private = "Picture link 1 points inside a private network"
-    for link, expected in (
-        ("http://10.0.0.7:8501/assets/" + "a" * 64 + ".jpg", ""),
-        ("http://10.0.0.7:8501/api/health", private),
-        ("http://10.0.0.7:8502/assets/x.jpg", private),  # another port: not the studio
+    policy = LinkPolicy.with_local(prefixes)
+    assert link_problem("http://127.0.0.1:8501/assets/" + "a" * 64 + ".jpg", policy) is None
+    for link in (
+        "http://127.0.0.1:8501/api/health",
+        "http://127.0.0.1:8502/assets/x.jpg",  # another port: not the studio
+        "http://127.0.0.1:8501/assets/../api/health",
+        "http://127.0.0.1:8501/wave/v1/tasks",
     ):
-        draft.links = [link]
-        found = draft.problems(form.own_link_prefixes(real)).get("image_urls", "")
-        assert found.startswith(expected) and bool(found) == bool(expected), (link, found)
+        assert link_problem(link, policy).startswith("points inside a private network"), link

@@ -50,7 +50,7 @@ from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
 from tests.studio_harness import RunningStudio, running_studio
 from tests.test_costs import costs_page
-from tests.test_create_page import STUDIO, generate
+from tests.test_create_page import STUDIO, generate, plain
 from tests.test_history import PRICE, REQUEST, history, make, texts
 from tests.test_tracker import wait_archived
 
@@ -245,7 +245,7 @@ def test_the_api_key_is_never_shown_logged_or_stored(tmp_path, start_wave, capfd
             scan.page(refused, "create: key refused")
         with on_pages_of(echoing):
             echoed = create("A lighthouse at dusk")
-            [field_error] = texts(echoed.error)
+            [field_error] = [plain(text) for text in texts(echoed.error)]
             assert field_error == "Refused Bearer ***"  # the service's words, key blotted out
             scan.page(echoed, "create: the key echoed back")
 
