@@ -147,6 +147,12 @@ def test_a_prompt_pasted_over_the_limit_keeps_what_fits_and_says_so(page, studio
     duration.fill("12")
     duration.press("Tab")
     expect(page.get_by_text(rule)).to_have_count(0)
+    # A number the box cannot hold: the message names what the box now shows (the box
+    # reads "1e20" as 1), never a value the person cannot see.
+    duration.fill("1e20")
+    duration.press("Tab")
+    shown = duration.input_value()
+    expect(page.get_by_text(rule.replace("you gave 31", f"you gave {shown}"))).to_be_visible()
 
 
 def test_every_costs_period_is_visible_on_a_laptop_screen(browser, studio_server):
