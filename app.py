@@ -17,9 +17,9 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from lib.config import EMBEDDED_PREFIX, load_config
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
-from lib.routes import studio_routes
-from lib.studio import Studio, current, embedded_local_prefixes, set_current
-from lib.warmup import start_warm_up
+from lib.engine.runtime import Studio, current, embedded_local_prefixes, set_current
+from lib.server.routes import studio_routes
+from lib.server.warmup import start_warm_up
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("imagine_studio")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from lib.people import person_field
-from lib.shell import demo_notice, sidebar_status
+from lib.ui.identity import person_field
+from lib.ui.sidebar import demo_notice, sidebar_status
 
 st.set_page_config(page_title="Imagine Studio", page_icon="🎬", layout="wide")
 

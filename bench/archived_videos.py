@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import select  # noqa: E402
 
+from lib.engine.submissions import submit_video  # noqa: E402
 from lib.store.schema import Task  # noqa: E402
 from lib.store.tasks import Store  # noqa: E402
-from lib.submissions import submit_video  # noqa: E402
 from tests.studio_harness import running_studio  # noqa: E402
 
 PROMPTS = (

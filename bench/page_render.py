@@ -9,7 +9,7 @@ included; the browser's drawing is not in it).
 
 Every measurement starts in a fresh Python process, like a server after a restart: the
 studio is started as app.py starts it (store, embedded API on a free port, the start-up
-warm-up of lib/warmup.py, run to its end as if the first visitor came a moment later; the
+warm-up of lib/server/warmup.py, run to its end as if the first visitor came a moment later; the
 tracker is not started, so that the seeded videos stay as seeded). Then, per view:
 
 - first: the first run of that view (for the first view: the process's first run, cold);
@@ -183,9 +183,9 @@ class View:
 def child(args: argparse.Namespace) -> int:
     from streamlit.testing.v1 import AppTest
 
-    from lib.studio import set_current
-    from lib.tracker import Tracker
-    from lib.warmup import warm_up
+    from lib.engine.runtime import set_current
+    from lib.engine.tracker import Tracker
+    from lib.server.warmup import warm_up
     from tests.studio_harness import running_studio
 
     # The tracker does not run here: it would follow the seeded unfinished videos (ids the
@@ -293,7 +293,7 @@ def history_views(store: Any) -> list[View]:
 
 
 def costs_views(store: Any) -> list[View]:
-    # lib.costs (and with it pandas) is imported only after the first run, as in a server
+    # lib.costs.report (and with it pandas) is imported only after the first run, as in a server
     # where the Costs page is the first to need it.
     month = datetime.now(UTC).date().replace(day=1).isoformat()  # "This month" (UTC)
     person = sql_one(
@@ -301,7 +301,7 @@ def costs_views(store: Any) -> list[View]:
     )
 
     def expect(at: Any, since: str, who: str | None) -> None:
-        from lib import costs
+        from lib.costs import report as costs
 
         where = "wave_task_id IS NOT NULL AND created_at >= :since"
         where += " AND person = :who" if who else ""
@@ -337,11 +337,11 @@ def costs_views(store: Any) -> list[View]:
 def install_naive(page: str) -> None:
     """Replace the page's data functions by the naive way (bench only, this process)."""
     if page == "history":
-        from lib import history as hist
+        from lib.history import cards as hist
 
         hist.page_of_tasks = naive_page_of_tasks
     else:
-        from lib import costs
+        from lib.costs import report as costs
 
         costs.overview = naive_overview
         costs.report = naive_report
@@ -372,7 +372,7 @@ def naive_page_of_tasks(store: Any, filters: Any, page: int = 1, page_size: int 
 
 def naive_overview(store: Any) -> Any:
     """The overview with no cache: counts and lists from every task, each run."""
-    from lib import costs
+    from lib.costs import report as costs
 
     frame = costs.load_tasks(store)
     names = {name for name in frame["campaign"] if name}
@@ -390,7 +390,7 @@ def naive_report(
     version: Any = None,
 ) -> Any:
     """The report with no cache: every task into pandas, then filtered, each run."""
-    from lib import costs
+    from lib.costs import report as costs
 
     return costs.build_report(costs.load_tasks(store), start, end, people, campaigns)
 

@@ -14,7 +14,7 @@ after the other, each once the previous one is saved (so each learns from those 
   reported, and the cards guess the step ("Probably being made").
 
 While a video is made, every 0.1 s, the script asks the card's own function
-(`lib.history.progress_for`, what History draws) what the card shows, and keeps the
+(`lib.history.cards.progress_for`, what History draws) what the card shows, and keeps the
 number of seconds left when it shows one (under 10 s it says "less than 10 s left").
 The real time left at that moment is measured afterwards: until the store knew the video
 was done (its "completed" step: from then the card says "Saving your video…").
@@ -40,8 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `lib` and `tests` importable
 
-from lib import history as hist  # noqa: E402
-from lib.submissions import submit_video  # noqa: E402
+from lib.engine.submissions import submit_video  # noqa: E402
+from lib.history import cards as hist  # noqa: E402
 from tests.studio_harness import running_studio  # noqa: E402
 
 TARGET = 0.30  # largest relative error allowed, from the third video on

@@ -34,8 +34,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from lib.catalog import GROK_IMAGINE_VIDEO, MODEL_ID  # noqa: E402
-from lib.pricing import price_quota  # noqa: E402
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, MODEL_ID  # noqa: E402
+from lib.domain.money import price_quota  # noqa: E402
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage, UTCDateTime  # noqa: E402
 from lib.store.tasks import Store  # noqa: E402
 

@@ -4,8 +4,8 @@ from functools import partial
 
 import streamlit as st
 
-from lib import costs
-from lib.studio import current
+from lib.costs import report as costs
+from lib.engine.runtime import current
 
 store = current().store
 

@@ -3,15 +3,15 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import create_form as form
-from lib.catalog import GROK_IMAGINE_VIDEO as SPEC
-from lib.history import escape_markdown
-from lib.people import current_person
-from lib.picture_links import picture_tile_html, picture_tiles_html
-from lib.pricing import format_usd, price_usd
-from lib.reference_images import ImageRejected
-from lib.studio import current
-from lib.uploads import store_reference_image
+from lib.create import form
+from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.domain.money import format_usd, price_usd
+from lib.engine.pictures import picture_tile_html, picture_tiles_html
+from lib.engine.runtime import current
+from lib.engine.uploads import store_reference_image
+from lib.history.cards import escape_markdown
+from lib.outside.pictures import ImageRejected
+from lib.ui.identity import current_person
 
 studio = current()
 state = st.session_state

@@ -1,17 +1,17 @@
 """History: every video, newest first, as a gallery of cards that update while they are
-made. The queries, the words and the actions live in lib/history.py."""
+made. The queries, the words and the actions live in lib/history/cards.py."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lib import history as hist
-from lib import live_refresh
-from lib.navigation import go_to
-from lib.people import current_person
-from lib.share import share_button, share_link, studio_address
+from lib.engine.runtime import current
+from lib.history import cards as hist
 from lib.store.schema import Task
-from lib.studio import current
+from lib.ui import live_refresh
+from lib.ui.identity import current_person
+from lib.ui.navigation import go_to
+from lib.ui.share import share_button, share_link, studio_address
 
 NOTICE = "history.notice"  # (message, ok) to show once, after an action's rerun
 STATUS, CAMPAIGN, PERSON, MINE, SEARCH = (
@@ -102,7 +102,7 @@ def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
     ids = [task.id for task in tasks]
     first = [tasks]  # this run's tasks; the fragment's own reruns read the store again
 
-    @st.fragment  # no timer: lib/live_refresh.py's element reruns it
+    @st.fragment  # no timer: lib/ui/live_refresh.py's element reruns it
     def live_cards() -> None:
         fresh = first.pop() if first else hist.load_tasks(store, ids)
         if hist.money_moved(tasks, fresh):

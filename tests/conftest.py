@@ -214,8 +214,8 @@ def image_host(tmp_path: Path) -> Iterator[Callable[[str, bytes | None], str]]:
 @pytest.fixture
 def studio(tmp_path: Path):
     """A running studio (store, tracker, routes, embedded API on a free port) that pages
-    under AppTest use through lib.studio.current(): the same process, like the server."""
-    from lib.studio import set_current
+    under AppTest use through lib.engine.runtime.current(): the same process, like the server."""
+    from lib.engine.runtime import set_current
     from tests.studio_harness import running_studio
 
     with running_studio(tmp_path / "studio") as running:

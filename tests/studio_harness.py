@@ -19,9 +19,9 @@ from starlette.routing import Mount
 from lib.config import EMBEDDED_PREFIX, StudioConfig
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.embedded_wave.background import free_port
-from lib.routes import studio_routes
-from lib.studio import Studio, embedded_local_prefixes
-from lib.tracker import TrackerSettings
+from lib.engine.runtime import Studio, embedded_local_prefixes
+from lib.engine.tracker import TrackerSettings
+from lib.server.routes import studio_routes
 from lib.wave import WaveClient
 
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from lib.catalog import GROK_IMAGINE_VIDEO, image_frame_size
-from lib.pricing import format_usd, price_quota, price_usd, quota_to_usd
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.money import format_usd, price_quota, price_usd, quota_to_usd
 
 
 @pytest.mark.parametrize(

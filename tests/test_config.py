@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from lib.config import load_config
-from lib.studio import media_policy
+from lib.engine.runtime import media_policy
 
 
 def test_defaults_give_a_demo_studio_on_one_machine(tmp_path):

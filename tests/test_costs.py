@@ -16,8 +16,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from bench.seed_store import seed_store
-from lib import costs, warmup
-from lib.pricing import format_usd, price_quota, quota_to_usd, round_usd
+from lib.costs import report as costs
+from lib.domain.money import format_usd, price_quota, quota_to_usd, round_usd
+from lib.server import warmup
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
@@ -604,7 +605,7 @@ def test_an_empty_studio_says_so_and_links_to_create(quiet_studio):
 
 # ----- one amount, one rounding (issue 11, item 8) ------------------------------------------
 def test_a_video_shows_the_same_amount_on_its_card_and_in_every_costs_table(quiet_studio):
-    from lib import history as hist
+    from lib.history import cards as hist
 
     store = quiet_studio.studio.store
     twenty = Spec("t", "Ana", "Spring", "480p", 20, "completed", timedelta(0), 74375, 74375)

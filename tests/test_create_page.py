@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
-from lib.uploads import store_reference_image
+from lib.create import form
+from lib.engine.uploads import store_reference_image
 from tests import images
 
 STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
@@ -36,7 +36,7 @@ _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'@%])")
 
 
 def plain(markdown: str) -> str:
-    """What a message escaped for Markdown (lib.history.escape_markdown) shows."""
+    """What a message escaped for Markdown (lib.history.cards.escape_markdown) shows."""
     return _ESCAPED.sub(r"\1", markdown)
 
 
@@ -158,7 +158,7 @@ def test_a_refusal_by_the_service_stays_until_its_field_changes(page, studio, mo
     def refuse(*args, **kwargs):
         raise InvalidRequest("The service cannot make 12 s videos today.", param="duration")
 
-    monkeypatch.setattr("lib.submissions.submit_video", refuse)
+    monkeypatch.setattr("lib.engine.submissions.submit_video", refuse)
     page.text_area(key=form.PROMPT).input("A lighthouse at dawn").run()
     page.number_input(key=form.DURATION).set_value(12).run()
     generate(page)

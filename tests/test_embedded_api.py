@@ -174,7 +174,7 @@ def test_a_prompt_of_invisible_characters_is_no_prompt_and_nothing_is_charged(wa
 
 def test_a_prompt_with_characters_that_cannot_be_stored_is_made_from_the_rest(wave):
     # A lone surrogate can't be encoded at all, a NUL can't be stored by PostgreSQL: both
-    # are dropped, as the studio drops them (lib/text_fields.py).
+    # are dropped, as the studio drops them (lib/domain/text_fields.py).
     body = b'{"model": "grok-imagine-1.0-video", "prompt": "A kite\\ud800 over\\u0000 hills"}'
     reply = wave.session.post(wave.url("/v1/tasks"), data=body, timeout=30)
     assert reply.status_code == 200, reply.text

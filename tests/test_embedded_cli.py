@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from lib.embedded_wave.background import free_port
-from lib.media import probe_video
+from lib.outside.videos import probe_video
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +58,7 @@ def test_the_module_runs_as_a_server(tmp_path):
 
 def test_links_to_this_machine_are_fetched_only_when_allowed(tmp_path):
     from lib.embedded_wave.__main__ import parse_args, settings_from_args
-    from lib.outside_links import LinkPolicy, parse_link
+    from lib.outside.fetch import LinkPolicy, parse_link
 
     assert settings_from_args(parse_args([])).local_prefixes == ()
     args = parse_args(["--allow-local", "http://127.0.0.1:*/", "--data-dir", str(tmp_path)])

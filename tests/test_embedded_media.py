@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
 from lib.embedded_wave.settings import EmbeddedSettings
-from lib.media import probe_video
+from lib.outside.videos import probe_video
 from tests import images
 from tests.conftest import SEED_PROMPT, WaveClient
 

@@ -20,15 +20,15 @@ import streamlit
 from sqlalchemy import event, insert
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
-from lib import history as hist
-from lib import routes
+from lib.create import form
 from lib.embedded_wave.settings import Faults
+from lib.engine.runtime import set_current
+from lib.engine.submissions import submit_video
+from lib.engine.uploads import store_reference_image
+from lib.history import cards as hist
+from lib.server import routes
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
-from lib.studio import set_current
-from lib.submissions import submit_video
-from lib.uploads import store_reference_image
 from lib.wave import TaskNotCancellable, parse_task
 from tests import images
 from tests.studio_harness import RunningStudio, running_studio
@@ -323,7 +323,7 @@ def test_streamlits_sanitiser_keeps_the_player_and_the_download_link():
 
 # ----- live progress -------------------------------------------------------------------------
 def followed(at: AppTest) -> dict | None:
-    """What the page's live-refresh element follows (lib/live_refresh.py), if it has one."""
+    """What the page's live-refresh element follows (lib/ui/live_refresh.py), if it has one."""
     found = [e.proto for e in at.get("bidi_component")]
     found = [p for p in found if p.component_name == "imagine_studio.live_refresh"]
     assert len(found) <= 1
@@ -645,8 +645,8 @@ def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):
 
 
 def test_progress_is_estimated_from_how_long_videos_usually_take():
-    from lib.history import progress_of
-    from lib.pace import Timing
+    from lib.engine.pace import Timing
+    from lib.history.cards import progress_of
     from lib.store.schema import Task as Row
 
     now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -729,7 +729,7 @@ def test_every_card_shares_a_clean_link_to_its_video(store):
 
 
 def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_one():
-    from lib.share import share_link, studio_address
+    from lib.ui.share import share_link, studio_address
 
     assert studio_address("https://videos.corp/studio/history", None) == (
         "https://videos.corp/studio"

@@ -1,4 +1,4 @@
-"""lib/outside_links.py: links read one way (the way they are fetched), and fetched within
+"""lib/outside/fetch.py: links read one way (the way they are fetched), and fetched within
 one deadline and one byte cap, only from public addresses, checked at every hop."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from lib.outside_links import (
+from lib.outside.fetch import (
     FetchFailed,
     LinkPolicy,
     LinkRefused,

@@ -1,4 +1,4 @@
-"""How long a video takes, learned from finished ones (lib/pace.py): the numbers behind
+"""How long a video takes, learned from finished ones (lib/engine/pace.py): the numbers behind
 the History cards' "about 20 s left" (issue 11, item 4; bench/progress_estimate.py
 measures the whole loop against the embedded API)."""
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lib import pace
-from lib.pace import Sample, Timings, first_guess
+from lib.engine import pace
+from lib.engine.pace import Sample, Timings, first_guess
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
-from lib import people
+from lib.create import form
+from lib.ui import identity as people
 from tests.test_history import make, on_page, run, shown
 
 STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")

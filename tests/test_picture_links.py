@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
-from lib import history as hist
-from lib.outside_links import LinkPolicy
+from lib.create import form
+from lib.history import cards as hist
+from lib.outside.fetch import LinkPolicy
 from lib.store.schema import Asset
 from tests import images
 from tests.link_servers import Site, local_site
@@ -129,7 +129,7 @@ def test_a_link_into_this_machine_is_refused_and_never_fetched(studio):
 
 
 def test_a_link_to_the_studios_own_picture_is_used_as_it_is(studio):
-    from lib.uploads import store_reference_image
+    from lib.engine.uploads import store_reference_image
 
     asset, url = store_reference_image(studio.studio, images.jpeg(600, 900), "me.jpg", "Ana")
     at = paste(image_page(), url)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import GifImagePlugin, Image, ImageCms, PngImagePlugin
 
-from lib import reference_images
-from lib.reference_images import (
+from lib.outside import pictures as reference_images
+from lib.outside.pictures import (
     ImageFolder,
     ImageLimits,
     ImageRejected,

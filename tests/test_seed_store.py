@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bench.seed_store import database_url, seed_store
-from lib import costs
-from lib.catalog import GROK_IMAGINE_VIDEO
-from lib.pricing import price_quota
+from lib.costs import report as costs
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.money import price_quota
 from lib.store.schema import Task, TaskEvent, TaskImage
 from lib.store.tasks import Store
 from tests.test_costs import sql_sums

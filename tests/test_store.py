@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 
-from lib import pace
+from lib.engine import pace
 from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.schema import Base, Task
 from lib.store.tasks import NewTask, Store

@@ -13,11 +13,11 @@ import pytest
 import requests
 
 from lib.embedded_wave.settings import Faults
-from lib.media import probe_video
+from lib.engine.submissions import submit_video
+from lib.engine.tracker import Tracker, TrackerSettings, poll_interval
+from lib.engine.uploads import store_reference_image
+from lib.outside.videos import probe_video
 from lib.store.tasks import NewTask
-from lib.submissions import submit_video
-from lib.tracker import Tracker, TrackerSettings, poll_interval
-from lib.uploads import store_reference_image
 from lib.wave import parse_task
 from tests import images
 from tests.studio_harness import RunningStudio, running_studio
@@ -256,7 +256,7 @@ def test_polling_never_waits_longer_than_its_rhythm():
 def test_a_video_link_that_trickles_is_cut_at_one_deadline(tmp_path):
     """Issue 12's slow link, for finished videos: a link that sends a byte at a time holds
     a tracker thread only until the download's deadline, and the reason is in words."""
-    from lib.archive import ArchiveError, MediaUrlPolicy, archive_video
+    from lib.engine.archive import ArchiveError, MediaUrlPolicy, archive_video
     from tests.link_servers import local_site
 
     with local_site(drip_every=0.05) as site:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib.validation import (
+from lib.domain.validation import (
     InvalidRequest,
     check_request,
     picture_link_problem,

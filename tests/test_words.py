@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.archive import ArchiveError, MediaUrlPolicy, archive_video
 from lib.config import StudioConfig
-from lib.shell import DEMO_NOTICE
+from lib.engine.archive import ArchiveError, MediaUrlPolicy, archive_video
+from lib.ui.sidebar import DEMO_NOTICE
 
 STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
 PROGRAM_NAMES = ("Error", "Exception", "Timeout", "errno", "Errno")

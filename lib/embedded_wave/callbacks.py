@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, open_link
+from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, open_link
 
 log = logging.getLogger(__name__)
 

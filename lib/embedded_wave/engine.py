@@ -28,7 +28,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lib.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.money import price_quota, quota_to_usd
+from lib.domain.validation import (
+    InvalidRequest,
+    canonical_events,
+    is_image_to_video,
+    validate_request,
+)
 from lib.embedded_wave.callbacks import CallbackSender
 from lib.embedded_wave.production import (
     FetchedPictures,
@@ -40,9 +47,7 @@ from lib.embedded_wave.production import (
 )
 from lib.embedded_wave.settings import FAILURE_MESSAGES, EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import Task, TaskFile, task_object
-from lib.outside_links import LinkPolicy, link_problem, shown_link
-from lib.pricing import price_quota, quota_to_usd
-from lib.validation import InvalidRequest, canonical_events, is_image_to_video, validate_request
+from lib.outside.fetch import LinkPolicy, link_problem, shown_link
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
-from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, fetch, shown_link
-from lib.reference_images import ImageLimits, ImageRejected, prepare_image
+from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, fetch, shown_link
+from lib.outside.pictures import ImageLimits, ImageRejected, prepare_image
 
 
 class UpstreamBadRequest(Exception):

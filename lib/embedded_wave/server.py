@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lib.embedded_wave.engine import ApiError, Engine, balance_reply
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import submit_reply
-from lib.http_bodies import BodyTooLarge, ClientGone, parse_json, read_limited
+from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lib.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
 
 # The failure codes of the contract, and the words the service uses for each.
 FAILURE_MESSAGES = {

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.catalog import TERMINAL_STATUSES
+from lib.domain.catalog import TERMINAL_STATUSES
 
 
 @dataclass

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from lib.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
+from lib.domain.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
 
 # Stable constraint names, so that migrations can refer to them on every database.
 NAMING = {
@@ -80,7 +80,7 @@ class Task(Base):
     aspect_ratio: Mapped[str | None] = mapped_column(String(8))
     resolution: Mapped[str] = mapped_column(String(8))
     duration: Mapped[int] = mapped_column(Integer)
-    # Their lengths are the rules' (lib/text_fields.py): what the form accepts fits.
+    # Their lengths are the rules' (lib/domain/text_fields.py): what the form accepts fits.
     person: Mapped[str] = mapped_column(String(PERSON.max_length), index=True)
     campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="", index=True)
 

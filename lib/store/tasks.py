@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
 
-from lib.catalog import TERMINAL_STATUSES
+from lib.domain.catalog import TERMINAL_STATUSES
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
 from lib.store.signal import Signal
@@ -49,7 +49,7 @@ class Store:
         writer = engine.execution_options(**{WRITE_LOCK_OPTION: True})
         self._writers = sessionmaker(writer, expire_on_commit=False)
         # Notified when a task in this process is finished: done, failed, cancelled or
-        # gone (what an open History page waits for, lib/routes.py).
+        # gone (what an open History page waits for, lib/server/routes.py).
         self.finished = Signal()
 
     @classmethod

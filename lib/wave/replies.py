@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from lib.catalog import ALL_STATUSES, TERMINAL_STATUSES
-from lib.text_fields import SERVICE_ERROR_CODE, SERVICE_TASK_ID, clean_text, fit
+from lib.domain.catalog import ALL_STATUSES, TERMINAL_STATUSES
+from lib.domain.text_fields import SERVICE_ERROR_CODE, SERVICE_TASK_ID, clean_text, fit
 from lib.wave.errors import UnexpectedReply
 
 # Names some services use for the contract's statuses (accepted defensively).
@@ -285,7 +285,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _text(value: Any) -> str | None:
-    """Text from the service, kept as the studio keeps any text (lib/text_fields.py: no
+    """Text from the service, kept as the studio keeps any text (lib/domain/text_fields.py: no
     NUL, controls or lone surrogates a database would refuse)."""
     text = clean_text(value) if isinstance(value, str) else ""
     return text or None

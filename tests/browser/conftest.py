@@ -106,10 +106,10 @@ PERSON = "Ana Lopez"
 
 def remember_name(context, url: str, name: str = PERSON) -> None:
     """The browser remembers `name`, as after typing it in the sidebar once (the
-    studio's cookie, lib/people.py): every page opened in `context` knows who it is."""
+    studio's cookie, lib/ui/identity.py): every page opened in `context` knows who it is."""
     from urllib.parse import quote
 
-    from lib.people import COOKIE
+    from lib.ui.identity import COOKIE
 
     context.add_cookies([{"name": COOKIE, "value": quote(name), "url": url}])
 

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import Page, expect
 
-from lib.people import COOKIE
+from lib.ui.identity import COOKIE
 from tests.browser.conftest import StudioProcess, remember_name
 
 pytestmark = pytest.mark.browser

@@ -23,7 +23,7 @@ from bench.page_weight import (
     streamlit_media_bytes,
     wait_for_cards,
 )
-from lib.media import probe_video
+from lib.outside.videos import probe_video
 from tests.browser.conftest import StudioProcess
 
 pytestmark = pytest.mark.browser

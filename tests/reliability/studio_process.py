@@ -31,18 +31,20 @@ SUBMITTERS = 5  # people pressing the button at the same moment
 
 
 def allow_the_local_provider() -> None:
-    import lib.studio
-    from lib.archive import MediaUrlPolicy
+    import lib.engine.runtime
+    from lib.engine.archive import MediaUrlPolicy
 
     parts = urlsplit(os.environ["WAVE_BASE_URL"])
     origin = f"{parts.scheme}://{parts.netloc}"
-    lib.studio.media_policy = lambda _config: MediaUrlPolicy(hosts=(), local_origins=(origin,))
+    lib.engine.runtime.media_policy = lambda _config: MediaUrlPolicy(
+        hosts=(), local_origins=(origin,)
+    )
 
 
 def press_create(requests_file: Path) -> None:
     """Wait for the studio's lifespan to finish starting, then send every request."""
-    from lib.create_form import Draft, submit_draft
-    from lib.studio import current
+    from lib.create.form import Draft, submit_draft
+    from lib.engine.runtime import current
 
     wanted = json.loads(requests_file.read_text())
     while True:

@@ -34,11 +34,11 @@ from PIL import Image
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
-from lib.history import escape_markdown
-from lib.outside_links import LinkPolicy, link_problem
+from lib.create import form
+from lib.engine.runtime import embedded_local_prefixes
+from lib.history.cards import escape_markdown
+from lib.outside.fetch import LinkPolicy, link_problem
 from lib.store.schema import Asset, Base
-from lib.studio import embedded_local_prefixes
 from tests import images
 from tests.reliability import figures
 from tests.reliability.canary import Listener, connections, listener, touching

@@ -18,7 +18,7 @@ import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 
-from lib import history as hist
+from lib.history import cards as hist
 from tests.reliability.canary import errors_logged
 from tests.test_history import history, make
 

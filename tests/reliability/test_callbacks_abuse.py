@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from lib.catalog import TERMINAL_STATUSES
+from lib.domain.catalog import TERMINAL_STATUSES
+from lib.engine.submissions import submit_video
 from lib.store.schema import Task
 from lib.store.tasks import HINT_GAP, STATUS_RANK
-from lib.submissions import submit_video
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
 from tests.studio_harness import RunningStudio, running_studio

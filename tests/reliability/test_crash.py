@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from lib.domain.money import price_quota
 from lib.embedded_wave.background import RunningWave, free_port, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
-from lib.media import probe_video
-from lib.pricing import price_quota
+from lib.outside.videos import probe_video
 from lib.store.schema import Task
 from lib.store.tasks import Store
 from tests.reliability import figures

@@ -10,11 +10,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from lib import costs
+from lib.costs import report as costs
 from lib.embedded_wave.settings import Faults
+from lib.engine.submissions import submit_video
+from lib.engine.tracker import Tracker, TrackerSettings
 from lib.store.tasks import NewTask
-from lib.submissions import submit_video
-from lib.tracker import Tracker, TrackerSettings
 from lib.wave import parse_task
 from tests.reliability import figures
 from tests.studio_harness import RunningStudio

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from lib.domain.money import price_quota
 from lib.embedded_wave.settings import Faults
-from lib.media import probe_video
-from lib.pricing import price_quota
-from lib.submissions import submit_video
+from lib.engine.submissions import submit_video
+from lib.outside.videos import probe_video
 from tests.reliability import figures
 from tests.reliability.provider_records import (
     charged_quota,

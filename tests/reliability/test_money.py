@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import requests
 from streamlit.testing.v1 import AppTest
 
-from lib import create_form as form
+from lib.create import form
+from lib.domain.money import price_quota
 from lib.embedded_wave.settings import Faults
-from lib.pricing import price_quota
-from lib.submissions import submit_video
+from lib.engine.submissions import submit_video
 from tests.reliability import figures
 from tests.reliability.provider_records import provider_tasks
 from tests.studio_harness import RunningStudio, running_studio

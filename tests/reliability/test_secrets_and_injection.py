@@ -37,14 +37,14 @@ from sqlalchemy import MetaData, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Code, Dataframe, Html, Text
 
-from lib import create_form as form
+from lib.create import form
 from lib.embedded_wave.background import free_port
 from lib.embedded_wave.settings import Faults
-from lib.history import escape_markdown
+from lib.engine.runtime import media_policy, set_current
+from lib.engine.submissions import submit_video
+from lib.engine.uploads import store_reference_image
+from lib.history.cards import escape_markdown
 from lib.store.tasks import NewTask, Store
-from lib.studio import media_policy, set_current
-from lib.submissions import submit_video
-from lib.uploads import store_reference_image
 from tests import images
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching

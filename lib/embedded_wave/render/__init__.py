@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from lib.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
 
 from ._encode import Mp4Writer, atomic_output
 from ._image_scene import ImageScene

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from lib.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
 
 # Control characters except tab and line breaks; DEL and the C1 block too.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from lib.history import still_in_flight_in_store
-from lib.http_bodies import BodyTooLarge, ClientGone, parse_json, read_limited
-from lib.reference_images import ImageFolder
-from lib.studio import Studio
+from lib.engine.runtime import Studio
+from lib.history.cards import still_in_flight_in_store
+from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
+from lib.outside.pictures import ImageFolder
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
@@ -97,7 +97,7 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
 
     async def history_changes(request: Request) -> Response:
         """Held until one of these videos is done, or `wait` seconds: what an open History
-        page waits on (lib/live_refresh.py). Reads only the store, never the service."""
+        page waits on (lib/ui/live_refresh.py). Reads only the store, never the service."""
         ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
         wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
         store = get_studio().store

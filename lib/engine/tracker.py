@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lib.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
-from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
+from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
+from lib.engine.submissions import send_submit
 from lib.store.schema import Task
 from lib.store.tasks import Store
-from lib.submissions import send_submit
 from lib.wave import (
     AuthError,
     InsufficientBalance,

@@ -10,13 +10,13 @@ import ipaddress
 import threading
 from urllib.parse import urlsplit
 
-from lib.archive import MediaUrlPolicy
 from lib.config import StudioConfig
-from lib.outside_links import LinkPolicy, Resolver, system_resolver
-from lib.reference_images import ImageLimits
+from lib.engine.archive import MediaUrlPolicy
+from lib.engine.tracker import Tracker, TrackerSettings
+from lib.outside.fetch import LinkPolicy, Resolver, system_resolver
+from lib.outside.pictures import ImageLimits
 from lib.store.schema import Asset
 from lib.store.tasks import Store
-from lib.tracker import Tracker, TrackerSettings
 from lib.wave import WaveClient
 
 

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps
 
-from lib.catalog import IMAGE_FORMATS
+from lib.domain.catalog import IMAGE_FORMATS
 
 try:  # colour management is optional in Pillow builds; without it profiles are just dropped
     from PIL import ImageCms

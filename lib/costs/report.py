@@ -18,7 +18,7 @@ every frame and is turned into dollars only at the end: `Totals` gives exact `De
 once), and the CSV ledger writes exact decimals as text.
 
 On screen, dollars are rounded half up to 4 decimals by the one rule of the studio
-(`lib.pricing.round_usd`: a video shows the same amount on its card and in every table),
+(`lib.domain.money.round_usd`: a video shows the same amount on its card and in every table),
 so a column of rounded amounts may differ from its rounded total in the last digit; the
 totals underneath are exact, and so is the CSV.
 
@@ -60,8 +60,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from lib.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
-from lib.pricing import quota_to_usd, round_usd
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
+from lib.domain.money import quota_to_usd, round_usd
 from lib.store.schema import Task
 from lib.store.tasks import STATUS_RANK, Store
 

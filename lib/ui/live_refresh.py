@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-CHANGES_URL = "/api/history/changes"  # see lib/routes.py
+CHANGES_URL = "/api/history/changes"  # see lib/server/routes.py
 KEY = "live-refresh"
 
 # One follower per page: each run of the page replaces the previous one's (the function

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from lib.catalog import GROK_IMAGINE_VIDEO, ModelSpec
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, ModelSpec
 
 _CENT_FRACTION = Decimal("0.0001")
 

@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import selectinload
 
-from lib import create_form
-from lib.catalog import TERMINAL_STATUSES, image_frame_size
-from lib.pace import Timing, first_guess, making_since, timings
-from lib.pricing import format_usd, quota_to_usd
+from lib.create import form as create_form
+from lib.domain.catalog import TERMINAL_STATUSES, image_frame_size
+from lib.domain.money import format_usd, quota_to_usd
+from lib.domain.text_fields import PROMPT, TextField, clean
+from lib.domain.validation import InvalidRequest as BadSettings
+from lib.engine.pace import Timing, first_guess, making_since, timings
+from lib.engine.submissions import submit_video
 from lib.store.schema import Asset, Task, TaskImage
 from lib.store.tasks import Store
-from lib.submissions import submit_video
-from lib.text_fields import PROMPT, TextField, clean
-from lib.validation import InvalidRequest as BadSettings
 from lib.wave import (
     InsufficientBalance,
     TaskNotCancellable,
@@ -38,12 +38,12 @@ from lib.wave import (
 )
 
 if TYPE_CHECKING:
-    from lib.studio import Studio
+    from lib.engine.runtime import Studio
 
 PAGE_SIZE = 24
 COLUMNS = 3
 # While a shown video is being made, the page reruns this often (the progress bars move),
-# and at once when one is done (lib/live_refresh.py).
+# and at once when one is done (lib/ui/live_refresh.py).
 REFRESH_SECONDS = 2
 LIBRARY_URL = "/library/"  # Streamlit reserves /media/; our copies are served here
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
@@ -78,7 +78,7 @@ class Filters:
         text: str | None = "",
     ) -> Filters:
         statuses = tuple(s for word in status_words for s in STATUS_CHOICES.get(word, ()))
-        # Cleaned as prompts are stored (lib/text_fields.py), so the same words are found,
+        # Cleaned as prompts are stored (lib/domain/text_fields.py), so the same words are found,
         # and no NUL reaches the database (PostgreSQL refuses it).
         return cls(statuses, campaign, person, clean(SEARCH, text))
 
@@ -213,7 +213,7 @@ def progress_of(
 ) -> Progress | None:
     """The progress bar of an unfinished task, or None.
 
-    `timing`: how long videos like it take (lib/pace.py); `making_since`: when it was
+    `timing`: how long videos like it take (lib/engine/pace.py); `making_since`: when it was
     first seen being made; `reported`: whether the service tells the studio each step
     (callbacks, polling) or only the end (a held request), when the step is a guess.
     The percent is the service's own figure or, when higher, the share of the expected

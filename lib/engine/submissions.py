@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lib.picture_links import keep_images
-from lib.pricing import price_quota
+from lib.domain.money import price_quota
+from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
+from lib.domain.validation import InvalidRequest as InvalidSettings
+from lib.domain.validation import Problem, validate_request
+from lib.engine.pictures import keep_images
 from lib.store.schema import Task
 from lib.store.tasks import NewTask
-from lib.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
-from lib.validation import InvalidRequest as InvalidSettings
-from lib.validation import Problem, validate_request
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -29,7 +29,7 @@ from lib.wave import (
 )
 
 if TYPE_CHECKING:
-    from lib.studio import Studio
+    from lib.engine.runtime import Studio
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def submit_video(
     idempotency_key: str,
     images: list[tuple[str, str | None]] | None = None,
 ) -> SubmitOutcome:
-    """Make one task from a request. Raises lib.validation.InvalidRequest for bad fields
+    """Make one task from a request. Raises lib.domain.validation.InvalidRequest for bad fields
     (nothing stored, nothing sent) and lib.wave errors for a refusal by the service.
 
     The service only ever gets the studio's own copies of pictures: one that is not kept

@@ -8,7 +8,7 @@ do while someone waits, done in the background as the server starts (app.py's li
   and reads source files (about 0.1-0.3 s). In a server started by `streamlit run` it only
   decides that no "use streamlit run" warning is needed.
 - History's first queries, once (SQLAlchemy compiles a statement on its first use).
-- The Costs page's settled past and first view (`lib.costs.warm_up`): a few tenths of a
+- The Costs page's settled past and first view (`lib.costs.report.warm_up`): a few tenths of a
   second at 100,000 videos; then its chart once, off screen: Altair compiles its patterns
   and loads its schema on the first chart a process draws (about 0.1-0.2 s).
 
@@ -28,7 +28,7 @@ from lib.store.tasks import Store
 
 log = logging.getLogger(__name__)
 
-MODULES = ("pandas", "pyarrow", "altair", "lib.costs", "lib.history")
+MODULES = ("pandas", "pyarrow", "altair", "lib.costs.report", "lib.history.cards")
 
 
 def warm_up(store: Store) -> float:
@@ -37,7 +37,8 @@ def warm_up(store: Store) -> float:
     for name in MODULES:
         importlib.import_module(name)
     _first_element_check()
-    from lib import costs, history
+    from lib.costs import report as costs
+    from lib.history import cards as history
 
     history.warm_up(store)
     first_view = costs.warm_up(store)

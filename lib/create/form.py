@@ -14,11 +14,11 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.catalog import GROK_IMAGINE_VIDEO, IMAGE_TO_VIDEO, TEXT_TO_VIDEO
-from lib.picture_links import LinkedPicture, PastedLinks, keep_link
-from lib.text_fields import CAMPAIGN as CAMPAIGN_TEXT
-from lib.text_fields import clean, length_problem
-from lib.validation import Problem, check_request, picture_link_problem, shown
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.text_fields import CAMPAIGN as CAMPAIGN_TEXT
+from lib.domain.text_fields import clean, length_problem
+from lib.domain.validation import Problem, check_request, picture_link_problem, shown
+from lib.engine.pictures import LinkedPicture, PastedLinks, keep_link
 
 SPEC = GROK_IMAGINE_VIDEO
 # Session keys of the form's widgets (History's "use these settings" writes them).
@@ -269,7 +269,7 @@ class Draft:
     def problems(self) -> dict[str, str]:
         """One message per field (the first problem of each), keyed by request field.
         A pasted link gets what its fetch found, or, before that, what is known without
-        fetching it (lib/picture_links.py fetches it)."""
+        fetching it (lib/engine/pictures.py fetches it)."""
         found: dict[str, str] = {}
         for problem in check_request(self.request()):
             found.setdefault(problem.param, _for_the_form(problem))
@@ -398,7 +398,7 @@ class SubmitResult:
 
 def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> SubmitResult:
     """Check, then send exactly once. Nothing is sent while any field has a problem."""
-    from lib.submissions import submit_video
+    from lib.engine.submissions import submit_video
     from lib.wave import AuthError, InsufficientBalance, WaveError
     from lib.wave import InvalidRequest as Refused
 

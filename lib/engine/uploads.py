@@ -1,4 +1,4 @@
-"""Reference images people upload: checked and cleaned (lib.reference_images), kept once
+"""Reference images people upload: checked and cleaned (lib.outside.pictures), kept once
 by SHA-256 on disk and in the store, and served at `<public URL>/assets/<sha256>.<ext>`
 so that the Wave service can fetch them (it accepts links, never uploads)."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from lib.reference_images import ImageFolder, ImageLimits, prepare_image
+from lib.domain.text_fields import PERSON, fit
+from lib.outside.pictures import ImageFolder, ImageLimits, prepare_image
 from lib.store.schema import Asset
-from lib.text_fields import PERSON, fit
 
 if TYPE_CHECKING:
-    from lib.studio import Studio
+    from lib.engine.runtime import Studio
 
 
 DEFAULT_LIMITS = ImageLimits()

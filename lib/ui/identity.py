@@ -14,9 +14,9 @@ from urllib.parse import unquote
 
 import streamlit as st
 
-from lib.history import escape_markdown
-from lib.studio import current
-from lib.text_fields import PERSON, fit
+from lib.domain.text_fields import PERSON, fit
+from lib.engine.runtime import current
+from lib.history.cards import escape_markdown
 
 NAME_KEY = "who"  # the sidebar field's session key (not in the address: see above)
 OLD_LINK_PARAM = "who"  # where links made before issue 11 carried the name
@@ -42,7 +42,7 @@ _cookie_writer = st.components.v2.component("imagine_studio.remember_name", js=_
 
 
 def clean_name(value: str | None) -> str:
-    """A display name, cleaned as every text field is (lib/text_fields.py: one line, no
+    """A display name, cleaned as every text field is (lib/domain/text_fields.py: one line, no
     control or direction-override characters) and cut to the column's 120 characters."""
     return fit(PERSON, value)
 

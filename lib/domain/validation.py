@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib.catalog import (
+from lib.domain.catalog import (
     GROK_IMAGINE_VIDEO,
     IMAGE_TO_VIDEO,
     MODELS,
@@ -20,8 +20,8 @@ from lib.catalog import (
     ModelSpec,
     canonical_event,
 )
-from lib.outside_links import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
-from lib.text_fields import PROMPT, clean
+from lib.domain.text_fields import PROMPT, clean
+from lib.outside.fetch import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def url_problem(url: str) -> str | None:
 
     The service fetches these itself, so only `http(s)://host/...` works: `data:` URIs,
     `file://` paths and the like are refused, and so is anything URL parsers could read
-    differently (lib/outside_links.py reads links the one way they are fetched).
+    differently (lib/outside/fetch.py reads links the one way they are fetched).
     """
     try:
         parse_link(url)

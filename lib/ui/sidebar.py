@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from lib.costs import store_version
-from lib.pricing import format_usd, quota_to_usd
-from lib.studio import current
+from lib.costs.report import store_version
+from lib.domain.money import format_usd, quota_to_usd
+from lib.engine.runtime import current
 from lib.wave import Balance, WaveError
 
 DEMO_NOTICE = "Demo mode: practice videos made on this computer, no cost"

@@ -18,13 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lib.outside_links import FetchFailed, LinkRefused, fetch, link_problem, parse_link
-from lib.reference_images import ImageFolder, ImageRejected
-from lib.uploads import store_reference_image
-from lib.validation import picture_name
+from lib.domain.validation import picture_name
+from lib.engine.uploads import store_reference_image
+from lib.outside.fetch import FetchFailed, LinkRefused, fetch, link_problem, parse_link
+from lib.outside.pictures import ImageFolder, ImageRejected
 
 if TYPE_CHECKING:
-    from lib.studio import Studio
+    from lib.engine.runtime import Studio
 
 ACCEPT = "image/jpeg, image/png, image/webp"
 # Long enough for the slowest fetch the policy allows, plus checking the picture.

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib.media import inspect_video, save_poster
-from lib.outside_links import FetchFailed, LinkPolicy, LinkRefused, LocalPrefix, open_link
+from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, LocalPrefix, open_link
+from lib.outside.videos import inspect_video, save_poster
 
 log = logging.getLogger(__name__)
 
