@@ -293,7 +293,7 @@ def history_views(store: Any) -> list[View]:
 
 
 def costs_views(store: Any) -> list[View]:
-    # lib.costs.report (and with it pandas) is imported only after the first run, as in a server
+    # lib.costs (and with it pandas) is imported only after the first run, as in a server
     # where the Costs page is the first to need it.
     month = datetime.now(UTC).date().replace(day=1).isoformat()  # "This month" (UTC)
     person = sql_one(
@@ -301,7 +301,7 @@ def costs_views(store: Any) -> list[View]:
     )
 
     def expect(at: Any, since: str, who: str | None) -> None:
-        from lib.costs import report as costs
+        from lib.costs import frames
 
         where = "wave_task_id IS NOT NULL AND created_at >= :since"
         where += " AND person = :who" if who else ""
@@ -316,7 +316,7 @@ def costs_views(store: Any) -> list[View]:
         shown = {metric.label: metric.value for metric in at.main.metric}
         wanted = {
             "Videos": f"{videos:,}",
-            "Settled": costs.usd_label(costs.Totals(0, settled, 0, 0).settled_usd),
+            "Settled": frames.usd_label(frames.Totals(0, settled, 0, 0).settled_usd),
         }
         if {name: shown.get(name) for name in wanted} != wanted:
             raise SystemExit(f"Costs shows {shown}, the store has {wanted}")
@@ -337,14 +337,14 @@ def costs_views(store: Any) -> list[View]:
 def install_naive(page: str) -> None:
     """Replace the page's data functions by the naive way (bench only, this process)."""
     if page == "history":
-        from lib.history import cards as hist
+        from lib.history import queries
 
-        hist.page_of_tasks = naive_page_of_tasks
+        queries.page_of_tasks = naive_page_of_tasks
     else:
-        from lib.costs import report as costs
+        from lib.ui import cached
 
-        costs.overview = naive_overview
-        costs.report = naive_report
+        cached.overview = naive_overview
+        cached.report = naive_report
 
 
 def naive_page_of_tasks(store: Any, filters: Any, page: int = 1, page_size: int = 24) -> list:
@@ -372,13 +372,13 @@ def naive_page_of_tasks(store: Any, filters: Any, page: int = 1, page_size: int 
 
 def naive_overview(store: Any) -> Any:
     """The overview with no cache: counts and lists from every task, each run."""
-    from lib.costs import report as costs
+    from lib.costs import cache, filters, loading
 
-    frame = costs.load_tasks(store)
+    frame = loading.load_tasks(store)
     names = {name for name in frame["campaign"] if name}
-    campaigns = sorted(names) + ([costs.NO_CAMPAIGN] if (frame["campaign"] == "").any() else [])
+    campaigns = sorted(names) + ([filters.NO_CAMPAIGN] if (frame["campaign"] == "").any() else [])
     people = sorted({name for name in frame["person"] if name})
-    return costs.Overview(len(frame), people, campaigns, ("naive", time.time()))
+    return cache.Overview(len(frame), people, campaigns, ("naive", time.time()))
 
 
 def naive_report(
@@ -390,9 +390,9 @@ def naive_report(
     version: Any = None,
 ) -> Any:
     """The report with no cache: every task into pandas, then filtered, each run."""
-    from lib.costs import report as costs
+    from lib.costs import frames, loading
 
-    return costs.build_report(costs.load_tasks(store), start, end, people, campaigns)
+    return frames.build_report(loading.load_tasks(store), start, end, people, campaigns)
 
 
 def main() -> int:

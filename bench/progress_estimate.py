@@ -14,7 +14,7 @@ after the other, each once the previous one is saved (so each learns from those 
   reported, and the cards guess the step ("Probably being made").
 
 While a video is made, every 0.1 s, the script asks the card's own function
-(`lib.history.cards.progress_for`, what History draws) what the card shows, and keeps the
+(`lib.history.progress.progress_for`, what History draws) what the card shows, and keeps the
 number of seconds left when it shows one (under 10 s it says "less than 10 s left").
 The real time left at that moment is measured afterwards: until the store knew the video
 was done (its "completed" step: from then the card says "Saving your video…").
@@ -40,8 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `lib` and `tests` importable
 
+from lib.engine.pace import timings  # noqa: E402
 from lib.engine.submissions import submit_video  # noqa: E402
-from lib.history import cards as hist  # noqa: E402
+from lib.history import progress as hist  # noqa: E402
+from lib.history.queries import find_task  # noqa: E402
 from tests.studio_harness import running_studio  # noqa: E402
 
 TARGET = 0.30  # largest relative error allowed, from the third video on
@@ -95,12 +97,12 @@ def make_one(rs, number: int, duration: int, resolution: str) -> Video:
     video = Video(number)
     clicked = time.monotonic()
     task = submit_video(studio, body, "Bench Runner", "", uuid.uuid4().hex).task
-    learned = hist.timings(store).expected(task.model, task.resolution, task.duration)
+    learned = timings(store).expected(task.model, task.resolution, task.duration)
     video.learned_from = learned.learned_from
     deadline = clicked + ARRIVAL_LIMIT
     while time.monotonic() < deadline:
         now_mono, now = time.monotonic(), datetime.now(UTC)
-        current = hist.find_task(store, task.id)
+        current = find_task(store, task.id)
         if current.status in ("failed", "cancelled"):
             raise SystemExit(f"video {number} {current.status}: {current.error_message}")
         if current.status == "completed":

@@ -4,8 +4,9 @@ from functools import partial
 
 import streamlit as st
 
-from lib.costs import report as costs
+from lib.costs import export, filters, frames
 from lib.engine.runtime import current
+from lib.ui import cached
 
 store = current().store
 
@@ -26,7 +27,7 @@ COLUMNS = {
 
 
 def show_table(table) -> None:
-    st.dataframe(costs.dollar_table(table), hide_index=True, column_config=COLUMNS)
+    st.dataframe(frames.dollar_table(table), hide_index=True, column_config=COLUMNS)
 
 
 st.title("Costs")
@@ -35,7 +36,7 @@ st.caption(
     "and money given back. Dates are in UTC."
 )
 
-everything = costs.overview(store)
+everything = cached.overview(store)
 if everything.videos == 0:
     st.info(
         "No videos yet, so nothing has been spent. Costs show up here as soon as the first "
@@ -46,12 +47,12 @@ if everything.videos == 0:
 else:
     # The period on a row of its own: in a column beside the filters, a laptop screen
     # (1280 px) cut its last choices off.
-    today = costs.utc_today()
+    today = filters.utc_today()
     period = st.segmented_control(
-        "Period", costs.PERIODS, default=costs.THIS_MONTH, required=True, key="costs.period"
+        "Period", filters.PERIODS, default=filters.THIS_MONTH, required=True, key="costs.period"
     )
-    period = period or costs.THIS_MONTH
-    custom = period == costs.CUSTOM
+    period = period or filters.THIS_MONTH
+    custom = period == filters.CUSTOM
     *dates_col, people_col, campaign_col = st.columns(3 if custom else 2)
     if custom:
         picked = dates_col[0].date_input(
@@ -60,9 +61,9 @@ else:
             format="YYYY-MM-DD",
             key="costs.dates",
         )
-        start, end = costs.picked_range(picked)
+        start, end = filters.picked_range(picked)
     else:
-        start, end = costs.period_range(period, today)
+        start, end = filters.period_range(period, today)
     people = people_col.multiselect(
         "People", everything.people, placeholder="Everyone", key="costs.people"
     )
@@ -70,7 +71,7 @@ else:
         "Campaigns", everything.campaigns, placeholder="All campaigns", key="costs.campaigns"
     )
 
-    found = costs.report(store, start, end, people, campaigns, everything.version)
+    found = cached.report(store, start, end, people, campaigns, everything.version)
     total = found.totals
     cards = st.columns(5)
     explained = (
@@ -96,8 +97,8 @@ else:
     for card, (label, amount, meaning) in zip(cards, explained, strict=False):
         card.metric(
             label,
-            costs.usd_label(amount),
-            help=f"{meaning} Exactly {costs.usd_exact(amount)}.",
+            frames.usd_label(amount),
+            help=f"{meaning} Exactly {frames.usd_exact(amount)}.",
             border=True,
         )
     cards[4].metric("Videos", f"{total.videos:,}", help="Videos the service accepted.", border=True)
@@ -137,8 +138,8 @@ else:
     st.download_button(
         "Download the ledger (CSV)",
         # Made only when clicked (a big period makes a big file), for exactly this view.
-        data=partial(costs.ledger_csv_for, store, start, end, tuple(people), tuple(campaigns)),
-        file_name=costs.csv_file_name(start, end),
+        data=partial(export.ledger_csv_for, store, start, end, tuple(people), tuple(campaigns)),
+        file_name=export.csv_file_name(start, end),
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",

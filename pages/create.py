@@ -3,25 +3,25 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib.create import form
+from lib.create import draft, form, keys, submit
+from lib.create.tiles import picture_tile_html, picture_tiles_html
 from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.domain.markdown import escape_markdown
 from lib.domain.money import format_usd, price_usd
-from lib.engine.pictures import picture_tile_html, picture_tiles_html
+from lib.engine.pictures import store_reference_image
 from lib.engine.runtime import current
-from lib.engine.uploads import store_reference_image
-from lib.history.cards import escape_markdown
 from lib.outside.pictures import ImageRejected
 from lib.ui.identity import current_person
 
 studio = current()
 state = st.session_state
-for key, value in form.defaults().items():
+for key, value in keys.defaults().items():
     state.setdefault(key, value)
 # Values no widget can show (an old video's settings, a prompt pasted over the limit)
 # are put right and said so, until the field changes.
 notes = form.fit_to_widgets(state)
 if notes:
-    state[form.NOTES] = {**state.get(form.NOTES, {}), **notes}
+    state[keys.NOTES] = {**state.get(keys.NOTES, {}), **notes}
 # Where each field's message goes; filled at the end, when the whole form is known.
 slots: dict[str, DeltaGenerator] = {}
 
@@ -38,8 +38,8 @@ def changes(key: str) -> dict:
 def reference_images(person: str | None) -> list[tuple[str, str | None]]:
     """Uploaded files, checked and stored once each; -> [(public URL, sha256)] in order."""
     checked: dict[str, tuple[str, str] | str] = state.setdefault("create.checked_uploads", {})
-    images: list[tuple[str, str | None]] = list(state[form.KEPT_IMAGES])
-    for upload in state.get(form.UPLOADS) or []:
+    images: list[tuple[str, str | None]] = list(state[keys.KEPT_IMAGES])
+    for upload in state.get(keys.UPLOADS) or []:
         if upload.file_id not in checked:
             try:
                 asset, url = store_reference_image(
@@ -62,7 +62,7 @@ def thumbnails(images: list[tuple[str, str | None]]) -> None:
     uploaded = [(url, sha) for url, sha in images if sha]
     if not uploaded:
         return
-    kept = len([item for item in state[form.KEPT_IMAGES] if item[1]])
+    kept = len([item for item in state[keys.KEPT_IMAGES] if item[1]])
     with st.container(horizontal=True, gap="small"):
         for i, (url, _) in enumerate(uploaded, start=1):
             with st.container(width="content", horizontal_alignment="center", gap="small"):
@@ -81,18 +81,18 @@ def thumbnails(images: list[tuple[str, str | None]]) -> None:
 
 def link_pictures(person: str | None, first: int) -> None:
     """Each pasted link, fetched in the background: its thumbnail, or its message."""
-    form.fetch_links(studio, state, person)
-    pasted = form.pasted_links(state)
+    draft.fetch_links(studio, state, person)
+    pasted = draft.pasted_links(state)
     waiting = pasted.pending()
 
     @st.fragment(run_every=1 if waiting else None)
     def outcomes() -> None:
-        draft = form.draft_from(state)
-        report = form.link_report(draft, first)
+        held = draft.draft_from(state)
+        report = draft.link_report(held, first)
         tiles = picture_tiles_html(report.kept, first)
         if tiles:
             st.html(tiles)
-        below = form.messages(state, draft, current_person()).get("image_urls")
+        below = draft.messages(state, held, current_person()).get("image_urls")
         for message in report.problems:
             if message != below:  # that one shows below the pictures, once
                 st.error(escape_markdown(message), icon=":material/link_off:")
@@ -111,24 +111,24 @@ with left:
         "Mode",
         options=list(form.MODE_LABELS),
         format_func=form.MODE_LABELS.get,
-        key=form.MODE,
+        key=keys.MODE,
         persist_state="session",
         required=True,
-        **changes(form.MODE),
+        **changes(keys.MODE),
     )
     field_problem("action")
-    image_mode = state[form.MODE] == "image"
+    image_mode = state[keys.MODE] == "image"
     prompt_limit = SPEC.field_spec("prompt").max_length or 0
     st.text_area(
         "Prompt" if not image_mode else "Prompt (optional: how things should move)",
-        key=form.PROMPT,
+        key=keys.PROMPT,
         persist_state="session",
         # No max_chars: with one, the browser refuses a paste over the limit without a
         # word. The server keeps what fits and says so (form.fit_to_widgets).
         height=120,
         placeholder="A rainy night street under neon lights, slow camera push-in",
         help=f"{SPEC.field_spec('prompt').help} Up to {prompt_limit:,} characters.",
-        **changes(form.PROMPT),
+        **changes(keys.PROMPT),
     )
     field_problem("prompt")
 
@@ -142,21 +142,21 @@ with left:
             # past the browser makes Streamlit raise an error that stops the page.
             type=None,
             accept_multiple_files=True,
-            key=form.UPLOADS,
+            key=keys.UPLOADS,
             help=SPEC.field_spec("image_urls").help,
-            **changes(form.UPLOADS),
+            **changes(keys.UPLOADS),
         )
         images = reference_images(current_person())
         thumbnails(images)
         st.text_area(
             "…or paste links to pictures (one per line)",
-            key=form.LINKS,
+            key=keys.LINKS,
             persist_state="session",
             height=80,
             placeholder="https://example.com/product-shot.jpg",
             help="Each picture is fetched and checked as soon as it is pasted; the studio "
             "keeps its own copy, which is what the video service gets.",
-            **changes(form.LINKS),
+            **changes(keys.LINKS),
         )
         link_pictures(current_person(), first=len(images) + 1)
         st.caption(
@@ -168,11 +168,11 @@ with left:
         st.segmented_control(
             "Aspect ratio",
             options=list(SPEC.aspect_ratios),
-            key=form.ASPECT_RATIO,
+            key=keys.ASPECT_RATIO,
             persist_state="session",
             required=True,
             help=SPEC.field_spec("aspect_ratio").help,
-            **changes(form.ASPECT_RATIO),
+            **changes(keys.ASPECT_RATIO),
         )
         field_problem("aspect_ratio")
 
@@ -181,43 +181,43 @@ with left:
         st.segmented_control(
             "Resolution",
             options=list(SPEC.resolutions),
-            key=form.RESOLUTION,
+            key=keys.RESOLUTION,
             persist_state="session",
             required=True,
             help=SPEC.field_spec("resolution").help,
-            **changes(form.RESOLUTION),
+            **changes(keys.RESOLUTION),
         )
         field_problem("resolution")
     with dur_col:
         st.number_input(
             "Duration (seconds)",
-            key=form.DURATION,
+            key=keys.DURATION,
             persist_state="session",
             step=1,
             help=SPEC.field_spec("duration").help,
-            **changes(form.DURATION),
+            **changes(keys.DURATION),
         )
         field_problem("duration")
 
     known = [name for name in studio.store.campaigns() if name]
-    if state[form.CAMPAIGN] and state[form.CAMPAIGN] not in known:
-        known = [state[form.CAMPAIGN], *known]
+    if state[keys.CAMPAIGN] and state[keys.CAMPAIGN] not in known:
+        known = [state[keys.CAMPAIGN], *known]
     st.selectbox(
         "Campaign or tag",
         options=known,
         index=None,
-        key=form.CAMPAIGN,
+        key=keys.CAMPAIGN,
         persist_state="session",
         accept_new_options=True,
         placeholder="e.g. Spring launch (optional)",
         help="Group videos by campaign in History and Costs.",
-        **changes(form.CAMPAIGN),
+        **changes(keys.CAMPAIGN),
     )
     field_problem("campaign")
 
     state["create.images"] = images
-    draft = form.draft_from(state)
-    seconds = form.whole_number(draft.duration)
+    held = draft.draft_from(state)
+    seconds = draft.whole_number(held.duration)
     valid_length = isinstance(seconds, int) and SPEC.min_duration <= seconds <= SPEC.max_duration
     label = (
         f"Generate {seconds} s · {format_usd(price_usd(seconds))}" if valid_length else "Generate"
@@ -226,23 +226,23 @@ with left:
     def send() -> None:
         # Read the form again: a field typed just before the click arrives with the click.
         person = current_person()
-        form.settle_links(studio, state, person)  # links still being fetched: their outcome
-        latest = form.draft_from(state)
-        key = form.submission_key(latest.request(), person)
-        result = form.submit_draft(studio, latest, person, key)
-        state[form.TRIED] = True
-        state[form.REFUSED] = result.problems if result.refused else {}
-        state[form.RESULT] = result
+        draft.settle_links(studio, state, person)  # links still being fetched: their outcome
+        latest = draft.draft_from(state)
+        key = submit.submission_key(latest.request(), person)
+        result = submit.submit_draft(studio, latest, person, key)
+        state[keys.TRIED] = True
+        state[keys.REFUSED] = result.problems if result.refused else {}
+        state[keys.RESULT] = result
 
     st.button(label, type="primary", on_click=send, use_container_width=True)
     field_problem("person")
     field_problem("form")
     # Messages quote what was typed: shown as typed, never as Markdown.
-    for name, message in form.messages(state, draft, current_person()).items():
+    for name, message in draft.messages(state, held, current_person()).items():
         (slots.get(name) or slots["form"]).error(escape_markdown(message), icon=":material/error:")
 
 with right:
-    result = state.get(form.RESULT)
+    result = state.get(keys.RESULT)
     if result and result.notice:
         st.warning(result.notice, icon=":material/warning:")
     if result and result.task_id:

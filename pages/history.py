@@ -1,12 +1,15 @@
 """History: every video, newest first, as a gallery of cards that update while they are
-made. The queries, the words and the actions live in lib/history/cards.py."""
+made. The queries, the words and the actions live in lib/history/."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from lib.domain import markdown
 from lib.engine.runtime import current
-from lib.history import cards as hist
+from lib.history import actions, player, queries
+from lib.history import progress as flight
+from lib.history import words as card_words
 from lib.store.schema import Task
 from lib.ui import live_refresh
 from lib.ui.identity import current_person
@@ -35,54 +38,54 @@ def notify(message: str, ok: bool) -> None:
     st.rerun()
 
 
-def card(task: Task, progress: hist.Progress | None, address: str) -> None:
+def card(task: Task, progress: flight.Progress | None, address: str) -> None:
     with st.container(border=True, key=f"card-{task.id}"):
-        if hist.playable(task):
-            st.html(hist.player_html(task))
+        if player.playable(task):
+            st.html(player.player_html(task))
         else:
-            st.html(hist.placeholder_html(task))
+            st.html(player.placeholder_html(task))
         if progress:
             st.progress(progress.percent, text=progress.words)
             if progress.estimated:
-                st.caption(hist.ESTIMATED_NOTE)
+                st.caption(flight.ESTIMATED_NOTE)
         else:
-            st.markdown(f"**{hist.status_words(task)}**")
-        problem = hist.problem_of(task)
+            st.markdown(f"**{card_words.status_words(task)}**")
+        problem = card_words.problem_of(task)
         if problem:
             st.warning(problem.text, icon=":material/info:")
             if problem.detail:
-                st.caption(f"{problem.detail_from}: {hist.escape_markdown(problem.detail)}")
-        shown, cut = hist.prompt_preview(task)
+                st.caption(f"{problem.detail_from}: {markdown.escape_markdown(problem.detail)}")
+        shown, cut = card_words.prompt_preview(task)
         st.text(shown or "(no prompt)")
         if cut:
             with st.expander("Full prompt"):
                 st.text(task.prompt)
-        st.caption(hist.settings_line(task))
-        st.caption(hist.byline(task, timezone))
-        st.caption(hist.money_line(task))
-        actions(task, address)
+        st.caption(card_words.settings_line(task))
+        st.caption(card_words.byline(task, timezone))
+        st.caption(card_words.money_line(task))
+        card_actions(task, address)
 
 
-def actions(task: Task, address: str) -> None:
+def card_actions(task: Task, address: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
-        if hist.playable(task):
-            st.html(hist.download_html(task), width="content")
+        if player.playable(task):
+            st.html(player.download_html(task), width="content")
         share_button(share_link(address, task.id), key=f"share-{task.id}")
         if st.button("Use these settings", key=f"reuse-{task.id}", type="tertiary"):
-            hist.use_settings(state, task)
+            actions.use_settings(state, task)
             go_to("pages/create.py")
-        if hist.can_cancel(task) and st.button("Cancel", key=f"cancel-{task.id}"):
-            message = hist.cancel_task(studio, task.id)
+        if actions.can_cancel(task) and st.button("Cancel", key=f"cancel-{task.id}"):
+            message = actions.cancel_task(studio, task.id)
             notify(message, message.ok)
-        if hist.can_retry(task) and st.button("Try again", key=f"retry-{task.id}"):
-            retry = hist.retry_task(studio, task.id, current_person())
+        if actions.can_retry(task) and st.button("Try again", key=f"retry-{task.id}"):
+            retry = actions.retry_task(studio, task.id, current_person())
             if retry.task is not None and "task" in st.query_params:
                 st.query_params["task"] = retry.task.id  # follow the new video
             notify(retry.message, retry.task is not None)
 
 
 def cards(tasks: list[Task], columns: int) -> None:
-    progress = hist.progress_for(store, tasks, studio.tracker.reports_steps)
+    progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = studio_address(st.context.url, studio.config.public_url)
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
@@ -91,11 +94,11 @@ def cards(tasks: list[Task], columns: int) -> None:
                 card(task, progress.get(task.id), address)
 
 
-def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
+def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
     """The cards; while one of them is still changing, they are drawn again (a fragment:
     only the cards) as soon as one is done and every few seconds for the progress bars,
     and no more once all are done."""
-    interval = hist.refresh_interval(tasks)
+    interval = flight.refresh_interval(tasks)
     if interval is None:
         cards(tasks, columns)
         return
@@ -104,11 +107,11 @@ def gallery(tasks: list[Task], columns: int = hist.COLUMNS) -> None:
 
     @st.fragment  # no timer: lib/ui/live_refresh.py's element reruns it
     def live_cards() -> None:
-        fresh = first.pop() if first else hist.load_tasks(store, ids)
-        if hist.money_moved(tasks, fresh):
+        fresh = first.pop() if first else queries.load_tasks(store, ids)
+        if flight.money_moved(tasks, fresh):
             st.rerun(scope="app")  # the sidebar's balance and spend change too
         cards(fresh, columns)
-        changing = [task.id for task in fresh if hist.in_flight(task)]
+        changing = [task.id for task in fresh if flight.in_flight(task)]
         live_refresh.follow(changing, interval)
 
     live_cards()
@@ -118,12 +121,12 @@ def reset_page() -> None:
     state[PAGE] = 1
 
 
-def filters() -> hist.Filters:
+def filters() -> queries.Filters:
     me = current_person()
     left, middle, right, search = st.columns([2, 2, 2, 3], vertical_alignment="bottom")
     words = left.multiselect(
         "Status",
-        list(hist.STATUS_CHOICES),
+        list(queries.STATUS_CHOICES),
         key=STATUS,
         placeholder="Any status",
         on_change=reset_page,
@@ -160,14 +163,14 @@ def filters() -> hist.Filters:
         on_change=reset_page,
     )
     chosen_person = me if (mine and me) else (None if person == EVERYONE else person)
-    return hist.Filters.from_choices(
+    return queries.Filters.from_choices(
         words, None if campaign == EVERYONE else campaign, chosen_person, text
     )
 
 
 def show_all() -> None:
     chosen = filters()
-    total = hist.count_tasks(store, chosen)
+    total = queries.count_tasks(store, chosen)
     if total == 0:
         if chosen.active:
             st.info("No videos match these filters. Try fewer filters or other words.")
@@ -178,15 +181,15 @@ def show_all() -> None:
             )
             st.page_link("pages/create.py", label="Create a video", icon=":material/movie:")
         return
-    pages = hist.page_count(total)
+    pages = queries.page_count(total)
     summary = st.empty()
     shown = st.container()
     page = 1
     if pages > 1:
         page = st.pagination(pages, key=PAGE, bind="query-params", max_visible_pages=7)
         page = min(max(page, 1), pages)
-    tasks = hist.page_of_tasks(store, chosen, page)
-    first = (page - 1) * hist.PAGE_SIZE + 1
+    tasks = queries.page_of_tasks(store, chosen, page)
+    first = (page - 1) * queries.PAGE_SIZE + 1
     noun = "video" if total == 1 else "videos"
     summary.caption(
         f"Showing {first}–{first + len(tasks) - 1} of {total:,} {noun}"
@@ -201,7 +204,7 @@ def show_one(task_id: str) -> None:
     if st.button("Show all videos", icon=":material/arrow_back:"):
         del st.query_params["task"]
         st.rerun()
-    task = hist.find_task(store, task_id)
+    task = queries.find_task(store, task_id)
     if task is None:
         st.warning(
             "We couldn't find that video. The link may be incomplete, or it was made in "

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the tests need (first run only), check the code style, run every test.
+# Install what the tests need (first run only), check the code style and the layers of
+# lib/ (.importlinter), run every test.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -k callbacks`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +15,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/pytest "$@"

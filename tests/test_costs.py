@@ -16,11 +16,12 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from bench.seed_store import seed_store
-from lib.costs import report as costs
+from lib.costs import cache, export, filters, frames, loading
 from lib.domain.money import format_usd, price_quota, quota_to_usd, round_usd
 from lib.server import warmup
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
+from lib.ui import cached
 from lib.wave import parse_task
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -116,7 +117,7 @@ def mixed(store) -> Store:
 
 # ----- totals -------------------------------------------------------------------------------
 def test_totals_reconcile_exactly_with_the_store(mixed):
-    found = costs.totals(costs.load_tasks(mixed))
+    found = frames.totals(loading.load_tasks(mixed))
     sums = sql_sums(mixed)
     assert (found.videos, found.settled, found.pending, found.refunded) == (
         sums["videos"],
@@ -144,17 +145,17 @@ def test_pending_falls_back_to_the_estimate_when_nothing_was_recorded_as_held(mi
         session.execute(
             update(Task).where(Task.idempotency_key == "c1").values(pre_consumed_quota=None)
         )
-    found = costs.totals(costs.load_tasks(mixed))
+    found = frames.totals(loading.load_tasks(mixed))
     assert found.pending == PENDING == sql_sums(mixed)["pending"]  # estimate = 22313 too
     with mixed.session() as session, session.begin():
         session.execute(
             update(Task).where(Task.idempotency_key == "c1").values(estimate_quota=1000)
         )
-    assert costs.totals(costs.load_tasks(mixed)).pending == PENDING - 22313 + 1000
+    assert frames.totals(loading.load_tasks(mixed)).pending == PENDING - 22313 + 1000
 
 
 def test_a_submit_the_service_never_accepted_costs_nothing(mixed):
-    frame = costs.load_tasks(mixed)
+    frame = loading.load_tasks(mixed)
     assert "Dee" not in set(frame["person"])
     assert len(frame) == VIDEOS
     with mixed.engine.connect() as connection:
@@ -164,8 +165,8 @@ def test_a_submit_the_service_never_accepted_costs_nothing(mixed):
 # ----- tables -------------------------------------------------------------------------------
 @pytest.mark.parametrize("table", ["per_day", "per_person", "per_campaign", "per_format"])
 def test_every_table_adds_up_to_the_totals(mixed, table):
-    frame = costs.load_tasks(mixed)
-    grouped = getattr(costs, table)(frame)
+    frame = loading.load_tasks(mixed)
+    grouped = getattr(frames, table)(frame)
     assert int(grouped["videos"].sum()) == VIDEOS
     assert int(grouped["settled"].sum()) == SETTLED
     assert int(grouped["pending"].sum()) == PENDING
@@ -173,7 +174,7 @@ def test_every_table_adds_up_to_the_totals(mixed, table):
     assert (grouped["spend"] == grouped["settled"] + grouped["pending"]).all()
     # In dollars, each value is its exact amount rounded as everywhere in the studio (half
     # up to 4 places): a column may differ from the exact total in the last digit only.
-    shown = costs.dollar_table(grouped)
+    shown = frames.dollar_table(grouped)
     for heading, quota in (
         ("Settled", "settled"),
         ("Pending", "pending"),
@@ -184,21 +185,21 @@ def test_every_table_adds_up_to_the_totals(mixed, table):
 
 
 def test_tables_are_grouped_labelled_and_sorted(mixed):
-    frame = costs.load_tasks(mixed)
-    days = costs.per_day(frame)
+    frame = loading.load_tasks(mixed)
+    days = frames.per_day(frame)
     assert list(days["day"]) == [date(2026, 11, 24), date(2026, 11, 23), date(2026, 11, 22)]
     assert list(days["videos"]) == [3, 2, 1]
 
-    people = costs.per_person(frame)
+    people = frames.per_person(frame)
     assert list(people["person"]) == ["Cy", "Ana", "Bo"]  # spend: 133876, 52313, 0
     assert list(people["spend"]) == [133876, 52313, 0]
 
-    campaigns = costs.per_campaign(frame).set_index("campaign")
-    assert list(campaigns.index) == [costs.NO_CAMPAIGN, "Spring", "Summer"]
-    assert campaigns.loc[costs.NO_CAMPAIGN, "videos"] == 2
-    assert campaigns.loc[costs.NO_CAMPAIGN, "refunded"] == 22313
+    campaigns = frames.per_campaign(frame).set_index("campaign")
+    assert list(campaigns.index) == [filters.NO_CAMPAIGN, "Spring", "Summer"]
+    assert campaigns.loc[filters.NO_CAMPAIGN, "videos"] == 2
+    assert campaigns.loc[filters.NO_CAMPAIGN, "refunded"] == 22313
 
-    formats = costs.per_format(frame)
+    formats = frames.per_format(frame)
     assert (formats["resolution"][0], formats["duration"][0]) == ("480p", 30)
     assert len(formats) == 5  # 480p 6 s holds two videos
 
@@ -210,64 +211,64 @@ def test_a_day_is_the_utc_date_of_creation(store):
     plus_two = timezone(timedelta(hours=2))
     early = Spec("z", "Zoe", "", "480p", 6, "completed", timedelta(0), 22313, 22313)
     add_tasks(store, datetime(2026, 11, 24, 0, 30, tzinfo=plus_two), [early])
-    days = costs.per_day(costs.load_tasks(store))
+    days = frames.per_day(loading.load_tasks(store))
     assert list(days["day"]) == [date(2026, 11, 23)]
     assert list(days["videos"]) == [2]
 
 
 def test_the_chart_has_every_day_of_the_period(mixed):
-    frame = costs.load_tasks(mixed)
-    chart = costs.daily_spend(costs.per_day(frame), date(2026, 11, 20), date(2026, 11, 24))
+    frame = loading.load_tasks(mixed)
+    chart = frames.daily_spend(frames.per_day(frame), date(2026, 11, 20), date(2026, 11, 24))
     assert [day.day for day in chart["Day"]] == [20, 21, 22, 23, 24]
     assert list(chart["Settled"]) == [0, 0, 22313 / 500_000, 30000 / 500_000, 0]
     assert list(chart["Pending"]) == [0, 0, 0, 0, PENDING / 500_000]
-    open_ended = costs.daily_spend(costs.per_day(frame), None, None)
+    open_ended = frames.daily_spend(frames.per_day(frame), None, None)
     assert [day.day for day in open_ended["Day"]] == [22, 23, 24]
 
 
 # ----- choosing a period and filters --------------------------------------------------------
 def test_periods_are_utc_days_that_include_today():
     today = date(2026, 11, 24)
-    assert costs.period_range(costs.THIS_MONTH, today) == (date(2026, 11, 1), today)
-    assert costs.period_range(costs.LAST_7_DAYS, today) == (date(2026, 11, 18), today)
-    assert costs.period_range(costs.LAST_30_DAYS, today) == (date(2026, 10, 26), today)
-    assert costs.period_range(costs.ALL_TIME, today) == (None, None)
-    assert costs.picked_range((date(2026, 11, 5),)) == (date(2026, 11, 5), date(2026, 11, 5))
-    assert costs.picked_range(()) == (None, None)
-    assert costs.utc_today(
+    assert filters.period_range(filters.THIS_MONTH, today) == (date(2026, 11, 1), today)
+    assert filters.period_range(filters.LAST_7_DAYS, today) == (date(2026, 11, 18), today)
+    assert filters.period_range(filters.LAST_30_DAYS, today) == (date(2026, 10, 26), today)
+    assert filters.period_range(filters.ALL_TIME, today) == (None, None)
+    assert filters.picked_range((date(2026, 11, 5),)) == (date(2026, 11, 5), date(2026, 11, 5))
+    assert filters.picked_range(()) == (None, None)
+    assert filters.utc_today(
         datetime(2026, 11, 24, 23, 30, tzinfo=timezone(-timedelta(hours=5)))
     ) == (date(2026, 11, 25))
 
 
 def test_filters_keep_the_chosen_days_people_and_campaigns(mixed):
-    frame = costs.load_tasks(mixed)
-    one_day = costs.filter_tasks(frame, date(2026, 11, 23), date(2026, 11, 23))
+    frame = loading.load_tasks(mixed)
+    one_day = filters.filter_tasks(frame, date(2026, 11, 23), date(2026, 11, 23))
     assert sorted(one_day["person"]) == ["Ana", "Bo"]
-    from_23 = costs.build_report(frame, date(2026, 11, 23), None)
+    from_23 = frames.build_report(frame, date(2026, 11, 23), None)
     assert from_23.totals.videos == 5
-    bo = costs.build_report(frame, people=["Bo"]).totals
+    bo = frames.build_report(frame, people=["Bo"]).totals
     assert (bo.videos, bo.settled, bo.refunded) == (2, 0, 22313 + 55781)
-    unnamed = costs.build_report(frame, campaigns=[costs.NO_CAMPAIGN]).totals
+    unnamed = frames.build_report(frame, campaigns=[filters.NO_CAMPAIGN]).totals
     assert (unnamed.videos, unnamed.pending) == (2, 111563)
     # Loading only the period from the database gives the same as filtering in pandas.
-    loaded = costs.load_tasks(mixed, start=date(2026, 11, 23), end=date(2026, 11, 23))
-    assert costs.totals(loaded) == costs.totals(one_day)
+    loaded = loading.load_tasks(mixed, start=date(2026, 11, 23), end=date(2026, 11, 23))
+    assert frames.totals(loaded) == frames.totals(one_day)
 
 
 # ----- the cache ----------------------------------------------------------------------------
 def test_the_version_moves_with_money_but_not_with_progress(store):
     add_tasks(store, NOW, MIX[:4])
-    before = costs.store_version(store)
+    before = loading.store_version(store)
     running = [s for s in MIX if s.key == "c1"]
     ids = add_tasks(store, NOW, running)
-    accepted = costs.store_version(store)
+    accepted = loading.store_version(store)
     assert accepted != before
     progress = parse_task({"task_id": "task-wave-c1", "status": "processing", "progress": 60})
     store.apply_state(ids["c1"], progress, "service", NOW, NOW)
-    assert costs.store_version(store) == accepted
+    assert loading.store_version(store) == accepted
     done = parse_task({"task_id": "task-wave-c1", "status": "completed", "cost": 22313})
     store.apply_state(ids["c1"], done, "service", NOW, NOW)
-    assert costs.store_version(store) != accepted
+    assert loading.store_version(store) != accepted
 
 
 def test_cached_reports_follow_the_store_and_never_mix_two_stores(tmp_path):
@@ -276,12 +277,12 @@ def test_cached_reports_follow_the_store_and_never_mix_two_stores(tmp_path):
     cheap = Spec("k", "Ana", "", "480p", 6, "completed", timedelta(0), 22313, 22313)
     add_tasks(first, NOW, [cheap])
     add_tasks(second, NOW, [Spec("k", "Ana", "", "480p", 6, "completed", timedelta(0), 22313, 0)])
-    assert costs.store_version(first) == costs.store_version(second)  # same counts and times
-    assert costs.report(first, None, None).totals.settled == 22313
-    assert costs.report(second, None, None).totals.settled == 0
+    assert loading.store_version(first) == loading.store_version(second)  # same counts and times
+    assert cached.report(first, None, None).totals.settled == 22313
+    assert cached.report(second, None, None).totals.settled == 0
     add_tasks(first, NOW, [Spec("k2", "Bo", "", "480p", 6, "queued", timedelta(0), 22313)])
-    assert costs.report(first, None, None).totals.pending == 22313
-    assert costs.overview(first).people == ["Ana", "Bo"]
+    assert cached.report(first, None, None).totals.pending == 22313
+    assert cached.overview(first).people == ["Ana", "Bo"]
 
 
 # ----- the settled past in memory -----------------------------------------------------------
@@ -289,23 +290,23 @@ def same_report(first, second) -> None:
     """Two task frames give exactly the same totals and tables."""
     import pandas as pd
 
-    assert costs.totals(first) == costs.totals(second)
+    assert frames.totals(first) == frames.totals(second)
     for table in ("per_day", "per_person", "per_campaign", "per_format"):
-        pd.testing.assert_frame_equal(getattr(costs, table)(first), getattr(costs, table)(second))
+        pd.testing.assert_frame_equal(getattr(frames, table)(first), getattr(frames, table)(second))
 
 
 def test_the_settled_past_from_memory_gives_what_reading_everything_gives(store):
     now = datetime.now(UTC)
     seed_store(store, 300, now=now, days=40, in_flight=4)  # today's, older, unfinished
-    today = costs.utc_today(now)
-    periods = [costs.period_range(name, today) for name in costs.PERIODS[:-1]]
+    today = filters.utc_today(now)
+    periods = [filters.period_range(name, today) for name in filters.PERIODS[:-1]]
     for start, end in [*periods, (today, today), (today - timedelta(days=1), None)]:
         same_report(
-            costs.period_tasks(store, start, end, now),
-            costs.load_tasks(store, start=start, end=end),
+            cache.period_tasks(store, start, end, now),
+            loading.load_tasks(store, start=start, end=end),
         )
-    kept = costs.settled_tasks(store, now)
-    assert 0 < kept.count < 300 and costs.settled_tasks(store, now).frame is kept.frame
+    kept = cache.settled_tasks(store, now)
+    assert 0 < kept.count < 300 and cache.settled_tasks(store, now).frame is kept.frame
 
 
 def test_an_old_video_that_settles_late_is_counted_once(store):
@@ -313,29 +314,29 @@ def test_an_old_video_that_settles_late_is_counted_once(store):
     late = Spec("late", "Ana", "", "480p", 6, "processing", timedelta(0), 22313)
     ids = add_tasks(store, now - timedelta(days=3), [late])
     add_tasks(store, now - timedelta(days=2), MIX[:3])
-    before = costs.totals(costs.period_tasks(store, None, None, now))
-    assert costs.report(store, None, None).totals == before  # the page's way: by version
-    kept = costs.settled_tasks(store, now)
+    before = frames.totals(cache.period_tasks(store, None, None, now))
+    assert cached.report(store, None, None).totals == before  # the page's way: by version
+    kept = cache.settled_tasks(store, now)
     done = parse_task({"task_id": "task-wave-late", "status": "completed", "cost": 22313})
     store.apply_state(ids["late"], done, "service", now, now)
-    after = costs.period_tasks(store, None, None, now)
-    same_report(after, costs.load_tasks(store))
-    assert costs.totals(after).settled - before.settled == 22313
-    assert before.pending - costs.totals(after).pending == 22313
-    assert costs.settled_tasks(store, now).count == kept.count + 1
-    assert costs.report(store, None, None).totals == costs.totals(after)
+    after = cache.period_tasks(store, None, None, now)
+    same_report(after, loading.load_tasks(store))
+    assert frames.totals(after).settled - before.settled == 22313
+    assert before.pending - frames.totals(after).pending == 22313
+    assert cache.settled_tasks(store, now).count == kept.count + 1
+    assert cached.report(store, None, None).totals == frames.totals(after)
 
 
 def test_a_version_already_checked_needs_no_count(store, monkeypatch):
     add_tasks(store, datetime.now(UTC) - timedelta(days=2), MIX)
-    version = costs.store_version(store)
-    kept = costs.settled_tasks(store, version=version)
+    version = loading.store_version(store)
+    kept = cache.settled_tasks(store, version=version)
     counts = []
-    count = costs._settled_count
-    monkeypatch.setattr(costs, "_settled_count", lambda *a: counts.append(a) or count(*a))
-    assert costs.settled_tasks(store, version=version).frame is kept.frame
+    count = cache._settled_count
+    monkeypatch.setattr(cache, "_settled_count", lambda *a: counts.append(a) or count(*a))
+    assert cache.settled_tasks(store, version=version).frame is kept.frame
     assert counts == []
-    assert costs.settled_tasks(store, version=("changed",)).frame is kept.frame
+    assert cache.settled_tasks(store, version=("changed",)).frame is kept.frame
     assert len(counts) == 1  # another version: counted, and still the same past
 
 
@@ -343,12 +344,12 @@ def test_the_start_up_warm_up_loads_what_the_first_visit_needs(mixed, monkeypatc
     seconds = warmup.warm_up(mixed)
     assert seconds > 0 and {"pandas", "pyarrow", "altair", "lib.costs"} <= set(sys.modules)
     loads = []
-    load_tasks = costs.load_tasks
-    monkeypatch.setattr(costs, "load_tasks", lambda *a, **k: loads.append(k) or load_tasks(*a, **k))
-    start, end = costs.period_range(costs.THIS_MONTH, costs.utc_today())
-    costs.report(mixed, start, end)
+    load_tasks = loading.load_tasks
+    monkeypatch.setattr(cache, "load_tasks", lambda *a, **k: loads.append(k) or load_tasks(*a, **k))
+    start, end = filters.period_range(filters.THIS_MONTH, filters.utc_today())
+    cached.report(mixed, start, end)
     assert loads == []  # the page's first view is ready
-    assert costs.report(mixed, None, None).totals.settled == SETTLED
+    assert cached.report(mixed, None, None).totals.settled == SETTLED
     assert len(loads) == 1  # only the recent part: the settled past was in memory
 
 
@@ -356,10 +357,10 @@ def test_the_costs_queries_read_indexes_never_the_whole_table(store, monkeypatch
     """At 100,000 videos the rows (prompts, requests) are about 200 MB and the covering
     index about 13 MB: a plan that scans the table would be ten times the work."""
     seen = []
-    fetch_all = costs._fetch_all
-    monkeypatch.setattr(costs, "_fetch_all", lambda s, q: seen.append(q) or fetch_all(s, q))
-    costs.period_tasks(store, None, None)
-    costs.period_tasks(store, date(2026, 11, 1), date(2026, 11, 30))
+    fetch_all = loading._fetch_all
+    monkeypatch.setattr(loading, "_fetch_all", lambda s, q: seen.append(q) or fetch_all(s, q))
+    cache.period_tasks(store, None, None)
+    cache.period_tasks(store, date(2026, 11, 1), date(2026, 11, 30))
     with store.engine.connect() as connection:
         plans = [
             [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
@@ -382,7 +383,7 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 
 
 def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
-    rows = read_csv(costs.ledger_csv_for(mixed, None, None))
+    rows = read_csv(export.ledger_csv_for(mixed, None, None))
     assert len(rows) == VIDEOS
     assert list(rows[0]) == [
         "id",
@@ -425,7 +426,7 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
 
 
 def test_the_ledger_cannot_become_a_spreadsheet_formula(mixed):
-    rows = read_csv(costs.ledger_csv_for(mixed, None, None))
+    rows = read_csv(export.ledger_csv_for(mixed, None, None))
     prompts = sorted(row["prompt"] for row in rows)
     assert prompts == sorted(
         [
@@ -455,16 +456,16 @@ def test_the_ledger_cannot_become_a_spreadsheet_formula(mixed):
 def test_defuse(cell, safe):
     import pandas as pd
 
-    assert costs.defuse(pd.Series([cell])).tolist() == [safe]
+    assert export.defuse(pd.Series([cell])).tolist() == [safe]
 
 
 def test_people_and_campaign_names_are_defused_and_the_range_applies(store):
     sneaky = Spec("s", "=Eve", "@launch", "480p", 6, "completed", timedelta(0), 22313, 22313)
     old = Spec("o", "Old", "", "480p", 6, "completed", timedelta(days=40), 22313, 22313)
     add_tasks(store, NOW, [sneaky, old])
-    rows = read_csv(costs.ledger_csv_for(store, date(2026, 11, 1), date(2026, 11, 30)))
+    rows = read_csv(export.ledger_csv_for(store, date(2026, 11, 1), date(2026, 11, 30)))
     assert [(row["person"], row["campaign"]) for row in rows] == [("'=Eve", "'@launch")]
-    assert read_csv(costs.ledger_csv_for(store, None, None, people=["Old"]))[0]["person"] == "Old"
+    assert read_csv(export.ledger_csv_for(store, None, None, people=["Old"]))[0]["person"] == "Old"
 
 
 # ----- the page -----------------------------------------------------------------------------
@@ -492,10 +493,10 @@ def metrics(at: AppTest) -> dict[str, str]:
 def expected_metrics(sums: dict[str, int]) -> dict[str, str]:
     dollars = {name: Decimal(value) / 500_000 for name, value in sums.items() if name != "videos"}
     return {
-        "Spend": costs.usd_label(dollars["settled"] + dollars["pending"]),
-        "Settled": costs.usd_label(dollars["settled"]),
-        "Pending": costs.usd_label(dollars["pending"]),
-        "Refunded": costs.usd_label(dollars["refunded"]),
+        "Spend": frames.usd_label(dollars["settled"] + dollars["pending"]),
+        "Settled": frames.usd_label(dollars["settled"]),
+        "Pending": frames.usd_label(dollars["pending"]),
+        "Refunded": frames.usd_label(dollars["refunded"]),
         "Videos": str(sums["videos"]),
     }
 
@@ -504,7 +505,7 @@ def test_the_page_shows_the_store_totals_tables_chart_and_download(quiet_studio)
     store = quiet_studio.studio.store
     add_tasks(store, datetime.now(UTC))
     at = costs_page()
-    at.segmented_control(key="costs.period").set_value(costs.ALL_TIME).run()
+    at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     assert not at.exception, at.exception
     shown = metrics(at)
     assert shown == expected_metrics(sql_sums(store))
@@ -524,7 +525,7 @@ def test_the_page_shows_the_store_totals_tables_chart_and_download(quiet_studio)
         # Rounded per row (as on every card): off the exact total by half a digit a row.
         off = sum(Decimal(repr(value)) for value in table["Settled"]) - Decimal("0.104626")
         assert abs(off) <= Decimal("0.00005") * len(table)
-    assert costs.NO_CAMPAIGN in set(tables[2]["Campaign"])
+    assert filters.NO_CAMPAIGN in set(tables[2]["Campaign"])
     assert at.main.get("arrow_vega_lite_chart") or at.main.get("vega_lite_chart")
     assert any("Dates are in UTC" in caption.value for caption in at.main.caption)
 
@@ -540,12 +541,12 @@ def test_the_page_opens_on_this_month(quiet_studio):
     older = Spec("o", "Ana", "Spring", "480p", 10, "completed", timedelta(days=40), 37188, 37188)
     add_tasks(store, now, [this_month, older])
     at = costs_page()
-    assert at.segmented_control(key="costs.period").value == costs.THIS_MONTH
+    assert at.segmented_control(key="costs.period").value == filters.THIS_MONTH
     assert metrics(at)["Videos"] == "1"
     assert metrics(at)["Settled"] == "$0.0446"
-    at.segmented_control(key="costs.period").set_value(costs.ALL_TIME).run()
+    at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     assert metrics(at)["Videos"] == "2"
-    assert metrics(at)["Settled"] == costs.usd_label(Decimal(22313 + 37188) / 500_000)
+    assert metrics(at)["Settled"] == frames.usd_label(Decimal(22313 + 37188) / 500_000)
 
 
 def test_filtering_by_person_and_picking_dates(quiet_studio):
@@ -553,13 +554,13 @@ def test_filtering_by_person_and_picking_dates(quiet_studio):
     now = datetime.now(UTC)
     add_tasks(store, now)
     at = costs_page()
-    at.segmented_control(key="costs.period").set_value(costs.ALL_TIME).run()
+    at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     at.multiselect(key="costs.people").set_value(["Bo"]).run()
     assert not at.exception, at.exception
     shown = metrics(at)
     assert (shown["Videos"], shown["Settled"], shown["Refunded"]) == ("2", "$0.0000", "$0.1562")
     at.multiselect(key="costs.people").set_value([]).run()
-    at.segmented_control(key="costs.period").set_value(costs.CUSTOM).run()
+    at.segmented_control(key="costs.period").set_value(filters.CUSTOM).run()
     yesterday = (now - timedelta(days=1)).date()
     at.date_input(key="costs.dates").set_value((yesterday, yesterday)).run()
     assert not at.exception, at.exception
@@ -580,7 +581,7 @@ def test_the_download_is_the_ledger_of_what_the_page_shows(quiet_studio, monkeyp
     now = datetime.now(UTC)
     add_tasks(store, now)
     at = costs_page()
-    at.segmented_control(key="costs.period").set_value(costs.ALL_TIME).run()
+    at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     make, mimetype, file_name = registered[-1]
     assert (mimetype, file_name) == ("text/csv", "imagine-studio-costs-start-to-today.csv")
     rows = read_csv(make())
@@ -605,12 +606,12 @@ def test_an_empty_studio_says_so_and_links_to_create(quiet_studio):
 
 # ----- one amount, one rounding (issue 11, item 8) ------------------------------------------
 def test_a_video_shows_the_same_amount_on_its_card_and_in_every_costs_table(quiet_studio):
-    from lib.history import cards as hist
+    from lib.history import words
 
     store = quiet_studio.studio.store
     twenty = Spec("t", "Ana", "Spring", "480p", 20, "completed", timedelta(0), 74375, 74375)
     ids = add_tasks(store, datetime.now(UTC), [twenty])
-    card = hist.money_line(store.get_task(ids["t"]))
+    card = words.money_line(store.get_task(ids["t"]))
     assert card == "Estimate $0.1488 · Charged $0.1488"  # $0.14875, rounded half up
     at = costs_page()
     for frame in at.main.dataframe:

@@ -57,8 +57,8 @@ def test_the_module_runs_as_a_server(tmp_path):
 
 
 def test_links_to_this_machine_are_fetched_only_when_allowed(tmp_path):
+    from lib.domain.links import LinkPolicy, parse_link
     from lib.embedded_wave.__main__ import parse_args, settings_from_args
-    from lib.outside.fetch import LinkPolicy, parse_link
 
     assert settings_from_args(parse_args([])).local_prefixes == ()
     args = parse_args(["--allow-local", "http://127.0.0.1:*/", "--data-dir", str(tmp_path)])

@@ -20,13 +20,15 @@ import streamlit
 from sqlalchemy import event, insert
 from streamlit.testing.v1 import AppTest
 
-from lib.create import form
+from lib.create import keys
+from lib.domain import markdown
 from lib.embedded_wave.settings import Faults
+from lib.engine.pictures import store_reference_image
 from lib.engine.runtime import set_current
 from lib.engine.submissions import submit_video
-from lib.engine.uploads import store_reference_image
-from lib.history import cards as hist
+from lib.history import actions, player, progress, queries, words
 from lib.server import routes
+from lib.store import reads
 from lib.store.schema import Task
 from lib.store.tasks import NewTask, Store
 from lib.wave import TaskNotCancellable, parse_task
@@ -173,11 +175,11 @@ def linked_page(at: AppTest, link) -> str:
 def wait_for(store: Store, task_id: str, done, limit: float = 30) -> Task:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        task = hist.find_task(store, task_id)
+        task = queries.find_task(store, task_id)
         if done(task):
             return task
         time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not get there: {hist.find_task(store, task_id)}")
+    raise AssertionError(f"task {task_id} did not get there: {queries.find_task(store, task_id)}")
 
 
 # ----- cards in every state ----------------------------------------------------------------
@@ -270,8 +272,8 @@ def test_an_expired_link_and_a_cancelled_video_are_explained(store):
     ],
 )
 def test_every_failure_code_has_words(store, code, expected):
-    task = hist.find_task(store, make(store, "failed", code=code, message="raw words"))
-    problem = hist.problem_of(task)
+    task = queries.find_task(store, make(store, "failed", code=code, message="raw words"))
+    problem = words.problem_of(task)
     assert expected in problem.text and "not charged" in problem.text
     # Unknown codes show the service's own message; known ones speak for themselves.
     assert problem.detail == ("raw words" if code == "insufficient_quota" else None)
@@ -286,13 +288,13 @@ def test_a_prompt_name_and_campaign_with_code_show_as_text(store):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_of(at)  # the player's title
     [byline] = [c for c in texts(at.caption) if "Eve" in c]
     assert byline.startswith(r"\<b\>Eve\</b\> · \*Launch\* · ")
-    task = hist.find_task(store, task_id)
-    assert hist.download_name(task).startswith("launch-script-alert-1-script-bold")
+    task = queries.find_task(store, task_id)
+    assert player.download_name(task).startswith("launch-script-alert-1-script-bold")
 
 
 def test_a_submitted_video_arrives_and_plays(studio):
     task = submit_video(studio.studio, REQUEST, "Ana", "Spring", uuid.uuid4().hex).task
-    done = wait_for(studio.studio.store, task.id, lambda t: not hist.in_flight(t))
+    done = wait_for(studio.studio.store, task.id, lambda t: not progress.in_flight(t))
     assert done.archive_state == "archived", done.archive_error
     at = history()
     assert shown(at) == [task.id]
@@ -339,9 +341,9 @@ def test_the_page_refreshes_only_while_something_is_in_flight(store):
     assert data["every_ms"] == 2000 and data["url"] == "/api/history/changes"
     assert followed(history(task=done[0])) is None  # a finished video's own page
     assert followed(history(task=making))["ids"] == [making]
-    tasks = hist.load_tasks(store, [*done, making])
-    assert hist.refresh_interval(tasks) == 2
-    assert hist.refresh_interval(tasks[:3]) is None
+    tasks = queries.load_tasks(store, [*done, making])
+    assert progress.refresh_interval(tasks) == 2
+    assert progress.refresh_interval(tasks[:3]) is None
 
 
 def test_the_changes_route_answers_when_a_video_is_done(studio, monkeypatch):
@@ -404,7 +406,7 @@ def test_a_held_request_the_page_gave_up_stops_looking(studio, monkeypatch):
 def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
     making, saving = make(store, "processing", progress=20), make(store, "saving")
     both = [making, saving]
-    assert hist.still_in_flight_in_store(store, both) == {making, saving}
+    assert reads.still_in_flight_in_store(store, both) == {making, saving}
 
     # More progress, then made: the 2 s rerun shows these; no extra rerun for them.
     now = datetime.now(UTC)
@@ -413,12 +415,12 @@ def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
     video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
     made = {"task_id": f"task-wave-{making}", "status": "completed", "result": {"videos": [video]}}
     store.apply_state(making, parse_task(made), "service", now, FAR)
-    assert hist.still_in_flight_in_store(store, both) == {making, saving}
+    assert reads.still_in_flight_in_store(store, both) == {making, saving}
 
     # Saved: the watch sees it at once, and the rerun it asks for shows the player.
     files = {"video_file": f"{saving}.mp4", "poster_file": f"{saving}.jpg"}
     store.record_archived(saving, files, now)
-    assert hist.still_in_flight_in_store(store, both) == {making}
+    assert reads.still_in_flight_in_store(store, both) == {making}
     assert f'src="/library/{saving}.mp4"' in html_of(history())
 
 
@@ -502,14 +504,17 @@ def test_history_queries_stay_fast_with_10000_videos(store):
     listen = event.listens_for(store.engine, "before_cursor_execute")
     listen(lambda conn, cursor, sql, *args: statements.append(sql))
     started = time.perf_counter()
-    for filters in (hist.Filters(), hist.Filters.from_choices(["Failed"], None, None, "cats")):
-        hist.count_tasks(store, filters)
-        hist.page_of_tasks(store, filters, page=5)
+    for filters in (
+        queries.Filters(),
+        queries.Filters.from_choices(["Failed"], None, None, "cats"),
+    ):
+        queries.count_tasks(store, filters)
+        queries.page_of_tasks(store, filters, page=5)
         store.campaigns()
         store.people()
     assert time.perf_counter() - started < 0.3
     statements.clear()
-    page = hist.page_of_tasks(store, hist.Filters(), page=2)
+    page = queries.page_of_tasks(store, queries.Filters(), page=2)
     assert [t.created_at for t in page] == [r["created_at"] for r in rows[24:48]]
     _ = [t.images for t in page]  # already loaded: no query per card
     assert len(statements) == 2, statements  # the page, and its pictures
@@ -572,11 +577,11 @@ def test_use_these_settings_fills_create_and_goes_there(store, quiet):
     at.button(key=f"reuse-{task_id}").click().run()
     assert on_page(at).endswith("pages/create.py")
     state = at.session_state
-    assert state[form.MODE] == "image" and state[form.PROMPT] == "Make the shoe dance"
-    assert (state[form.RESOLUTION], state[form.DURATION]) == ("720p", 10)
-    assert state[form.CAMPAIGN] == "Summer"
-    assert state[form.KEPT_IMAGES] == [(asset_url, asset.sha256)]
-    assert state[form.LINKS] == link
+    assert state[keys.MODE] == "image" and state[keys.PROMPT] == "Make the shoe dance"
+    assert (state[keys.RESOLUTION], state[keys.DURATION]) == ("720p", 10)
+    assert state[keys.CAMPAIGN] == "Summer"
+    assert state[keys.KEPT_IMAGES] == [(asset_url, asset.sha256)]
+    assert state[keys.LINKS] == link
 
 
 def test_cancel_a_queued_video_refunds_it(tmp_path):
@@ -608,14 +613,14 @@ def test_cancel_too_late_says_so_in_words(store):
     studio = SimpleNamespace(
         store=store, client=StartedAlready(), tracker=SimpleNamespace(poke=lambda: pokes.append(1))
     )
-    message = hist.cancel_task(studio, task_id)
+    message = actions.cancel_task(studio, task_id)
     assert message.startswith("Too late to cancel: this video is no longer waiting in line")
     assert not message.ok
     row = store.get_task(task_id)
     assert row.status == "queued" and row.cost_quota is None  # nothing recorded as cancelled
     assert row.next_check_at <= datetime.now(UTC) and pokes  # the tracker asks the service now
     processing = make(store, "processing")
-    assert "waiting in line" in hist.cancel_task(studio, processing)
+    assert "waiting in line" in actions.cancel_task(studio, processing)
 
 
 def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):
@@ -646,7 +651,7 @@ def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):
 
 def test_progress_is_estimated_from_how_long_videos_usually_take():
     from lib.engine.pace import Timing
-    from lib.history.cards import progress_of
+    from lib.history.progress import progress_of
     from lib.store.schema import Task as Row
 
     now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -695,8 +700,8 @@ def test_progress_is_estimated_from_how_long_videos_usually_take():
     ],
 )
 def test_time_left_is_said_with_a_precision_that_fits(seconds, shown, words):
-    assert hist.shown_seconds(seconds) == shown
-    assert hist.duration_words(shown) == words
+    assert progress.shown_seconds(seconds) == shown
+    assert progress.duration_words(shown) == words
     assert abs(shown - seconds) / seconds <= 0.1
 
 
@@ -745,14 +750,14 @@ def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_
 def test_without_step_reports_the_card_says_its_step_is_estimated(quiet):
     make(quiet.studio.store, "queued")
     at = history()
-    assert hist.ESTIMATED_NOTE not in texts(at.caption)
+    assert progress.ESTIMATED_NOTE not in texts(at.caption)
     tracker = quiet.studio.tracker
     tracker.settings = replace(tracker.settings, use_callbacks=False)
     tracker.wait_supported = True  # held requests: only the end is reported
     at = history()
     [bar] = at.progress
     assert bar.text.startswith("Probably waiting in line — about ")
-    assert hist.ESTIMATED_NOTE in texts(at.caption)
+    assert progress.ESTIMATED_NOTE in texts(at.caption)
 
 
 def test_an_image_to_video_card_has_the_shape_of_its_first_picture(quiet):
@@ -782,16 +787,16 @@ def test_a_failure_message_names_the_picture_and_no_program_error(store):
 
 
 def test_money_moved_when_a_video_is_refunded_not_when_charged_what_was_held(store):
-    before = hist.load_tasks(store, [make(store, "queued"), make(store, "processing")])
-    assert not hist.money_moved(before, before)
+    before = queries.load_tasks(store, [make(store, "queued"), make(store, "processing")])
+    assert not progress.money_moved(before, before)
     queued, making = before
     now = datetime.now(UTC)
     done = parse_task({"task_id": making.wave_task_id, "status": "completed", "cost": PRICE})
     store.apply_state(making.id, done, "service", now, FAR)  # charged what was held
-    assert not hist.money_moved(before, hist.load_tasks(store, [queued.id, making.id]))
+    assert not progress.money_moved(before, queries.load_tasks(store, [queued.id, making.id]))
     cancelled = parse_task({"task_id": queued.wave_task_id, "status": "cancelled", "cost": 0})
     store.apply_state(queued.id, cancelled, "service", now, FAR)  # refunded
-    assert hist.money_moved(before, hist.load_tasks(store, [queued.id, making.id]))
+    assert progress.money_moved(before, queries.load_tasks(store, [queued.id, making.id]))
 
 
 def test_the_sidebar_balance_follows_a_cancel_at_once(tmp_path):
@@ -812,4 +817,4 @@ def balance(at: AppTest) -> str:
 
 
 def escape(text: str) -> str:
-    return hist.escape_markdown(text).replace(r"The service said\: ", "The service said: ")
+    return markdown.escape_markdown(text).replace(r"The service said\: ", "The service said: ")

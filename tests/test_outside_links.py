@@ -7,16 +7,8 @@ import socket
 
 import pytest
 
-from lib.outside.fetch import (
-    FetchFailed,
-    LinkPolicy,
-    LinkRefused,
-    fetch,
-    is_private_address,
-    link_problem,
-    open_link,
-    parse_link,
-)
+from lib.domain.links import LinkPolicy, LinkRefused, is_private_address, link_problem, parse_link
+from lib.outside.fetch import FetchFailed, fetch, open_link
 from tests.link_servers import local_site
 from tests.reliability.canary import connections, touching
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.create import form
+from lib.create import keys
 from lib.ui import identity as people
 from tests.test_history import make, on_page, run, shown
 
@@ -49,7 +49,7 @@ def test_a_name_in_a_link_sets_nobody(quiet):
     assert name_field(at).value == ""
     assert "who" not in at.query_params  # taken out of the address, not passed on
     assert remembered(at)["name"] == ""
-    at.text_area(key=form.PROMPT).input("A lighthouse at dawn").run()
+    at.text_area(key=keys.PROMPT).input("A lighthouse at dawn").run()
     [button] = [b for b in at.button if b.label.startswith("Generate")]
     button.click().run()
     assert any("Enter your name in the sidebar" in e.value for e in at.error)
@@ -110,6 +110,6 @@ def test_use_these_settings_works_with_a_name_and_a_page_in_the_address(quiet):
     at.button(key=f"reuse-{older}").click()
     run(at)  # no "Cannot clear query parameters" error
     assert on_page(at).endswith("pages/create.py")
-    assert at.text_area(key=form.PROMPT).value == "The oldest one"
+    assert at.text_area(key=keys.PROMPT).value == "The oldest one"
     assert name_field(at).value == "Ana Lopez"
     assert "page" not in at.query_params and "who" not in at.query_params

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from lib.create import form
-from lib.history import cards as hist
-from lib.outside.fetch import LinkPolicy
+from lib.create import draft, keys
+from lib.domain.links import LinkPolicy
+from lib.history import actions, queries
 from lib.store.schema import Asset
 from tests import images
 from tests.link_servers import Site, local_site
@@ -37,15 +37,15 @@ def site(studio: RunningStudio) -> Iterator[Site]:
 def image_page() -> AppTest:
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.session_state["who"] = "Ana Lopez"
-    at.run().segmented_control(key=form.MODE).set_value("image").run()
+    at.run().segmented_control(key=keys.MODE).set_value("image").run()
     assert not at.exception, at.exception
     return at
 
 
 def paste(at: AppTest, links: str) -> AppTest:
     """Paste links, let the background fetches finish, and draw the page again."""
-    at.text_area(key=form.LINKS).input(links).run()
-    at.session_state[form.PASTED].settle()
+    at.text_area(key=keys.LINKS).input(links).run()
+    at.session_state[keys.PASTED].settle()
     at.run()
     assert not at.exception, at.exception
     return at
@@ -66,7 +66,7 @@ def test_a_pasted_link_is_fetched_once_shown_and_the_service_gets_our_copy(studi
     assert errors(at) == []
     at.run()
     generate(at)
-    [task] = hist.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
+    [task] = queries.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
     own = studio.studio.asset_url(asset)
     assert task.request["image_urls"] == [own]  # the service never sees the outside link
     assert [(i.url, i.asset_sha256) for i in task.images] == [(own, asset.sha256)]
@@ -102,7 +102,7 @@ def test_a_link_that_cannot_be_used_says_so_at_once_naming_the_link(
 
 def test_pictures_are_numbered_across_uploads_and_links(studio, site):
     at = image_page()
-    at.file_uploader(key=form.UPLOADS).set_value([("a.jpg", images.jpeg(300, 300), "")]).run()
+    at.file_uploader(key=keys.UPLOADS).set_value([("a.jpg", images.jpeg(300, 300), "")]).run()
     at = paste(at, site.add("/ok.png", images.png(300, 300)) + "\n" + site.url("/missing.png"))
     [message] = errors(at)
     assert message.startswith(f"Picture 3 (the link {site.url('/missing.png')}) could not")
@@ -129,23 +129,23 @@ def test_a_link_into_this_machine_is_refused_and_never_fetched(studio):
 
 
 def test_a_link_to_the_studios_own_picture_is_used_as_it_is(studio):
-    from lib.engine.uploads import store_reference_image
+    from lib.engine.pictures import store_reference_image
 
     asset, url = store_reference_image(studio.studio, images.jpeg(600, 900), "me.jpg", "Ana")
     at = paste(image_page(), url)
     assert errors(at) == []
     generate(at)
-    [task] = hist.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
+    [task] = queries.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
     assert [(i.url, i.asset_sha256) for i in task.images] == [(url, asset.sha256)]
 
 
 def test_try_again_on_an_older_video_fetches_its_outside_link_through_the_same_guard(studio, site):
     studio.studio.tracker.stop()  # the tasks stay as made
     store = studio.studio.store
-    body = {**form.Draft("image", "", "16:9", "480p", 6, "").request(), "prompt": "Kite"}
+    body = {**draft.Draft("image", "", "16:9", "480p", 6, "").request(), "prompt": "Kite"}
     good = site.add("/old.png", images.png(300, 300))
     kept = make(store, "failed", request={**body, "image_urls": [good]}, pictures=[(good, None)])
-    retry = hist.retry_task(studio.studio, kept, "Ana")
+    retry = actions.retry_task(studio.studio, kept, "Ana")
     assert retry.task is not None, retry.message
     [image] = retry.task.images
     assert image.asset_sha256 and image.url == studio.studio.asset_url(assets(studio)[0])
@@ -153,7 +153,7 @@ def test_try_again_on_an_older_video_fetches_its_outside_link_through_the_same_g
 
     dead = site.url("/vanished.png")
     gone = make(store, "failed", request={**body, "image_urls": [dead]}, pictures=[(dead, None)])
-    retry = hist.retry_task(studio.studio, gone, "Ana")
+    retry = actions.retry_task(studio.studio, gone, "Ana")
     assert retry.task is None
     assert retry.message == (
         f"Couldn't try again: Picture 1 (the link {dead}) could not be fetched: there is "
@@ -164,18 +164,18 @@ def test_try_again_on_an_older_video_fetches_its_outside_link_through_the_same_g
 def test_use_these_settings_on_an_older_video_fetches_its_links_on_create(studio, site):
     studio.studio.tracker.stop()
     link = site.add("/older.png", images.png(300, 300))
-    body = {**form.Draft("image", "", "16:9", "480p", 6, "").request(), "image_urls": [link]}
+    body = {**draft.Draft("image", "", "16:9", "480p", 6, "").request(), "image_urls": [link]}
     task = studio.studio.store.get_task(
         make(studio.studio.store, "failed", request=body, pictures=[(link, None)])
     )
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.session_state["who"] = "Ana Lopez"
     prefilled: dict = {}
-    hist.use_settings(prefilled, task)  # what History's button leaves in the session
+    actions.use_settings(prefilled, task)  # what History's button leaves in the session
     for key, value in prefilled.items():
         at.session_state[key] = value
     at.run()
-    at.session_state[form.PASTED].settle()
+    at.session_state[keys.PASTED].settle()
     at.run()
     assert errors(at) == [] and len(shown_pictures(at)) == 1
     assert site.hits == ["GET /older.png"]

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from PIL import GifImagePlugin, Image, ImageCms, PngImagePlugin
 
+from lib.outside import picture_bytes, picture_folder
 from lib.outside import pictures as reference_images
+from lib.outside.picture_folder import ImageFolder
 from lib.outside.pictures import (
-    ImageFolder,
     ImageLimits,
     ImageRejected,
     PreparedImage,
@@ -360,14 +361,14 @@ def test_a_webp_over_the_limit_is_refused_before_pillow_opens_it(monkeypatch):
 def test_the_header_size_reader_agrees_with_pillow(data, chunk):
     if chunk:
         assert data[12:16].decode() == chunk
-    assert reference_images._declared_size(data) == Image.open(io.BytesIO(data)).size == (333, 211)
+    assert picture_bytes.declared_size(data) == Image.open(io.BytesIO(data)).size == (333, 211)
 
 
 def test_the_header_size_reader_ignores_other_files():
-    assert reference_images._declared_size(gif(100, 100)) is None
-    assert reference_images._declared_size(b"RIFF\x00\x00\x00\x00WEBPVP8X") is None
-    assert reference_images._declared_size(jpeg(100, 100)[:20]) is None  # cut before the frame
-    assert reference_images._declared_size(b"\xff\xd8\xff\xda" + bytes(100)) is None
+    assert picture_bytes.declared_size(gif(100, 100)) is None
+    assert picture_bytes.declared_size(b"RIFF\x00\x00\x00\x00WEBPVP8X") is None
+    assert picture_bytes.declared_size(jpeg(100, 100)[:20]) is None  # cut before the frame
+    assert picture_bytes.declared_size(b"\xff\xd8\xff\xda" + bytes(100)) is None
 
 
 # --- orientation and metadata ----------------------------------------------------------------
@@ -607,7 +608,7 @@ def test_save_replaces_a_whole_file_atomically(tmp_path, monkeypatch):
         calls.append(Path(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(reference_images.os, "replace", spy)
+    monkeypatch.setattr(picture_folder.os, "replace", spy)
     path = folder.save(prepared)
     assert calls == [path]
 
@@ -618,7 +619,7 @@ def test_a_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
     def fail(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr(reference_images.os, "replace", fail)
+    monkeypatch.setattr(picture_folder.os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         folder.save(prepare_image(jpeg(200, 100), "a.jpg"))
     assert os.listdir(tmp_path) == []

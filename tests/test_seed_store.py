@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bench.seed_store import database_url, seed_store
-from lib.costs import report as costs
+from lib.costs import frames, loading
 from lib.domain.catalog import GROK_IMAGINE_VIDEO
 from lib.domain.money import price_quota
 from lib.store.schema import Task, TaskEvent, TaskImage
@@ -48,7 +48,7 @@ def test_a_seeded_store_is_varied_and_reconciles_with_lib_costs(tmp_path):
     assert len(set(events)) == 400  # every task has its status history
 
     # The money the generator worked out, the store's own sums and lib/costs all agree.
-    found = costs.totals(costs.load_tasks(store))
+    found = frames.totals(loading.load_tasks(store))
     sums = sql_sums(store)
     mine = (seeded.accepted, seeded.settled, seeded.pending, seeded.refunded)
     assert (found.videos, found.settled, found.pending, found.refunded) == mine

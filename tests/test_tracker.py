@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from lib.embedded_wave.settings import Faults
+from lib.engine.pictures import store_reference_image
 from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings, poll_interval
-from lib.engine.uploads import store_reference_image
 from lib.outside.videos import probe_video
 from lib.store.tasks import NewTask
 from lib.wave import parse_task

@@ -20,8 +20,8 @@ from lib.domain.catalog import (
     ModelSpec,
     canonical_event,
 )
+from lib.domain.links import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
 from lib.domain.text_fields import PROMPT, clean
-from lib.outside.fetch import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
 
 
 @dataclass(frozen=True)

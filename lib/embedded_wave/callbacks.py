@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, open_link
+from lib.domain.links import LinkPolicy, LinkRefused
+from lib.outside.fetch import FetchFailed, open_link
 
 log = logging.getLogger(__name__)
 

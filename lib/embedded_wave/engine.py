@@ -1,9 +1,8 @@
 """The embedded Wave API's engine: tasks, their life cycle, the wallet and idempotency.
 
-One driver thread moves tasks along their timeline (queued -> processing -> completed /
-failed), hands renders to a small pool of render threads, deletes videos whose links
-have expired, and fires callbacks. Request handlers only read and write task state under
-one lock.
+Request handlers (lib/embedded_wave/server.py) call its public methods; one driver
+thread moves tasks along their timeline (lib/embedded_wave/timeline.py). Both only read
+and write task state under one lock.
 
 Threads, not processes: x264 and numpy release the GIL while they work (a 480p render
 delays other threads by a few milliseconds at most), and a spawned process would
@@ -12,8 +11,6 @@ re-run the host's `__main__` — under Streamlit that is the page script.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -24,11 +21,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.links import LinkPolicy, link_problem, shown_link
 from lib.domain.money import price_quota, quota_to_usd
 from lib.domain.validation import (
     InvalidRequest,
@@ -37,122 +35,16 @@ from lib.domain.validation import (
     validate_request,
 )
 from lib.embedded_wave.callbacks import CallbackSender
-from lib.embedded_wave.production import (
-    FetchedPictures,
-    ProductionJob,
-    UpstreamBadRequest,
-    fetch_pictures,
-    produce_video,
-    render_pictures,
-)
-from lib.embedded_wave.settings import FAILURE_MESSAGES, EmbeddedSettings, Faults
+from lib.embedded_wave.replies import ApiError, Balance, task_not_found
+from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import Task, TaskFile, task_object
-from lib.outside.fetch import LinkPolicy, link_problem, shown_link
+from lib.embedded_wave.timeline import Timeline
+from lib.embedded_wave.waiting import Counters, TerminalWaiters
 
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An error reply of the contract: HTTP status and {"error": {message, code, param?}}."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.param = param
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.param:
-            error["param"] = self.param
-        return {"error": error}
-
-
-def task_not_found(task_id: str) -> ApiError:
-    return ApiError(404, "task_not_found", f"No task with the id {task_id!r} was found.")
-
-
-class Counters:
-    """Thread-safe counts of requests, faults and callbacks, read by tests and benchmarks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def add(self, name: str, amount: int = 1) -> None:
-        with self._lock:
-            self._counts[name] += amount
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-
-class TerminalWaiters:
-    """Lets async handlers (`Prefer: wait=N`) sleep until a task changes, without a thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._wakers: dict[str, list[Callable[[], None]]] = defaultdict(list)
-
-    async def wait(self, task_id: str, timeout: float, done: Callable[[], bool]) -> None:
-        loop = asyncio.get_running_loop()
-        changed = asyncio.Event()
-
-        def wake() -> None:
-            # A closed loop raises RuntimeError: then nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(changed.set)
-
-        with self._lock:
-            self._wakers[task_id].append(wake)
-        try:
-            deadline = loop.time() + timeout
-            while not done() and (left := deadline - loop.time()) > 0:
-                changed.clear()
-                try:
-                    await asyncio.wait_for(changed.wait(), left)
-                except TimeoutError:
-                    break
-        finally:
-            with self._lock:
-                wakers = self._wakers.get(task_id, [])
-                if wake in wakers:
-                    wakers.remove(wake)
-                if not wakers:
-                    self._wakers.pop(task_id, None)
-
-    def notify(self, task_id: str) -> None:
-        with self._lock:
-            wakers = list(self._wakers.get(task_id, ()))
-        for wake in wakers:
-            wake()
-
-
-@dataclass(frozen=True)
-class Balance:
-    granted: int
-    used: int  # settled plus pre-consumed by unfinished tasks
-
-    @property
-    def available(self) -> int:
-        return self.granted - self.used
-
-
-class Engine:
+class Engine(Timeline):
     def __init__(self, settings: EmbeddedSettings, clock: Callable[[], float] = time.time):
         self.settings = settings
         self.clock = clock
@@ -401,200 +293,3 @@ class Engine:
         for task in self._by_account.get(account, ()):
             used += task.price if not task.is_terminal else (task.cost or 0)
         return Balance(self.settings.starting_balance_quota, used)
-
-    def _drive(self) -> None:
-        with self._lock:
-            while not self._stopping:
-                try:
-                    next_due = self._advance(self.clock())
-                except Exception:  # one bad task must not stop every other one
-                    log.exception("embedded Wave API: advancing tasks failed")
-                    next_due = self.clock() + 1.0
-                self._wake.wait(min(max(next_due - self.clock(), 0.005), 1.0))
-
-    def _advance(self, now: float) -> float:
-        """Move every unfinished task on; return when something is next due."""
-        next_due = now + 1.0
-        for task_id in list(self._active):
-            task = self._tasks[task_id]
-            due = self._advance_task(task, now)
-            if due is not None:
-                next_due = min(next_due, due)
-        for task_id in list(self._live_files):
-            task = self._tasks[task_id]
-            if (task.expires_at or 0) <= now:
-                self._expire(task)
-            else:
-                next_due = min(next_due, task.expires_at)
-        return next_due
-
-    def _advance_task(self, task: Task, now: float) -> float | None:
-        if task.status == "queued":
-            if now < task.processing_at:
-                return task.processing_at
-            task.status = "processing"
-            self._store.save(task)
-            self._emit(task, now)
-        if task.planned_failure:
-            fail_at = (task.processing_at + task.finish_at) / 2
-            if now < fail_at:
-                return fail_at
-            self._fail(task, now, task.planned_failure, FAILURE_MESSAGES[task.planned_failure])
-            return None
-        render = self._renders.get(task.task_id) or self._start_render(task)
-        if not render.done():
-            return task.finish_at if now < task.finish_at else None  # woken by the render
-        error = render.exception()
-        if error is not None:
-            self._renders.pop(task.task_id, None)
-            if isinstance(error, UpstreamBadRequest):
-                self._fail(task, now, "upstream_bad_request", str(error))
-            else:
-                log.error("embedded Wave API: render of %s failed: %r", task.task_id, error)
-                self._fail(task, now, "task_failed", FAILURE_MESSAGES["task_failed"])
-            return None
-        if now < task.finish_at:
-            return task.finish_at
-        self._renders.pop(task.task_id, None)
-        task.status = "completed"
-        task.expires_at = now + self.settings.link_ttl_seconds
-        self._live_files.add(task.task_id)
-        self._settle(task, now, cost=task.price)
-        return None
-
-    def _start_render(self, task: Task) -> Future:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                self.settings.render_workers, thread_name_prefix="wave-render"
-            )
-        if not task.video_name:  # after a restart, the same name: no orphaned file
-            task.video_name = f"{secrets.token_hex(12)}-{task.task_id}.mp4"
-            self._store.save(task)
-        request = task.request
-        job = ProductionJob(
-            out_path=str(self.files_dir / task.video_name),
-            prompt=request.get("prompt", ""),
-            duration=request["duration"],
-            resolution=request["resolution"],
-            aspect_ratio=None if is_image_to_video(request) else request["aspect_ratio"],
-            image_urls=tuple(request.get("image_urls") or ()),
-            threads=self.settings.render_threads,
-            links=self.link_policy,
-            max_pixels=self.settings.image_max_pixels,
-        )
-        if job.image_urls:
-            future: Future = Future()
-            self._line_up_fetch(task.account, job, future)
-        else:
-            future = self._pool.submit(produce_video, job)
-        self._renders[task.task_id] = future
-        future.add_done_callback(lambda _f: self._poke())
-        return future
-
-    def _line_up_fetch(self, account: str, job: ProductionJob, outcome: Future) -> None:
-        """Fetch the job's pictures when the account has a fetch slot, then render."""
-        if self._fetch_pool is None:
-            self._fetch_pool = ThreadPoolExecutor(
-                self.settings.image_fetch_workers, thread_name_prefix="wave-fetch"
-            )
-        pool = self._fetch_pool
-
-        def start() -> None:
-            self._fetching[account] += 1
-            try:
-                fetching = pool.submit(fetch_pictures, job)
-            except RuntimeError as exc:  # stopping: the pool takes no more work
-                self._fetching[account] -= 1
-                outcome.set_exception(exc)
-                return
-            fetching.add_done_callback(lambda done: self._fetched(account, job, done, outcome))
-
-        with self._lock:
-            if self._fetching[account] < self.settings.image_fetches_per_account:
-                start()
-            else:
-                self._fetch_lines[account].append(start)
-
-    def _fetched(self, account: str, job: ProductionJob, done: Future, outcome: Future) -> None:
-        with self._lock:
-            self._fetching[account] -= 1
-            line = self._fetch_lines.get(account)
-            if line:
-                line.pop(0)()
-            if not line:
-                self._fetch_lines.pop(account, None)
-        if _pass_on_failure(done, outcome):
-            return
-        pictures: FetchedPictures = done.result()
-        try:
-            rendering = self._pool.submit(render_pictures, job, pictures)  # type: ignore[union-attr]
-        except RuntimeError as exc:
-            pictures.remove()
-            outcome.set_exception(exc)
-            return
-        rendering.add_done_callback(lambda r: _pass_on(r, outcome))
-
-    def _poke(self) -> None:
-        with self._lock:
-            self._wake.notify_all()
-
-    def _fail(self, task: Task, now: float, code: str, message: str) -> None:
-        task.last_progress = task.progress(now)
-        task.status = "failed"
-        task.error = {"message": message, "code": code}
-        if task.video_name:
-            (self.files_dir / task.video_name).unlink(missing_ok=True)
-            task.video_name = None
-        self._settle(task, now, cost=0)
-
-    def _settle(self, task: Task, now: float, cost: int) -> None:
-        """A terminal state: charge (completed) or refund (failed, cancelled) and tell."""
-        if task.status == "completed":
-            task.last_progress = 100
-        task.completed_at = now
-        task.cost = cost
-        self._active.discard(task.task_id)
-        self._store.save(task)
-        self._emit(task, now)
-        self.waiters.notify(task.task_id)
-
-    def _expire(self, task: Task) -> None:
-        if task.video_name:
-            (self.files_dir / task.video_name).unlink(missing_ok=True)
-        self._live_files.discard(task.task_id)
-        if not task.file_deleted:
-            task.file_deleted = True
-            self._store.save(task)
-
-    def _emit(self, task: Task, now: float) -> None:
-        if task.callback_url and task.status in task.callback_events:
-            body = task_object(task, now, self._faults.reply_variants)
-            self._callbacks.send(task.callback_url, task.status, body)
-
-
-def _pass_on_failure(source: Future, target: Future) -> bool:
-    """Give `target` the failure of `source`, if it failed (or was dropped at a stop)."""
-    error = RuntimeError("stopped") if source.cancelled() else source.exception()
-    if error is not None:
-        target.set_exception(error)
-    return error is not None
-
-
-def _pass_on(source: Future, target: Future) -> None:
-    if not _pass_on_failure(source, target):
-        target.set_result(source.result())
-
-
-def usd(quota: int) -> float:
-    return float(round(quota_to_usd(quota), 6))
-
-
-def balance_reply(balance: Balance, now: float) -> dict[str, Any]:
-    return {
-        "object": "credit_summary",
-        "currency": "USD",
-        "total_granted_usd": usd(balance.granted),
-        "total_used_usd": usd(balance.used),
-        "total_available_usd": usd(balance.available),
-        "as_of": int(now),
-    }

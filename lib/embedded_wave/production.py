@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.links import LinkPolicy, LinkRefused, shown_link
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
-from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, fetch, shown_link
+from lib.outside.fetch import FetchFailed, fetch
 from lib.outside.pictures import ImageLimits, ImageRejected, prepare_image
 
 

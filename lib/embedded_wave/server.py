@@ -24,7 +24,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lib.embedded_wave.engine import ApiError, Engine, balance_reply
+from lib.embedded_wave.engine import Engine
+from lib.embedded_wave.replies import ApiError, balance_reply
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import submit_reply
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lib.outside.fetch import FetchFailed, LinkPolicy, LinkRefused, LocalPrefix, open_link
+from lib.domain.links import LinkPolicy, LinkRefused, LocalPrefix
+from lib.outside.fetch import FetchFailed, open_link
 from lib.outside.videos import inspect_video, save_poster
 
 log = logging.getLogger(__name__)

@@ -1,27 +1,35 @@
-"""Picture links pasted on Create: each fetched once, when it is pasted, checked exactly
+"""Reference pictures, kept by the studio: uploads checked and cleaned
+(lib.outside.pictures), kept once by SHA-256 on disk and in the store, and served at
+`<public URL>/assets/<sha256>.<ext>` so that the Wave service can fetch them (it accepts
+links, never uploads).
+
+Picture links pasted on Create: each fetched once, when it is pasted, checked exactly
 like an upload and kept under /assets/, so that the video service only ever fetches the
 studio's own checked copy (the picture can't change or vanish behind the link, and the
 service is never handed an outside address). A link that can't be used gets its message
 at once, before anyone pays.
 
-Fetching goes through lib/outside_links (public addresses only, one deadline, a byte
+Fetching goes through lib/outside/fetch.py (public addresses only, one deadline, a byte
 cap), on a few background threads so the page stays responsive; each browser session
 remembers what it fetched, per link.
 """
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lib.domain.links import LinkRefused, link_problem, parse_link
+from lib.domain.text_fields import PERSON, fit
 from lib.domain.validation import picture_name
-from lib.engine.uploads import store_reference_image
-from lib.outside.fetch import FetchFailed, LinkRefused, fetch, link_problem, parse_link
-from lib.outside.pictures import ImageFolder, ImageRejected
+from lib.outside.fetch import FetchFailed, fetch
+from lib.outside.picture_folder import ImageFolder
+from lib.outside.pictures import ImageLimits, ImageRejected, prepare_image
+from lib.store.schema import Asset
 
 if TYPE_CHECKING:
     from lib.engine.runtime import Studio
@@ -30,6 +38,35 @@ ACCEPT = "image/jpeg, image/png, image/webp"
 # Long enough for the slowest fetch the policy allows, plus checking the picture.
 SETTLE_SECONDS = 60.0
 _fetchers = ThreadPoolExecutor(4, thread_name_prefix="picture-link")
+DEFAULT_LIMITS = ImageLimits()
+
+
+def store_reference_image(
+    studio: Studio,
+    data: bytes,
+    filename: str,
+    person: str,
+    limits: ImageLimits = DEFAULT_LIMITS,
+    label: str | None = None,
+) -> tuple[Asset, str]:
+    """-> (the stored asset, its public URL). Raises ImageRejected with a message for people
+    (`label` names a picture that came from a link, see prepare_image)."""
+    prepared = prepare_image(data, filename, limits, label)
+    ImageFolder(studio.config.assets_dir).save(prepared)  # the file first: a row never lacks it
+    asset = studio.store.add_asset(
+        Asset(
+            sha256=prepared.sha256,
+            ext=prepared.ext,
+            mime=prepared.mime,
+            width=prepared.width,
+            height=prepared.height,
+            size_bytes=len(prepared.data),
+            original_name=prepared.original_name,
+            uploaded_by=fit(PERSON, person),
+            created_at=datetime.now(UTC),
+        )
+    )
+    return asset, studio.asset_url(asset)
 
 
 @dataclass(frozen=True)
@@ -145,21 +182,3 @@ class PastedLinks:
             fetches = list(self._fetches.values())
         wait(fetches, timeout)
         return self.outcomes()
-
-
-def picture_tile_html(url: str, position: int) -> str:
-    """One kept picture's thumbnail, numbered. Only the studio's own /assets/ copies are
-    shown: the browser never fetches a pasted link."""
-    return (
-        '<figure style="margin:0;text-align:center">'
-        f'<img src="/assets/{html.escape(url.rsplit("/", 1)[-1])}" alt="reference {position}" '
-        'style="height:96px;border-radius:8px;object-fit:cover">'
-        '<figcaption style="font-size:0.8em">'
-        f"{'First: sets the shape' if position == 1 else position}</figcaption></figure>"
-    )
-
-
-def picture_tiles_html(urls: Sequence[str], first: int = 1) -> str:
-    """Thumbnails of kept pictures, numbered from `first` ("" when there are none)."""
-    tiles = "".join(picture_tile_html(url, i) for i, url in enumerate(urls, start=first))
-    return f'<div style="display:flex;gap:8px;flex-wrap:wrap">{tiles}</div>' if tiles else ""

@@ -11,9 +11,10 @@ import threading
 from urllib.parse import urlsplit
 
 from lib.config import StudioConfig
+from lib.domain.links import LinkPolicy
 from lib.engine.archive import MediaUrlPolicy
 from lib.engine.tracker import Tracker, TrackerSettings
-from lib.outside.fetch import LinkPolicy, Resolver, system_resolver
+from lib.outside.fetch import Resolver, system_resolver
 from lib.outside.pictures import ImageLimits
 from lib.store.schema import Asset
 from lib.store.tasks import Store

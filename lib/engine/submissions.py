@@ -17,14 +17,13 @@ from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
 from lib.domain.validation import InvalidRequest as InvalidSettings
 from lib.domain.validation import Problem, validate_request
 from lib.engine.pictures import keep_images
+from lib.engine.sending import send_submit
 from lib.store.schema import Task
 from lib.store.tasks import NewTask
 from lib.wave import (
     AuthError,
     InsufficientBalance,
     InvalidRequest,
-    TaskState,
-    WaveClient,
     WaveError,
 )
 
@@ -37,25 +36,6 @@ class SubmitOutcome:
     task: Task
     created: bool  # False: this key had already made the task (double click, rerun)
     pending: bool = False  # True: no reply yet; the studio keeps trying with the same key
-
-
-# With callbacks, the service also says when a video starts being made: the History card
-# then shows the step it is at, not a guess (by default only the end is reported).
-CALLBACK_EVENTS = ("processing", "completed", "failed", "cancelled")
-
-
-def wire_request(request: dict[str, Any], callback_url: str | None) -> dict[str, Any]:
-    """The body as sent: the stored request plus, where wanted, where to call back and
-    for which steps."""
-    body = dict(request)
-    if callback_url:
-        body["callback_url"] = callback_url
-        body["callback_events"] = list(CALLBACK_EVENTS)
-    return body
-
-
-def send_submit(client: WaveClient, task: Task, callback_url: str | None) -> TaskState:
-    return client.submit(wire_request(task.request, callback_url), task.idempotency_key)
 
 
 def submit_video(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lib.domain.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
 from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
-from lib.engine.submissions import send_submit
+from lib.engine.sending import send_submit
 from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.wave import (

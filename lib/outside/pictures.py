@@ -11,18 +11,15 @@ import contextlib
 import hashlib
 import io
 import math
-import os
-import re
-import struct
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps
 
 from lib.domain.catalog import IMAGE_FORMATS
+from lib.outside.picture_bytes import declared_size, kind_of, starts_like_an_allowed_picture
 
 try:  # colour management is optional in Pillow builds; without it profiles are just dropped
     from PIL import ImageCms
@@ -43,7 +40,6 @@ _ENCODER_OPTIONS = {
     "PNG": {"optimize": False, "compress_level": 3},
     "WEBP": {"quality": 90},
 }
-_STORED_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp)", re.ASCII)
 
 
 class ImageRejected(ValueError):
@@ -168,7 +164,7 @@ def _decode(data: bytes, name: str, limits: ImageLimits, advice: str) -> tuple[I
     # Judge the size the header declares before Pillow opens the file: WebP allocates its
     # whole canvas while opening, and Pillow's own bomb check only warns (warnings filters
     # are process-wide, so turning that warning into an error is not safe on threads).
-    declared = _declared_size(data)
+    declared = declared_size(data)
     if declared is not None:
         _check_dimensions(declared, name, limits)
     with _read_errors(name, limits):
@@ -210,58 +206,6 @@ def _no_higher_than_pillows(limits: ImageLimits) -> ImageLimits:
     if pillows and limits.max_pixels > pillows:
         return replace(limits, max_pixels=int(pillows))
     return limits
-
-
-def _declared_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height as a PNG, WebP or JPEG header declares them, read without Pillow."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return width, height
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_size(data)
-    if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or len(data) < 30:
-        return None
-    chunk = data[12:16]
-    if chunk == b"VP8X":  # extended: 24-bit canvas size minus one
-        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    if chunk == b"VP8L" and data[20] == 0x2F:  # lossless: two 14-bit fields minus one
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # lossy key frame: 14-bit sizes
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    return None
-
-
-# Start-of-frame markers (baseline, progressive, lossless, arithmetic): they hold the size.
-_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-# Markers with no length after them: TEM, the restart markers, SOI.
-_JPEG_BARE = frozenset({0x01, *range(0xD0, 0xD9)})
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a JPEG's first frame header; None when it can't be found
-    before the pixel data (Pillow then reads the file and judges it)."""
-    position = 2
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            return None
-        marker = data[position + 1]
-        if marker == 0xFF:  # a fill byte before the marker
-            position += 1
-        elif marker in _JPEG_BARE:
-            position += 2
-        elif marker in (0xD9, 0xDA):  # end of image, or the pixels start: no frame header
-            return None
-        elif marker in _JPEG_FRAMES:
-            if position + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
-            return (width, height) if width and height else None
-        else:
-            (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-            position += 2 + length
-    return None
 
 
 def _turn_upright(image: Image.Image) -> None:
@@ -330,50 +274,10 @@ def _encode(image: Image.Image, family: str) -> bytes:
 
 
 # --- messages -------------------------------------------------------------------------------
-
-# Leading bytes of formats people often try, only to word the refusal well.
-_KNOWN_KINDS = (
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"8BPS", "a Photoshop (PSD) file"),
-    (b"%PDF", "a PDF document"),
-)
-
-
-def _kind_of(data: bytes) -> str | None:
-    for magic, kind in _KNOWN_KINDS:
-        if data.startswith(magic):
-            return kind
-    if data[:2] == b"BM" and len(data) >= 18 and data[14] in (12, 40, 52, 56, 64, 108, 124):
-        return "a BMP image"
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
-            return "a HEIC photo"
-        if brand in (b"avif", b"avis"):
-            return "an AVIF image"
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
-        return "an SVG drawing"
-    return None
-
-
-def _starts_like_an_allowed_picture(data: bytes) -> bool:
-    """The signature of a PNG, JPEG or WEBP file: such a file that Pillow can't open is
-    damaged, not something else."""
-    return (
-        data.startswith(b"\x89PNG\r\n\x1a\n")
-        or data.startswith(b"\xff\xd8\xff")
-        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-    )
-
-
 def _wrong_format(name: str, data: bytes, advice: str) -> ImageRejected:
-    if _starts_like_an_allowed_picture(data):
+    if starts_like_an_allowed_picture(data):
         return _damaged(name)
-    kind = _kind_of(data)
+    kind = kind_of(data)
     if kind:
         message = f"{name} is {kind}, which the video service can't use: {advice}."
     else:
@@ -403,46 +307,3 @@ def _too_many_pixels(
 def _megabytes(size: int) -> str:
     """'20 MB', '20.1 MB': rounded up, so a file just over a limit never reads as equal to it."""
     return f"{math.ceil(size * 10 / _MB) / 10:g} MB"
-
-
-# --- storage --------------------------------------------------------------------------------
-
-
-class ImageFolder:
-    """Cleaned images on disk, one file per SHA-256: <folder>/<sha256>.<ext>."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-
-    def save(self, image: PreparedImage) -> Path:
-        """Store the image; the same picture saved twice is written once."""
-        name = image.stored_name
-        digest = hashlib.sha256(image.data).hexdigest()
-        if not _STORED_NAME.fullmatch(name) or digest != image.sha256:
-            raise ValueError(f"{name} does not match its content")
-        path = self.folder / name
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_size == len(image.data):
-                return path
-        self.folder.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename: readers see no file or the whole file.
-        handle, temp = tempfile.mkstemp(dir=self.folder, prefix=".upload-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(image.data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, 0o644)  # mkstemp makes 0600; the pictures are served to others
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        return path
-
-    def path_for(self, name: str) -> Path | None:
-        """The stored file called `name` ("<64 hex>.<ext>"), or None if invalid or absent."""
-        if not isinstance(name, str) or not _STORED_NAME.fullmatch(name):
-            return None
-        path = self.folder / name
-        return path if path.is_file() else None

@@ -19,9 +19,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from lib.engine.runtime import Studio
-from lib.history.cards import still_in_flight_in_store
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
-from lib.outside.pictures import ImageFolder
+from lib.outside.picture_folder import ImageFolder
+from lib.store.reads import still_in_flight_in_store
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")

@@ -8,7 +8,7 @@ do while someone waits, done in the background as the server starts (app.py's li
   and reads source files (about 0.1-0.3 s). In a server started by `streamlit run` it only
   decides that no "use streamlit run" warning is needed.
 - History's first queries, once (SQLAlchemy compiles a statement on its first use).
-- The Costs page's settled past and first view (`lib.costs.report.warm_up`): a few tenths of a
+- The Costs page's settled past and first view (`lib.ui.cached.warm_up`): a few tenths of a
   second at 100,000 videos; then its chart once, off screen: Altair compiles its patterns
   and loads its schema on the first chart a process draws (about 0.1-0.2 s).
 
@@ -28,7 +28,16 @@ from lib.store.tasks import Store
 
 log = logging.getLogger(__name__)
 
-MODULES = ("pandas", "pyarrow", "altair", "lib.costs.report", "lib.history.cards")
+# The pages' logic: Costs (pandas with it) and History.
+MODULES = (
+    "pandas",
+    "pyarrow",
+    "altair",
+    "lib.ui.cached",
+    "lib.costs.export",
+    "lib.history.actions",
+    "lib.history.player",
+)
 
 
 def warm_up(store: Store) -> float:
@@ -37,11 +46,11 @@ def warm_up(store: Store) -> float:
     for name in MODULES:
         importlib.import_module(name)
     _first_element_check()
-    from lib.costs import report as costs
-    from lib.history import cards as history
+    from lib.history import queries as history
+    from lib.ui import cached
 
     history.warm_up(store)
-    first_view = costs.warm_up(store)
+    first_view = cached.warm_up(store)
     _first_chart(first_view.daily)
     return time.perf_counter() - started
 

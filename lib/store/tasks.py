@@ -8,18 +8,20 @@ sure that two server processes never follow the same task at once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from lib.domain.catalog import TERMINAL_STATUSES
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
+from lib.store.leases import Leases
+from lib.store.reads import Reads
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
 from lib.store.signal import Signal
 from lib.wave.replies import TaskState
@@ -42,7 +44,7 @@ class NewTask:
     images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
 
 
-class Store:
+class Store(Reads, Leases):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -327,124 +329,6 @@ class Store:
                 task.next_check_at = retry_at
 
     # ----- the tracker's leases ---------------------------------------------------------
-    def claim_due(
-        self,
-        owner: str,
-        now: datetime,
-        lease_until: datetime,
-        limit: int,
-        busy: Iterable[str] = (),
-    ) -> list[Task]:
-        """Take the lease on up to `limit` due tasks that nobody follows (`busy`: the ones
-        this owner is following right now, which are not due again until it is done)."""
-        free = _free_for(owner, now)
-        due = (
-            select(Task.id)
-            .where(
-                Task.tracking.is_(True),
-                Task.next_check_at <= now,
-                free,
-                Task.id.not_in(list(busy)),
-            )
-            .order_by(Task.next_check_at)
-            .limit(limit)
-        )
-        with self.writing() as session:
-            ids = list(session.scalars(due))
-            if not ids:
-                return []
-            # The lease condition again in the UPDATE itself: if another process took a
-            # task between the SELECT and here, the row no longer matches and is skipped.
-            session.execute(
-                update(Task)
-                .where(Task.id.in_(ids), free)
-                .values(lease_owner=owner, lease_until=lease_until)
-                .execution_options(synchronize_session=False)
-            )
-        with self.session() as session:
-            mine = and_(
-                Task.id.in_(ids), Task.lease_owner == owner, Task.lease_until == lease_until
-            )
-            return list(
-                session.scalars(select(Task).where(mine).options(selectinload(Task.images)))
-            )
-
-    def renew_leases(self, owner: str, task_ids: Iterable[str], lease_until: datetime) -> None:
-        ids = list(task_ids)
-        if not ids:
-            return
-        with self.writing() as session:
-            session.execute(
-                update(Task)
-                .where(Task.id.in_(ids), Task.lease_owner == owner)
-                .values(lease_until=lease_until)
-            )
-
-    def release(self, task_id: str, owner: str) -> None:
-        with self.writing() as session:
-            session.execute(
-                update(Task)
-                .where(Task.id == task_id, Task.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
-
-    def reschedule(self, task_id: str, at: datetime) -> None:
-        with self.writing() as session:
-            session.execute(update(Task).where(Task.id == task_id).values(next_check_at=at))
-
-    def next_due(
-        self, owner: str | None = None, now: datetime | None = None, busy: Iterable[str] = ()
-    ) -> datetime | None:
-        """When the next task `owner` could take is due (None: nothing is followed). The
-        ones it is following right now (`busy`) and the ones another owner holds a lease
-        on are left out: they are not its to take, and waking up for them would spin."""
-        query = select(Task.next_check_at).where(Task.tracking.is_(True))
-        busy = list(busy)
-        if busy:
-            query = query.where(Task.id.not_in(busy))
-        if owner is not None and now is not None:
-            query = query.where(_free_for(owner, now))
-        with self.session() as session:
-            return session.scalar(query.order_by(Task.next_check_at).limit(1))
-
-    # ----- reading ------------------------------------------------------------------------
-    def get_task(self, task_id: str) -> Task | None:
-        with self.session() as session:
-            return session.scalar(
-                select(Task)
-                .where(Task.id == task_id)
-                .options(selectinload(Task.images), selectinload(Task.events))
-            )
-
-    def task_by_key(self, idempotency_key: str) -> Task | None:
-        with self.session() as session:
-            return session.scalar(select(Task).where(Task.idempotency_key == idempotency_key))
-
-    def tasks(self) -> list[Task]:
-        with self.session() as session:
-            return list(session.scalars(select(Task).order_by(Task.created_at.desc())))
-
-    def spent_quota_since(self, start: datetime) -> int:
-        """Money settled, or still held by unfinished tasks, since `start` (in quota)."""
-        spent = func.coalesce(Task.cost_quota, Task.pre_consumed_quota, Task.estimate_quota)
-        with self.session() as session:
-            total = session.scalar(
-                select(func.sum(spent)).where(
-                    Task.created_at >= start, Task.wave_task_id.is_not(None)
-                )
-            )
-        return int(total or 0)
-
-    def campaigns(self) -> list[str]:
-        """Every campaign used so far, A to Z ("" when some videos have none); the index
-        on the column answers this without reading the table."""
-        with self.session() as session:
-            return list(session.scalars(select(Task.campaign).distinct().order_by(Task.campaign)))
-
-    def people(self) -> list[str]:
-        """Everyone who has made a video, A to Z."""
-        with self.session() as session:
-            return list(session.scalars(select(Task.person).distinct().order_by(Task.person)))
 
     # ----- assets ---------------------------------------------------------------------------
     def add_asset(self, asset: Asset) -> Asset:
@@ -460,15 +344,6 @@ class Store:
             pass  # uploaded at the same moment by someone else: same bytes, same row
         with self.session() as session:
             return session.get(Asset, asset.sha256)  # type: ignore[return-value]
-
-    def get_asset(self, sha256: str) -> Asset | None:
-        with self.session() as session:
-            return session.get(Asset, sha256)
-
-
-def _free_for(owner: str, now: datetime) -> ColumnElement[bool]:
-    """Tasks `owner` may take: nobody's lease, an expired one (its owner died), or its own."""
-    return or_(Task.lease_until.is_(None), Task.lease_until < now, Task.lease_owner == owner)
 
 
 def _stop_following(task: Task) -> None:

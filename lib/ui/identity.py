@@ -14,9 +14,9 @@ from urllib.parse import unquote
 
 import streamlit as st
 
+from lib.domain.markdown import escape_markdown
 from lib.domain.text_fields import PERSON, fit
 from lib.engine.runtime import current
-from lib.history.cards import escape_markdown
 
 NAME_KEY = "who"  # the sidebar field's session key (not in the address: see above)
 OLD_LINK_PARAM = "who"  # where links made before issue 11 carried the name

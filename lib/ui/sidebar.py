@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from lib.costs.report import store_version
+from lib.costs.loading import store_version
 from lib.domain.money import format_usd, quota_to_usd
 from lib.engine.runtime import current
 from lib.wave import Balance, WaveError

@@ -43,7 +43,8 @@ def allow_the_local_provider() -> None:
 
 def press_create(requests_file: Path) -> None:
     """Wait for the studio's lifespan to finish starting, then send every request."""
-    from lib.create.form import Draft, submit_draft
+    from lib.create.draft import Draft
+    from lib.create.submit import submit_draft
     from lib.engine.runtime import current
 
     wanted = json.loads(requests_file.read_text())

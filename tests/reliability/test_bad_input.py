@@ -34,10 +34,11 @@ from PIL import Image
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from lib.create import form
+from lib.create import draft, keys, submit
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.links import LinkPolicy, link_problem
+from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import embedded_local_prefixes
-from lib.history.cards import escape_markdown
-from lib.outside.fetch import LinkPolicy, link_problem
 from lib.store.schema import Asset, Base
 from tests import images
 from tests.reliability import figures
@@ -58,7 +59,7 @@ ALLOWED_FILES = "upload a JPG, PNG or WEBP image"
 PRIVATE = "points inside a private network: use a public web address (https://...)"
 WEB_ADDRESS = "must be a public web address starting with http:// or https://"
 MB = 1024 * 1024
-PROMPT_LIMIT = form.SPEC.field_spec("prompt").max_length or 0
+PROMPT_LIMIT = GROK_IMAGINE_VIDEO.field_spec("prompt").max_length or 0
 
 
 @dataclass
@@ -83,9 +84,9 @@ def typed(prompt: str = "", **numbers: int) -> Step:
         at.run()
         # set_value, not input: past the box's limit input() drops the text, as a browser
         # does; set_value sends it whole, as a crafted request could.
-        at.text_area(key=form.PROMPT).set_value(prompt)
+        at.text_area(key=keys.PROMPT).set_value(prompt)
         if "duration" in numbers:
-            at.number_input(key=form.DURATION).set_value(numbers["duration"])
+            at.number_input(key=keys.DURATION).set_value(numbers["duration"])
         at.run()
         if len(prompt) <= PROMPT_LIMIT:
             generate(at)
@@ -99,9 +100,9 @@ def uploaded(*files: tuple[str, bytes]) -> Step:
     Generate when there are several."""
 
     def step(at: AppTest, running: RunningStudio) -> Seen:
-        at.run().segmented_control(key=form.MODE).set_value("image").run()
+        at.run().segmented_control(key=keys.MODE).set_value("image").run()
         picked = [(name, data, "application/octet-stream") for name, data in files]
-        at.file_uploader(key=form.UPLOADS).set_value(picked).run()
+        at.file_uploader(key=keys.UPLOADS).set_value(picked).run()
         if len(files) > 1:
             generate(at)
         return Seen()
@@ -114,11 +115,11 @@ def pasted(links: str) -> Step:
     as it is pasted), then Generate."""
 
     def step(at: AppTest, running: RunningStudio) -> Seen:
-        at.run().segmented_control(key=form.MODE).set_value("image").run()
+        at.run().segmented_control(key=keys.MODE).set_value("image").run()
         port = str(CANARY[0].port)
         links_here = links.replace("{canary}", f"127.0.0.1:{port}").replace("{port}", port)
-        at.text_area(key=form.LINKS).input(links_here).run()
-        at.session_state[form.PASTED].settle()
+        at.text_area(key=keys.LINKS).input(links_here).run()
+        at.session_state[keys.PASTED].settle()
         at.run()
         seen = Seen(page=messages(at), raw=raw_markdown(at))
         generate(at)
@@ -153,15 +154,15 @@ def prefilled(key: str, value: Any, param: str) -> Step:
     it, must say so at the field and stay up, also when Generate is pressed."""
 
     def step(at: AppTest, running: RunningStudio) -> Seen:
-        state = {**form.defaults(), form.PROMPT: "A paper boat on a puddle", key: value}
-        draft = form.draft_from(state)
-        result = form.submit_draft(running.studio, draft, "Ana Lopez", uuid.uuid4().hex)
+        state = {**keys.defaults(), keys.PROMPT: "A paper boat on a puddle", key: value}
+        held = draft.draft_from(state)
+        result = submit.submit_draft(running.studio, held, "Ana Lopez", uuid.uuid4().hex)
         assert result.task_id is None, "a task was made from a bad value"
         seen = Seen(lib=[result.problems.get(param, f"nothing said about {param}")])
         at.session_state[key] = value  # as History's "use these settings" leaves it
         at.run()
         seen.page = messages(at)
-        if not at.exception and key != form.PROMPT:
+        if not at.exception and key != keys.PROMPT:
             generate(at)  # with the value put right and no prompt: nothing is sent
         return seen
 
@@ -286,31 +287,31 @@ CASES = [
     ),
     case("no picture", pasted(""), "picture", "upload one or paste a link"),
     # Values no widget can produce: an earlier video's settings, the session.
-    case("duration 6.5", prefilled(form.DURATION, 6.5, "duration"), DURATION, SIX_TO_THIRTY),
-    case("duration 'six'", prefilled(form.DURATION, "six", "duration"), DURATION, "“six”"),
+    case("duration 6.5", prefilled(keys.DURATION, 6.5, "duration"), DURATION, SIX_TO_THIRTY),
+    case("duration 'six'", prefilled(keys.DURATION, "six", "duration"), DURATION, "“six”"),
     case(
         "duration NaN",
-        prefilled(form.DURATION, float("nan"), "duration"),
+        prefilled(keys.DURATION, float("nan"), "duration"),
         DURATION,
         SIX_TO_THIRTY,
     ),
     case(
         "ratio 4:3",
-        prefilled(form.ASPECT_RATIO, "4:3", "aspect_ratio"),
+        prefilled(keys.ASPECT_RATIO, "4:3", "aspect_ratio"),
         "Aspect ratio",
         "16:9, 9:16, 1:1, 3:2 or 2:3",
         "“4:3”",
     ),
     case(
         "resolution 1080p",
-        prefilled(form.RESOLUTION, "1080p", "resolution"),
+        prefilled(keys.RESOLUTION, "1080p", "resolution"),
         "Resolution",
         "480p or 720p",
         "“1080p”",
     ),
     case(
         "prompt 5,000 characters, prefilled",
-        prefilled(form.PROMPT, "z" * 5000, "prompt"),
+        prefilled(keys.PROMPT, "z" * 5000, "prompt"),
         "Prompt",
         "5,000 characters, and the limit is 4,000",
     ),
@@ -581,27 +582,27 @@ CASES = [
     ),
     case(
         "a campaign of 10,000 characters",
-        prefilled(form.CAMPAIGN, "x" * 10_000, "campaign"),
+        prefilled(keys.CAMPAIGN, "x" * 10_000, "campaign"),
         "Campaign or tag",
         "is too long: 10,000 characters, and the limit is 120",
     ),
     case(
         "NUL, a line break and a direction override in a campaign",
-        sent(**{form.PROMPT: "A kite", form.CAMPAIGN: "Spring\x00 launch\n\u202eNOW"}),
+        sent(**{keys.PROMPT: "A kite", keys.CAMPAIGN: "Spring\x00 launch\n\u202eNOW"}),
         "",
         accepted=stored_as(campaign="Spring launch NOW"),
         tasks=1,
     ),
     case(
         "NUL and a lone surrogate in a prompt",
-        sent(**{form.PROMPT: "A kite\x00 over\ud800 hills"}),
+        sent(**{keys.PROMPT: "A kite\x00 over\ud800 hills"}),
         "",
         accepted=stored_as(prompt="A kite over hills"),
         tasks=1,
     ),
     case(
         "a direction override in a person's name",
-        sent(who="Ana \u202eLopez", **{form.PROMPT: "A kite"}),
+        sent(who="Ana \u202eLopez", **{keys.PROMPT: "A kite"}),
         "",
         accepted=stored_as(person="Ana Lopez"),
         tasks=1,

@@ -18,7 +18,7 @@ import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 
-from lib.history import cards as hist
+from lib.history import queries
 from tests.reliability.canary import errors_logged
 from tests.test_history import history, make
 
@@ -32,7 +32,7 @@ def test_a_history_search_of_50000_characters_finds_nothing_and_crashes_nothing(
     assert not at.exception, at.exception
     assert any("No videos match these filters" in i.value for i in at.info)
     # Text no prompt can hold is cleaned as prompts are: a NUL reaches no database.
-    assert hist.Filters.from_choices(text="kite\x00\u202e").text == "kite"
+    assert queries.Filters.from_choices(text="kite\x00\u202e").text == "kite"
 
 
 @pytest.mark.parametrize("wait", ["nan", "NaN", "inf", "-inf", "1e999", "-5", "soon", ""])

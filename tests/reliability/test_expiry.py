@@ -10,7 +10,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from lib.costs import report as costs
+from lib.costs import filters
 from lib.embedded_wave.settings import Faults
 from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings
@@ -48,7 +48,7 @@ def check_given_up_plainly(rs: RunningStudio, task_id: str, case: str) -> None:
     [warning] = texts(card.warning)
     on_card = "Estimate $0.0446 · Charged $0.0446" in texts(card.caption)
     spend = costs_page()
-    spend.segmented_control(key="costs.period").set_value(costs.ALL_TIME).run()
+    spend.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     on_costs = metrics(spend)["Settled"] == "$0.0446" and metrics(spend)["Videos"] == "1"
 
     ATTEMPTS[case], LATER_REQUESTS[case], COST_SHOWN[case] = attempts, later, on_card and on_costs

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import requests
 from streamlit.testing.v1 import AppTest
 
-from lib.create import form
+from lib.create import keys
 from lib.domain.money import price_quota
 from lib.embedded_wave.settings import Faults
 from lib.engine.submissions import submit_video
@@ -79,7 +79,7 @@ def create_page(who: str) -> AppTest:
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.session_state["who"] = who
     at.run()
-    at.text_area(key=form.PROMPT).input(PROMPT).run()
+    at.text_area(key=keys.PROMPT).input(PROMPT).run()
     assert not at.exception, at.exception
     return at
 

@@ -37,13 +37,13 @@ from sqlalchemy import MetaData, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Code, Dataframe, Html, Text
 
-from lib.create import form
+from lib.create import keys
+from lib.domain.markdown import escape_markdown
 from lib.embedded_wave.background import free_port
 from lib.embedded_wave.settings import Faults
+from lib.engine.pictures import store_reference_image
 from lib.engine.runtime import media_policy, set_current
 from lib.engine.submissions import submit_video
-from lib.engine.uploads import store_reference_image
-from lib.history.cards import escape_markdown
 from lib.store.tasks import NewTask, Store
 from tests import images
 from tests.reliability import figures
@@ -170,8 +170,8 @@ def create(prompt: str, duration: int = 6) -> AppTest:
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.session_state["who"] = "Ana Lopez"
     at.run()
-    at.text_area(key=form.PROMPT).input(prompt)
-    at.number_input(key=form.DURATION).set_value(duration).run()
+    at.text_area(key=keys.PROMPT).input(prompt)
+    at.number_input(key=keys.DURATION).set_value(duration).run()
     return generate(at)
 
 
@@ -436,7 +436,7 @@ def test_code_in_prompts_names_and_campaigns_shows_as_typed(quiet):
     assert f"The service said: {escape_markdown(PROMPT)}" in texts(board.caption)
     assert CAMPAIGN in board.selectbox(key="history.campaign").options
     assert PERSON in board.selectbox(key="history.person").options
-    assert CAMPAIGN in pages["create"].selectbox(key=form.CAMPAIGN).options
+    assert CAMPAIGN in pages["create"].selectbox(key=keys.CAMPAIGN).options
     assert f"Signed in as **{escape_markdown(PERSON)}**" in texts(
         pages["signed in"].sidebar.markdown
     )

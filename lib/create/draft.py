@@ -1,0 +1,176 @@
+"""What the Create form holds at one moment, before it is sent: the request it makes, one
+message per bad field, and the pasted links being fetched in the background."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib.create import keys
+from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.text_fields import CAMPAIGN as CAMPAIGN_TEXT
+from lib.domain.text_fields import clean, length_problem
+from lib.domain.validation import Problem, check_request, picture_link_problem
+from lib.engine.pictures import LinkedPicture, PastedLinks
+
+NAME_NEEDED = "Enter your name in the sidebar, so your team knows whose video it is."
+
+
+def messages(
+    state: MutableMapping[str, Any],
+    draft: Draft,
+    person: str | None,
+) -> dict[str, str]:
+    """The messages to show now, by field: the rules applied to what the form holds at
+    this moment, for the fields the person has changed (all of them once Generate was
+    pressed), plus what the form or the service said that still applies. A message goes
+    as soon as its field is right."""
+    live = draft.problems()
+    if not person:
+        live["person"] = NAME_NEEDED
+    touched = set(state.get(keys.TOUCHED) or ())
+    tried = bool(state.get(keys.TRIED))
+    shown = {name: text for name, text in live.items() if tried or name in touched}
+    return {**(state.get(keys.NOTES) or {}), **(state.get(keys.REFUSED) or {}), **shown}
+
+
+@dataclass
+class Draft:
+    """What the form holds at one moment, before it is sent."""
+
+    mode: str
+    prompt: str
+    aspect_ratio: str
+    resolution: str
+    duration: Any  # as typed: may be out of range, or not a whole number
+    campaign: str
+    links: list[str] = field(default_factory=list)
+    images: list[tuple[str, str | None]] = field(default_factory=list)  # uploads + kept
+    linked: dict[str, LinkedPicture] = field(default_factory=dict)  # links fetched so far
+
+    def all_images(self) -> list[tuple[str, str | None]]:
+        """Uploads and kept pictures, then the links: each as the studio's copy once it
+        was fetched, as pasted until then."""
+        pasted = [self.linked.get(link) for link in self.links]
+        return [
+            *self.images,
+            *(
+                (outcome.url, outcome.sha256) if outcome and outcome.kept else (link, None)
+                for link, outcome in zip(self.links, pasted, strict=True)
+            ),
+        ]
+
+    def request(self) -> dict[str, Any]:
+        """The request body for the service (without callback details)."""
+        body: dict[str, Any] = {
+            "model": SPEC.model_id,
+            "action": IMAGE_TO_VIDEO if self.mode == "image" else TEXT_TO_VIDEO,
+            "prompt": self.prompt.strip(),
+            "resolution": self.resolution,
+            "duration": whole_number(self.duration),
+        }
+        if self.mode == "image":
+            if self.all_images():  # none: the rule "image-to-video needs a picture" speaks
+                body["image_urls"] = [url for url, _ in self.all_images()]
+        else:
+            body["aspect_ratio"] = self.aspect_ratio
+        return body
+
+    def problems(self) -> dict[str, str]:
+        """One message per field (the first problem of each), keyed by request field.
+        A pasted link gets what its fetch found, or, before that, what is known without
+        fetching it (lib/engine/pictures.py fetches it)."""
+        found: dict[str, str] = {}
+        for problem in check_request(self.request()):
+            found.setdefault(problem.param, _for_the_form(problem))
+        for position, link in enumerate(self.links, start=len(self.images) + 1):
+            outcome = self.linked.get(link)
+            if outcome is not None and outcome.problem:
+                message = outcome.message(position)
+            elif outcome is None and (reason := picture_link_problem(link)):
+                message = LinkedPicture(link, problem=reason).message(position)
+            else:
+                continue
+            found.setdefault("image_urls", message)
+        campaign = length_problem(CAMPAIGN_TEXT, clean(CAMPAIGN_TEXT, self.campaign))
+        if campaign:
+            found.setdefault("campaign", campaign)
+        return found
+
+
+def pasted_links(state: MutableMapping[str, Any]) -> PastedLinks:
+    """This session's pasted links and what became of each (kept in the session)."""
+    pasted = state.get(keys.PASTED)
+    if not isinstance(pasted, PastedLinks):
+        pasted = state[keys.PASTED] = PastedLinks()
+    return pasted
+
+
+def fetch_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+    """Fetch the links now in the box that were not fetched yet (in the background)."""
+    links = parse_links(state.get(keys.LINKS) or "") if state.get(keys.MODE) == "image" else []
+    pasted_links(state).follow(studio, links, person or "")
+
+
+def settle_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+    """At the click: fetch links typed just before it, and wait for those under way."""
+    fetch_links(studio, state, person)
+    pasted_links(state).settle()
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    kept: list[str]  # the studio's copies of the links fetched and kept, in order
+    problems: list[str]  # a message per link that can't be used, naming it
+    fetching: int  # links still being fetched
+
+
+def link_report(draft: Draft, first: int) -> LinkReport:
+    """What became of the pasted links so far; the first link is picture number `first`."""
+    kept, problems, fetching = [], [], 0
+    for position, link in enumerate(draft.links, start=first):
+        outcome = draft.linked.get(link)
+        if outcome is None:
+            fetching += 1
+        elif outcome.kept:
+            kept.append(outcome.url or "")
+        else:
+            problems.append(outcome.message(position))
+    return LinkReport(kept, problems, fetching)
+
+
+def draft_from(state: MutableMapping[str, Any]) -> Draft:
+    """The form as the session holds it now (uploads already checked: `create.images`)."""
+    values = {**keys.defaults(), **{k: v for k, v in state.items() if k in keys.defaults()}}
+    image_mode = values[keys.MODE] == "image"
+    pasted = state.get(keys.PASTED)
+    return Draft(
+        mode=values[keys.MODE],
+        prompt=values[keys.PROMPT] or "",
+        aspect_ratio=values[keys.ASPECT_RATIO],
+        resolution=values[keys.RESOLUTION],
+        duration=values[keys.DURATION],
+        campaign=values[keys.CAMPAIGN] or "",
+        links=parse_links(values[keys.LINKS]) if image_mode else [],
+        images=list(state.get("create.images", [])) if image_mode else [],
+        linked=pasted.outcomes() if isinstance(pasted, PastedLinks) else {},
+    )
+
+
+def whole_number(value: Any) -> Any:
+    """6.0 from a number box is 6; anything else is passed on for validation to judge."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def parse_links(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _for_the_form(problem: Problem) -> str:
+    if problem.param == "image_urls" and "at least one" in problem.message:
+        return "Add at least one picture: upload one or paste a link to a JPG, PNG or WEBP image."
+    return problem.message

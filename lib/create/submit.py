@@ -1,0 +1,86 @@
+"""Sending the Create form exactly once: one idempotency key per click (the same key for a
+double click, a rerun, a reload or a second tab), checked first, and the outcome in words."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib.create.draft import NAME_NEEDED, Draft
+from lib.engine.pictures import keep_link
+
+# A second click with the same settings this soon is the same submission (double click).
+SAME_SUBMISSION_SECONDS = 10.0
+
+
+# digest of (person, request) -> (key, when last sent). Kept for the whole server process,
+# not in the session: a reload or a second tab is a new session, and must not pay twice.
+_recent_keys: dict[str, tuple[str, float]] = {}
+_recent_lock = threading.Lock()
+
+
+def submission_key(request: dict[str, Any], person: str | None) -> str:
+    """The idempotency key for this click. The same person sending the same settings
+    again within a few seconds (a double click, a rerun, a reload, a second tab) gets the
+    same key, so they make one task."""
+    sent = json.dumps([person or "", request], sort_keys=True)
+    digest = hashlib.sha256(sent.encode()).hexdigest()
+    now = time.monotonic()
+    with _recent_lock:
+        for old, (_, at) in list(_recent_keys.items()):
+            if now - at > SAME_SUBMISSION_SECONDS:
+                del _recent_keys[old]
+        key, _ = _recent_keys.get(digest, (uuid.uuid4().hex, now))
+        _recent_keys[digest] = (key, now)
+    return key
+
+
+@dataclass
+class SubmitResult:
+    task_id: str | None = None
+    problems: dict[str, str] = field(default_factory=dict)  # field -> message
+    notice: str | None = None  # a sentence for the whole form (money, access, network)
+    duplicate: bool = False  # this click repeated one a moment ago: same task
+    pending: bool = False  # no answer yet; the studio keeps trying with the same key
+    refused: bool = False  # the problems are the service's, not the form's rules
+
+
+def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> SubmitResult:
+    """Check, then send exactly once. Nothing is sent while any field has a problem."""
+    from lib.engine.submissions import submit_video
+    from lib.wave import AuthError, InsufficientBalance, WaveError
+    from lib.wave import InvalidRequest as Refused
+
+    for link in draft.links:  # not fetched in the background yet: fetched now
+        if link not in draft.linked:
+            draft.linked[link] = keep_link(studio, link, person or "")
+    problems = draft.problems()
+    if not person:
+        problems["person"] = NAME_NEEDED
+    if problems:
+        return SubmitResult(problems=problems)
+    try:
+        outcome = submit_video(
+            studio, draft.request(), person, draft.campaign, key, draft.all_images()
+        )
+    except Refused as exc:
+        return SubmitResult(problems={exc.param or "form": str(exc)}, refused=True)
+    except InsufficientBalance as exc:
+        return SubmitResult(
+            notice=f"There is not enough credit on the account for this video. {exc}"
+        )
+    except AuthError:
+        return SubmitResult(
+            notice="The video service did not accept the studio's access key. "
+            "Please tell your administrator."
+        )
+    except WaveError as exc:
+        return SubmitResult(notice=f"The video service could not take the request: {exc}")
+    return SubmitResult(
+        task_id=outcome.task.id, duplicate=not outcome.created, pending=outcome.pending
+    )

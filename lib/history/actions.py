@@ -1,0 +1,126 @@
+"""What a person can do from a History card: cancel a video still waiting in line, try a
+failed one again, or take its settings back to Create."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from lib.create import form
+from lib.domain.validation import InvalidRequest as BadSettings
+from lib.engine.submissions import submit_video
+from lib.store.schema import Task
+from lib.wave import (
+    InsufficientBalance,
+    TaskNotCancellable,
+    TaskNotFound,
+    WaveError,
+    parse_task,
+)
+
+if TYPE_CHECKING:
+    from lib.engine.runtime import Studio
+from lib.history.words import status_words, usd
+
+
+def can_cancel(task: Task) -> bool:
+    return task.status == "queued" and bool(task.wave_task_id)
+
+
+def can_retry(task: Task) -> bool:
+    return task.status == "failed"
+
+
+class Message(str):
+    """Words for the person, that also say whether the action did what was asked."""
+
+    ok: bool
+
+    def __new__(cls, text: str, ok: bool = False) -> Message:
+        message = super().__new__(cls, text)
+        message.ok = ok
+        return message
+
+
+def cancel_task(studio: Studio, task_id: str, now: datetime | None = None) -> Message:
+    """Cancel a video that is still waiting in line, and record the refund. -> words."""
+    store = studio.store
+    task = store.get_task(task_id)
+    if task is None:
+        return Message("This video no longer exists.")
+    if not can_cancel(task):
+        state = status_words(task).lower()
+        return Message(f"Only a video waiting in line can be cancelled; this one is {state}.")
+    try:
+        studio.client.cancel(task.wave_task_id)  # type: ignore[arg-type]  # checked above
+    except TaskNotCancellable:
+        _look_again(studio, task.id)
+        return Message(
+            "Too late to cancel: this video is no longer waiting in line — the video service "
+            "has already started making it, and it is charged when it is done."
+        )
+    except TaskNotFound:
+        _look_again(studio, task.id)
+        return Message("The video service no longer knows this video: nothing to cancel.")
+    except WaveError as exc:
+        return Message(f"Couldn't cancel right now: {exc} Try again in a moment.")
+    finally:
+        store.count_api_calls(task.id)
+    when = now or datetime.now(UTC)
+    cancelled = parse_task({"task_id": task.wave_task_id, "status": "cancelled", "cost": 0})
+    settled = store.apply_state(task.id, cancelled, "service", when, when)
+    refunded = settled.refunded_quota if settled and settled.refunded_quota else 0
+    return Message(f"Cancelled — {usd(refunded)} refunded", ok=True)
+
+
+def _look_again(studio: Studio, task_id: str) -> None:
+    """The service knows better than the store: have the tracker ask it now."""
+    studio.store.reschedule(task_id, datetime.now(UTC))
+    studio.tracker.poke()
+
+
+class Retry(NamedTuple):
+    task: Task | None  # the new video, or None when nothing was sent
+    message: str
+
+
+def retry_key(task: Task) -> str:
+    """One retry per failed video: a second click finds the first retry again."""
+    return f"retry-{task.id}"
+
+
+def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
+    """Send a failed video's request again, with its pictures, as a new video."""
+    task = studio.store.get_task(task_id)
+    if task is None:
+        return Retry(None, "This video no longer exists.")
+    if not can_retry(task):
+        return Retry(None, "Only a failed video can be tried again.")
+    if not person:
+        return Retry(None, "Enter your name in the sidebar first, so the new video is yours.")
+    images = [(image.url, image.asset_sha256) for image in task.images]
+    try:
+        outcome = submit_video(
+            studio, dict(task.request), person, task.campaign, retry_key(task), images
+        )
+    except BadSettings as exc:
+        if exc.param == "image_urls":  # an older video's outside link that can't be fetched
+            return Retry(
+                None,
+                f"Couldn't try again: {exc} Press “Use these settings” to replace that picture.",
+            )
+        return Retry(None, f"These settings can't be sent any more: {exc}")
+    except InsufficientBalance:
+        return Retry(None, "There isn't enough credit left on the account to try again.")
+    except WaveError as exc:
+        return Retry(None, f"Couldn't start it again: {exc}")
+    if not outcome.created:
+        return Retry(outcome.task, "You already tried this one again — look for the newer video.")
+    return Retry(outcome.task, f"Trying again — estimate {usd(outcome.task.estimate_quota)}")
+
+
+def use_settings(state: MutableMapping[str, Any], task: Task) -> None:
+    """Fill the Create form with this video's settings (then switch to Create)."""
+    images = [(image.url, image.asset_sha256) for image in task.images]
+    form.prefill(state, task.request, task.campaign, images)

@@ -1,0 +1,142 @@
+"""History's queries: what a person filters on, one page of cards newest first, counts,
+and the tasks of the cards again, fresh from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import selectinload
+
+from lib.domain.text_fields import PROMPT, TextField, clean
+from lib.engine.pace import timings
+from lib.store.schema import Task, TaskImage
+from lib.store.tasks import Store
+
+if TYPE_CHECKING:
+    pass
+
+
+PAGE_SIZE = 24
+COLUMNS = 3
+
+
+SEARCH = TextField("Search", PROMPT.max_length)  # one line, searched in the prompts
+
+# What a person picks in the status filter, and the stored statuses each one means.
+STATUS_CHOICES: dict[str, tuple[str, ...]] = {
+    "Waiting": ("submitting", "queued"),
+    "Being made": ("processing",),
+    "Finished": ("completed",),
+    "Failed": ("failed",),
+    "Cancelled": ("cancelled",),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What History shows: every field empty means every video."""
+
+    statuses: tuple[str, ...] = ()  # stored statuses (see STATUS_CHOICES)
+    campaign: str | None = None  # None: all campaigns; "": videos without a campaign
+    person: str | None = None  # None: everybody
+    text: str = ""  # words in the prompt, any case
+
+    @classmethod
+    def from_choices(
+        cls,
+        status_words: Iterable[str] = (),
+        campaign: str | None = None,
+        person: str | None = None,
+        text: str | None = "",
+    ) -> Filters:
+        statuses = tuple(s for word in status_words for s in STATUS_CHOICES.get(word, ()))
+        # Cleaned as prompts are stored (lib/domain/text_fields.py), so the same words are found,
+        # and no NUL reaches the database (PostgreSQL refuses it).
+        return cls(statuses, campaign, person, clean(SEARCH, text))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.statuses or self.campaign is not None or self.person or self.text)
+
+
+def like_pattern(text: str) -> str:
+    r"""`%text%` for LIKE, with LIKE's own wildcards taken literally (escape char `\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.statuses:
+        where.append(Task.status.in_(filters.statuses))
+    if filters.campaign is not None:
+        where.append(Task.campaign == filters.campaign)
+    if filters.person:
+        where.append(Task.person == filters.person)
+    if filters.text:
+        if len(filters.text) > PROMPT.max_length:
+            # No prompt is that long; and SQLite refuses LIKE patterns over 50,000 bytes.
+            where.append(false())
+        else:
+            where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
+    return where
+
+
+# What a card shows besides the task: its pictures, and the first one's size.
+_CARD_RELATIONS = selectinload(Task.images).selectinload(TaskImage.asset)
+
+
+def count_tasks(store: Store, filters: Filters = Filters()) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.count(Task.id)).where(*_conditions(filters))) or 0)
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // page_size))
+
+
+def page_of_tasks(
+    store: Store, filters: Filters = Filters(), page: int = 1, page_size: int = PAGE_SIZE
+) -> list[Task]:
+    """One page, newest first (page 1 is the newest): one query for the tasks (indexed
+    ORDER BY created_at DESC, LIMIT/OFFSET) and one for their pictures."""
+    query = (
+        select(Task)
+        .where(*_conditions(filters))
+        .order_by(Task.created_at.desc(), Task.id.desc())
+        .limit(page_size)
+        .offset((max(page, 1) - 1) * page_size)
+        .options(_CARD_RELATIONS)
+    )
+    with store.session() as session:
+        return list(session.scalars(query))
+
+
+def load_tasks(store: Store, task_ids: Sequence[str]) -> list[Task]:
+    """These tasks, fresh from the store, in the order given (missing ones left out)."""
+    if not task_ids:
+        return []
+    query = select(Task).where(Task.id.in_(list(task_ids))).options(_CARD_RELATIONS)
+    with store.session() as session:
+        found = {task.id: task for task in session.scalars(query)}
+    return [found[task_id] for task_id in task_ids if task_id in found]
+
+
+def find_task(store: Store, task_id: str) -> Task | None:
+    found = load_tasks(store, [task_id]) if task_id else []
+    return found[0] if found else None
+
+
+def warm_up(store: Store) -> None:
+    """At start-up: the page's first queries once, so that SQLAlchemy has compiled them (it
+    keeps each statement's SQL after its first use) before the first visit."""
+    everyone = Filters()
+    shown = page_of_tasks(store, everyone)
+    count_tasks(store, everyone)
+    load_tasks(store, [task.id for task in shown])
+    timings(store)
+    store.campaigns()
+    store.people()

@@ -1,0 +1,77 @@
+"""Reading the store: one task, by key, all of them, money spent since a date, the
+campaigns and people so far, pictures kept; and which tasks are still in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from lib.domain import statuses
+from lib.store.schema import Asset, Task
+
+
+class Reads:
+    """Store methods (lib.store.tasks.Store) that only read."""
+
+    session: Callable[[], Session]
+    writing: Callable[[], AbstractContextManager[Session]]
+
+    def get_task(self, task_id: str) -> Task | None:
+        with self.session() as session:
+            return session.scalar(
+                select(Task)
+                .where(Task.id == task_id)
+                .options(selectinload(Task.images), selectinload(Task.events))
+            )
+
+    def task_by_key(self, idempotency_key: str) -> Task | None:
+        with self.session() as session:
+            return session.scalar(select(Task).where(Task.idempotency_key == idempotency_key))
+
+    def tasks(self) -> list[Task]:
+        with self.session() as session:
+            return list(session.scalars(select(Task).order_by(Task.created_at.desc())))
+
+    def spent_quota_since(self, start: datetime) -> int:
+        """Money settled, or still held by unfinished tasks, since `start` (in quota)."""
+        spent = func.coalesce(Task.cost_quota, Task.pre_consumed_quota, Task.estimate_quota)
+        with self.session() as session:
+            total = session.scalar(
+                select(func.sum(spent)).where(
+                    Task.created_at >= start, Task.wave_task_id.is_not(None)
+                )
+            )
+        return int(total or 0)
+
+    def campaigns(self) -> list[str]:
+        """Every campaign used so far, A to Z ("" when some videos have none); the index
+        on the column answers this without reading the table."""
+        with self.session() as session:
+            return list(session.scalars(select(Task.campaign).distinct().order_by(Task.campaign)))
+
+    def people(self) -> list[str]:
+        """Everyone who has made a video, A to Z."""
+        with self.session() as session:
+            return list(session.scalars(select(Task.person).distinct().order_by(Task.person)))
+
+    def get_asset(self, sha256: str) -> Asset | None:
+        with self.session() as session:
+            return session.get(Asset, sha256)
+
+
+def still_in_flight_in_store(store: Reads, task_ids: Sequence[str]) -> frozenset[str]:
+    """Which of these tasks are still in flight, straight from the store: one query on
+    primary keys, no objects built (asked for each open page whenever a video is
+    finished, and twice a second)."""
+    if not task_ids:
+        return frozenset()
+    query = select(Task.id, Task.status, Task.archive_state).where(Task.id.in_(list(task_ids)))
+    with store.session() as session:
+        rows = session.execute(query).all()
+    return frozenset(
+        task_id for task_id, status, saved in rows if statuses.in_flight(status, saved)
+    )
