@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lib.domain import urls
 from lib.ui.identity import person_field
 from lib.ui.sidebar import demo_notice, sidebar_status
 
@@ -10,9 +11,12 @@ st.set_page_config(page_title="Imagine Studio", page_icon="🎬", layout="wide")
 pages = [
     st.Page("pages/create.py", title="Create", icon=":material/movie:", default=True),
     st.Page(
-        "pages/history.py", title="History", icon=":material/video_library:", url_path="history"
+        "pages/history.py",
+        title="History",
+        icon=":material/video_library:",
+        url_path=urls.HISTORY_PAGE,
     ),
-    st.Page("pages/costs.py", title="Costs", icon=":material/payments:", url_path="costs"),
+    st.Page("pages/costs.py", title="Costs", icon=":material/payments:", url_path=urls.COSTS_PAGE),
 ]
 page = st.navigation(pages)
 with st.sidebar:

@@ -62,8 +62,9 @@ from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from lib.config import EMBEDDED_PREFIX, StudioConfig  # noqa: E402
-from lib.domain.catalog import TERMINAL_STATUSES  # noqa: E402
+from lib.config import StudioConfig  # noqa: E402
+from lib.domain.statuses import TERMINAL_STATUSES  # noqa: E402
+from lib.domain.urls import EMBEDDED_PREFIX  # noqa: E402
 from lib.store.schema import TaskEvent  # noqa: E402
 from lib.store.tasks import Store  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402

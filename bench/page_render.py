@@ -302,6 +302,7 @@ def costs_views(store: Any) -> list[View]:
 
     def expect(at: Any, since: str, who: str | None) -> None:
         from lib.costs import frames
+        from lib.domain import money
 
         where = "wave_task_id IS NOT NULL AND created_at >= :since"
         where += " AND person = :who" if who else ""
@@ -316,7 +317,7 @@ def costs_views(store: Any) -> list[View]:
         shown = {metric.label: metric.value for metric in at.main.metric}
         wanted = {
             "Videos": f"{videos:,}",
-            "Settled": frames.usd_label(frames.Totals(0, settled, 0, 0).settled_usd),
+            "Settled": money.usd_label(frames.Totals(0, settled, 0, 0).settled_usd),
         }
         if {name: shown.get(name) for name in wanted} != wanted:
             raise SystemExit(f"Costs shows {shown}, the store has {wanted}")
@@ -374,7 +375,7 @@ def naive_overview(store: Any) -> Any:
     """The overview with no cache: counts and lists from every task, each run."""
     from lib.costs import cache, filters, loading
 
-    frame = loading.load_tasks(store)
+    frame = loading.task_frame(store)
     names = {name for name in frame["campaign"] if name}
     campaigns = sorted(names) + ([filters.NO_CAMPAIGN] if (frame["campaign"] == "").any() else [])
     people = sorted({name for name in frame["person"] if name})
@@ -392,7 +393,7 @@ def naive_report(
     """The report with no cache: every task into pandas, then filtered, each run."""
     from lib.costs import frames, loading
 
-    return frames.build_report(loading.load_tasks(store), start, end, people, campaigns)
+    return frames.build_report(loading.task_frame(store), start, end, people, campaigns)
 
 
 def main() -> int:

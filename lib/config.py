@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib.domain import urls
+
 REAL_SERVICE_URL = "https://www.qingbo.dev/v1"
-EMBEDDED_PREFIX = "/wave"  # where app.py mounts the embedded Wave API
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class StudioConfig:
         public = self.public_url or f"http://127.0.0.1:{port}"
         base = self.wave_base_url
         if self.uses_embedded:
-            base = f"http://127.0.0.1:{port}{EMBEDDED_PREFIX}/v1"
+            base = urls.embedded_wave_url(port)
         return replace(self, public_url=public.rstrip("/"), wave_base_url=base)
 
     def wants_callbacks(self) -> bool:

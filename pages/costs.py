@@ -4,7 +4,8 @@ from functools import partial
 
 import streamlit as st
 
-from lib.costs import export, filters, frames
+from lib.costs import export, filters, frames, keys
+from lib.domain import money
 from lib.engine.runtime import current
 from lib.ui import cached
 
@@ -12,7 +13,7 @@ store = current().store
 
 
 def money_column(label: str, help: str) -> st.column_config.NumberColumn:
-    return st.column_config.NumberColumn(label, help=help, format="$%.4f")
+    return st.column_config.NumberColumn(label, help=help, format=money.TABLE_FORMAT)
 
 
 COLUMNS = {
@@ -49,7 +50,7 @@ else:
     # (1280 px) cut its last choices off.
     today = filters.utc_today()
     period = st.segmented_control(
-        "Period", filters.PERIODS, default=filters.THIS_MONTH, required=True, key="costs.period"
+        "Period", filters.PERIODS, default=filters.THIS_MONTH, required=True, key=keys.PERIOD
     )
     period = period or filters.THIS_MONTH
     custom = period == filters.CUSTOM
@@ -59,16 +60,16 @@ else:
             "From – to (UTC)",
             value=(today.replace(day=1), today),
             format="YYYY-MM-DD",
-            key="costs.dates",
+            key=keys.DATES,
         )
         start, end = filters.picked_range(picked)
     else:
         start, end = filters.period_range(period, today)
     people = people_col.multiselect(
-        "People", everything.people, placeholder="Everyone", key="costs.people"
+        "People", everything.people, placeholder="Everyone", key=keys.PEOPLE
     )
     campaigns = campaign_col.multiselect(
-        "Campaigns", everything.campaigns, placeholder="All campaigns", key="costs.campaigns"
+        "Campaigns", everything.campaigns, placeholder="All campaigns", key=keys.CAMPAIGNS
     )
 
     found = cached.report(store, start, end, people, campaigns, everything.version)
@@ -97,8 +98,8 @@ else:
     for card, (label, amount, meaning) in zip(cards, explained, strict=False):
         card.metric(
             label,
-            frames.usd_label(amount),
-            help=f"{meaning} Exactly {frames.usd_exact(amount)}.",
+            money.usd_label(amount),
+            help=f"{meaning} Exactly {money.usd_exact(amount)}.",
             border=True,
         )
     cards[4].metric("Videos", f"{total.videos:,}", help="Videos the service accepted.", border=True)

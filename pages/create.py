@@ -3,14 +3,11 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib.create import draft, form, keys, submit
-from lib.create.tiles import picture_tile_html, picture_tiles_html
+from lib.create import draft, form, keys, pictures, price, submit
+from lib.domain import urls
 from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
 from lib.domain.markdown import escape_markdown
-from lib.domain.money import format_usd, price_usd
-from lib.engine.pictures import store_reference_image
 from lib.engine.runtime import current
-from lib.outside.pictures import ImageRejected
 from lib.ui.identity import current_person
 
 studio = current()
@@ -35,69 +32,45 @@ def changes(key: str) -> dict:
     return {"on_change": form.touch, "args": (state, key)}
 
 
-def reference_images(person: str | None) -> list[tuple[str, str | None]]:
-    """Uploaded files, checked and stored once each; -> [(public URL, sha256)] in order."""
-    checked: dict[str, tuple[str, str] | str] = state.setdefault("create.checked_uploads", {})
-    images: list[tuple[str, str | None]] = list(state[keys.KEPT_IMAGES])
-    for upload in state.get(keys.UPLOADS) or []:
-        if upload.file_id not in checked:
-            try:
-                asset, url = store_reference_image(
-                    studio, upload.getvalue(), upload.name, person or ""
-                )
-                checked[upload.file_id] = (url, asset.sha256)
-            except ImageRejected as exc:
-                checked[upload.file_id] = str(exc)
-        result = checked[upload.file_id]
-        if isinstance(result, str):
-            st.error(escape_markdown(result), icon=":material/broken_image:")
-        else:
-            images.append(result)
-    return images
-
-
-def thumbnails(images: list[tuple[str, str | None]]) -> None:
-    """The pictures kept or uploaded, in order; those brought back from an earlier video
-    (the first ones) each with a Remove button (uploads have the uploader's own)."""
-    uploaded = [(url, sha) for url, sha in images if sha]
-    if not uploaded:
-        return
-    kept = len([item for item in state[keys.KEPT_IMAGES] if item[1]])
-    with st.container(horizontal=True, gap="small"):
-        for i, (url, _) in enumerate(uploaded, start=1):
-            with st.container(width="content", horizontal_alignment="center", gap="small"):
-                st.html(picture_tile_html(url, i), width="content")
-                if i <= kept:
-                    st.button(
-                        "Remove",
-                        key=f"create.remove-{i}",
-                        help=f"Take picture {i} out of this video",
-                        type="tertiary",
-                        icon=":material/close:",
-                        on_click=form.remove_kept_image,
-                        args=(state, i - 1),
-                    )
+def uploads(person: str | None) -> list[tuple[str, str | None]]:
+    """The uploaded files' messages, then the pictures' thumbnails; -> the pictures."""
+    uploaded = pictures.check_uploads(studio, state, person)
+    for problem in uploaded.problems:
+        st.error(escape_markdown(problem), icon=":material/broken_image:")
+    shown = pictures.thumbnails(uploaded.images, state)
+    if shown:
+        with st.container(horizontal=True, gap="small"):
+            for tile in shown:
+                with st.container(width="content", horizontal_alignment="center", gap="small"):
+                    st.html(tile.html, width="content")
+                    if tile.removable:
+                        st.button(
+                            "Remove",
+                            key=f"create.remove-{tile.position}",
+                            help=f"Take picture {tile.position} out of this video",
+                            type="tertiary",
+                            icon=":material/close:",
+                            on_click=form.remove_kept_image,
+                            args=(state, tile.position - 1),
+                        )
+    return uploaded.images
 
 
 def link_pictures(person: str | None, first: int) -> None:
     """Each pasted link, fetched in the background: its thumbnail, or its message."""
-    draft.fetch_links(studio, state, person)
-    pasted = draft.pasted_links(state)
+    pictures.fetch_links(studio, state, person)
+    pasted = pictures.pasted_links(state)
     waiting = pasted.pending()
 
     @st.fragment(run_every=1 if waiting else None)
     def outcomes() -> None:
-        held = draft.draft_from(state)
-        report = draft.link_report(held, first)
-        tiles = picture_tiles_html(report.kept, first)
-        if tiles:
-            st.html(tiles)
-        below = draft.messages(state, held, current_person()).get("image_urls")
-        for message in report.problems:
-            if message != below:  # that one shows below the pictures, once
-                st.error(escape_markdown(message), icon=":material/link_off:")
-        if report.fetching:
-            st.caption(f"Fetching {report.fetching} picture link(s)…")
+        view = pictures.link_view(state, first, current_person())
+        if view.tiles:
+            st.html(view.tiles)
+        for message in view.problems:
+            st.error(escape_markdown(message), icon=":material/link_off:")
+        if view.fetching:
+            st.caption(view.fetching)
         if waiting and not pasted.pending():
             st.rerun()  # all fetched: the whole form sees them, and this stops looking
 
@@ -146,8 +119,7 @@ with left:
             help=SPEC.field_spec("image_urls").help,
             **changes(keys.UPLOADS),
         )
-        images = reference_images(current_person())
-        thumbnails(images)
+        images = uploads(current_person())
         st.text_area(
             "…or paste links to pictures (one per line)",
             key=keys.LINKS,
@@ -199,12 +171,9 @@ with left:
         )
         field_problem("duration")
 
-    known = [name for name in studio.store.campaigns() if name]
-    if state[keys.CAMPAIGN] and state[keys.CAMPAIGN] not in known:
-        known = [state[keys.CAMPAIGN], *known]
     st.selectbox(
         "Campaign or tag",
-        options=known,
+        options=form.campaign_options(studio.store.campaigns(), state[keys.CAMPAIGN]),
         index=None,
         key=keys.CAMPAIGN,
         persist_state="session",
@@ -215,26 +184,15 @@ with left:
     )
     field_problem("campaign")
 
-    state["create.images"] = images
+    state[keys.IMAGES] = images
     held = draft.draft_from(state)
-    seconds = draft.whole_number(held.duration)
-    valid_length = isinstance(seconds, int) and SPEC.min_duration <= seconds <= SPEC.max_duration
-    label = (
-        f"Generate {seconds} s · {format_usd(price_usd(seconds))}" if valid_length else "Generate"
-    )
 
     def send() -> None:
-        # Read the form again: a field typed just before the click arrives with the click.
-        person = current_person()
-        draft.settle_links(studio, state, person)  # links still being fetched: their outcome
-        latest = draft.draft_from(state)
-        key = submit.submission_key(latest.request(), person)
-        result = submit.submit_draft(studio, latest, person, key)
-        state[keys.TRIED] = True
-        state[keys.REFUSED] = result.problems if result.refused else {}
-        state[keys.RESULT] = result
+        submit.send(studio, state, current_person())
 
-    st.button(label, type="primary", on_click=send, use_container_width=True)
+    st.button(
+        price.button_label(held.duration), type="primary", on_click=send, use_container_width=True
+    )
     field_problem("person")
     field_problem("form")
     # Messages quote what was typed: shown as typed, never as Markdown.
@@ -256,12 +214,10 @@ with right:
             "pages/history.py",
             label="Watch it arrive in History",
             icon=":material/video_library:",
-            query_params={"task": result.task_id},
+            query_params={urls.TASK_PARAM: result.task_id},
         )
     st.subheader("Price")
-    if valid_length:
-        st.metric("This video", format_usd(price_usd(seconds)), help="Charged only if it is made.")
-    st.caption(
-        f"${SPEC.usd_per_second} per second of video, the same at 480p and 720p. "
-        "Failed or cancelled videos cost nothing."
-    )
+    this_video = price.price(held.duration)
+    if this_video:
+        st.metric("This video", this_video, help="Charged only if it is made.")
+    st.caption(f"{price.RATE} Failed or cancelled videos cost nothing.")

@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.domain import markdown
+from lib.domain import urls
+from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
-from lib.history import actions, player, queries
+from lib.history import actions, keys, player, queries
 from lib.history import progress as flight
 from lib.history import words as card_words
+from lib.history.queries import EVERYONE
 from lib.store.schema import Task
 from lib.ui import live_refresh
 from lib.ui.identity import current_person
 from lib.ui.navigation import go_to
-from lib.ui.share import share_button, share_link, studio_address
-
-NOTICE = "history.notice"  # (message, ok) to show once, after an action's rerun
-STATUS, CAMPAIGN, PERSON, MINE, SEARCH = (
-    "history.status",
-    "history.campaign",
-    "history.person",
-    "history.mine",
-    "history.search",
-)
-PAGE = "page"  # the page number, kept in the address (?page=3)
-EVERYONE = "\x00all"  # the "all" choice of the campaign and person boxes
+from lib.ui.share import share_button
 
 studio = current()
 store = studio.store
@@ -34,12 +25,12 @@ timezone = st.context.timezone
 
 
 def notify(message: str, ok: bool) -> None:
-    state[NOTICE] = (str(message), ok)
+    state[keys.NOTICE] = (str(message), ok)
     st.rerun()
 
 
 def card(task: Task, progress: flight.Progress | None, address: str) -> None:
-    with st.container(border=True, key=f"card-{task.id}"):
+    with st.container(border=True, key=keys.card(task.id)):
         if player.playable(task):
             st.html(player.player_html(task))
         else:
@@ -54,7 +45,7 @@ def card(task: Task, progress: flight.Progress | None, address: str) -> None:
         if problem:
             st.warning(problem.text, icon=":material/info:")
             if problem.detail:
-                st.caption(f"{problem.detail_from}: {markdown.escape_markdown(problem.detail)}")
+                st.caption(f"{problem.detail_from}: {escape_markdown(problem.detail)}")
         shown, cut = card_words.prompt_preview(task)
         st.text(shown or "(no prompt)")
         if cut:
@@ -70,23 +61,23 @@ def card_actions(task: Task, address: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         if player.playable(task):
             st.html(player.download_html(task), width="content")
-        share_button(share_link(address, task.id), key=f"share-{task.id}")
-        if st.button("Use these settings", key=f"reuse-{task.id}", type="tertiary"):
+        share_button(urls.share_link(address, task.id), key=keys.share(task.id))
+        if st.button("Use these settings", key=keys.reuse(task.id), type="tertiary"):
             actions.use_settings(state, task)
             go_to("pages/create.py")
-        if actions.can_cancel(task) and st.button("Cancel", key=f"cancel-{task.id}"):
+        if actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
             message = actions.cancel_task(studio, task.id)
             notify(message, message.ok)
-        if actions.can_retry(task) and st.button("Try again", key=f"retry-{task.id}"):
+        if actions.can_retry(task) and st.button("Try again", key=keys.retry(task.id)):
             retry = actions.retry_task(studio, task.id, current_person())
-            if retry.task is not None and "task" in st.query_params:
-                st.query_params["task"] = retry.task.id  # follow the new video
+            if retry.task is not None and urls.TASK_PARAM in st.query_params:
+                st.query_params[urls.TASK_PARAM] = retry.task.id  # follow the new video
             notify(retry.message, retry.task is not None)
 
 
 def cards(tasks: list[Task], columns: int) -> None:
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
-    address = studio_address(st.context.url, studio.config.public_url)
+    address = urls.studio_address(st.context.url, studio.config.public_url)
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
@@ -102,12 +93,11 @@ def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
     if interval is None:
         cards(tasks, columns)
         return
-    ids = [task.id for task in tasks]
-    first = [tasks]  # this run's tasks; the fragment's own reruns read the store again
+    live = queries.LiveTasks(store, tasks)
 
     @st.fragment  # no timer: lib/ui/live_refresh.py's element reruns it
     def live_cards() -> None:
-        fresh = first.pop() if first else queries.load_tasks(store, ids)
+        fresh = live.read()
         if flight.money_moved(tasks, fresh):
             st.rerun(scope="app")  # the sidebar's balance and spend change too
         cards(fresh, columns)
@@ -118,7 +108,7 @@ def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
 
 
 def reset_page() -> None:
-    state[PAGE] = 1
+    state[urls.PAGE_PARAM] = 1
 
 
 def filters() -> queries.Filters:
@@ -127,21 +117,21 @@ def filters() -> queries.Filters:
     words = left.multiselect(
         "Status",
         list(queries.STATUS_CHOICES),
-        key=STATUS,
+        key=keys.STATUS,
         placeholder="Any status",
         on_change=reset_page,
     )
     campaign = middle.selectbox(
         "Campaign",
         [EVERYONE, *store.campaigns()],
-        key=CAMPAIGN,
-        format_func=lambda c: "All campaigns" if c == EVERYONE else c or "No campaign",
+        key=keys.CAMPAIGN,
+        format_func=card_words.campaign_choice,
         on_change=reset_page,
     )
     with right:
         mine = st.toggle(
             "Only mine",
-            key=MINE,
+            key=keys.MINE,
             on_change=reset_page,
             disabled=not me,
             help="Your name is set in the sidebar." if me else "Enter your name in the sidebar.",
@@ -149,23 +139,20 @@ def filters() -> queries.Filters:
         person = st.selectbox(
             "Person",
             [EVERYONE, *store.people()],
-            key=PERSON,
-            format_func=lambda p: "Everyone" if p == EVERYONE else p,
+            key=keys.PERSON,
+            format_func=card_words.person_choice,
             on_change=reset_page,
             disabled=bool(mine and me),
             label_visibility="collapsed",
         )
     text = search.text_input(
         "Search the prompts",
-        key=SEARCH,
+        key=keys.SEARCH,
         placeholder="e.g. sunset",
         icon=":material/search:",
         on_change=reset_page,
     )
-    chosen_person = me if (mine and me) else (None if person == EVERYONE else person)
-    return queries.Filters.from_choices(
-        words, None if campaign == EVERYONE else campaign, chosen_person, text
-    )
+    return queries.filters_from_widgets(words, campaign, person, mine, me, text)
 
 
 def show_all() -> None:
@@ -186,15 +173,10 @@ def show_all() -> None:
     shown = st.container()
     page = 1
     if pages > 1:
-        page = st.pagination(pages, key=PAGE, bind="query-params", max_visible_pages=7)
-        page = min(max(page, 1), pages)
+        asked = st.pagination(pages, key=urls.PAGE_PARAM, bind="query-params", max_visible_pages=7)
+        page = queries.shown_page(asked, pages)
     tasks = queries.page_of_tasks(store, chosen, page)
-    first = (page - 1) * queries.PAGE_SIZE + 1
-    noun = "video" if total == 1 else "videos"
-    summary.caption(
-        f"Showing {first}–{first + len(tasks) - 1} of {total:,} {noun}"
-        + (f" · page {page} of {pages}" if pages > 1 else "")
-    )
+    summary.caption(card_words.showing_words(page, pages, len(tasks), total))
     with shown:
         gallery(tasks)
 
@@ -202,7 +184,7 @@ def show_all() -> None:
 def show_one(task_id: str) -> None:
     """A deep link (?task=<id>): that video alone, with the way back to all of them."""
     if st.button("Show all videos", icon=":material/arrow_back:"):
-        del st.query_params["task"]
+        del st.query_params[urls.TASK_PARAM]
         st.rerun()
     task = queries.find_task(store, task_id)
     if task is None:
@@ -218,11 +200,11 @@ def show_one(task_id: str) -> None:
 
 
 st.title("History")
-notice = state.pop(NOTICE, None)
+notice = state.pop(keys.NOTICE, None)
 if notice:
     st.toast(notice[0], icon="✅" if notice[1] else "ℹ️")
 
-linked = st.query_params.get("task")
+linked = st.query_params.get(urls.TASK_PARAM)
 if linked:
     show_one(linked)
 else:

@@ -1,5 +1,6 @@
-"""A running studio without a browser: the same parts app.py wires together (store,
-tracker, the studio's routes, the embedded Wave API mounted at /wave), on a free port."""
+"""A running studio without a browser: the parts app.py serves, put together by the same
+factory (lib/server/app.py: store, tracker, the studio's routes, the embedded Wave API
+mounted at /wave), on a free port."""
 
 from __future__ import annotations
 
@@ -14,14 +15,13 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from lib.config import EMBEDDED_PREFIX, StudioConfig
-from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
+from lib.config import StudioConfig
+from lib.embedded_wave import EmbeddedWave
 from lib.embedded_wave.background import free_port
-from lib.engine.runtime import Studio, embedded_local_prefixes
+from lib.engine.runtime import Studio
 from lib.engine.tracker import TrackerSettings
-from lib.server.routes import studio_routes
+from lib.server.app import StudioServer, embedded_settings
 from lib.wave import WaveClient
 
 
@@ -61,35 +61,31 @@ def running_studio(
     client_changes: dict[str, Any] | None = None,
 ) -> Iterator[RunningStudio]:
     port = port or free_port()
-    config = studio_config(data_dir, callbacks=callbacks, **(config_changes or {})).with_port(port)
-    wave = EmbeddedWave(
-        replace(
-            EmbeddedSettings(data_dir=config.embedded_dir, time_scale=0.02, admin=True),
-            **(wave_changes or {}),
-        )
-    )
+    config = studio_config(data_dir, callbacks=callbacks, **(config_changes or {}))
+    # Always a practice service, sped up, with its counters (a studio with a key too).
+    fast = {"time_scale": 0.02, "admin": True, **(wave_changes or {})}
+    wave = EmbeddedWave(replace(embedded_settings(config), **fast))
+    parts = StudioServer(config, wave)
     tracker_settings = None
     if tracker_changes is not None:
         tracker_settings = TrackerSettings(use_callbacks=callbacks, **tracker_changes)
     client = None
     if client_changes is not None:
-        client = WaveClient(config.wave_base_url, config.api_key(), **client_changes)
-    studio = Studio(config, tracker_settings, client)
-    wave.allow_local(embedded_local_prefixes(config))
+        ready = config.with_port(port)
+        client = WaveClient(ready.wave_base_url, ready.api_key(), **client_changes)
+    studio = parts.open(port, tracker_settings=tracker_settings, client=client)
     studio.link_resolver = no_names  # pasted links never reach the internet from a test
-    app = Starlette(routes=[*studio_routes(lambda: studio), Mount(EMBEDDED_PREFIX, app=wave.app)])
+    app = Starlette(routes=parts.routes())
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         assert thread.is_alive(), "the studio server did not start"
         time.sleep(0.02)
-    wave.start()
-    studio.start()
+    parts.start()
     try:
         yield RunningStudio(studio, wave, f"http://127.0.0.1:{port}")
     finally:
-        studio.stop()
-        wave.stop()
+        parts.stop()
         server.should_exit = True
         thread.join(timeout=15)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.seed_store import seed_store
 from lib.costs import cache, export, filters, frames, loading
+from lib.domain import money
 from lib.domain.money import format_usd, price_quota, quota_to_usd, round_usd
 from lib.server import warmup
 from lib.store.schema import Task
@@ -117,7 +118,7 @@ def mixed(store) -> Store:
 
 # ----- totals -------------------------------------------------------------------------------
 def test_totals_reconcile_exactly_with_the_store(mixed):
-    found = frames.totals(loading.load_tasks(mixed))
+    found = frames.totals(loading.task_frame(mixed))
     sums = sql_sums(mixed)
     assert (found.videos, found.settled, found.pending, found.refunded) == (
         sums["videos"],
@@ -145,17 +146,17 @@ def test_pending_falls_back_to_the_estimate_when_nothing_was_recorded_as_held(mi
         session.execute(
             update(Task).where(Task.idempotency_key == "c1").values(pre_consumed_quota=None)
         )
-    found = frames.totals(loading.load_tasks(mixed))
+    found = frames.totals(loading.task_frame(mixed))
     assert found.pending == PENDING == sql_sums(mixed)["pending"]  # estimate = 22313 too
     with mixed.session() as session, session.begin():
         session.execute(
             update(Task).where(Task.idempotency_key == "c1").values(estimate_quota=1000)
         )
-    assert frames.totals(loading.load_tasks(mixed)).pending == PENDING - 22313 + 1000
+    assert frames.totals(loading.task_frame(mixed)).pending == PENDING - 22313 + 1000
 
 
 def test_a_submit_the_service_never_accepted_costs_nothing(mixed):
-    frame = loading.load_tasks(mixed)
+    frame = loading.task_frame(mixed)
     assert "Dee" not in set(frame["person"])
     assert len(frame) == VIDEOS
     with mixed.engine.connect() as connection:
@@ -165,7 +166,7 @@ def test_a_submit_the_service_never_accepted_costs_nothing(mixed):
 # ----- tables -------------------------------------------------------------------------------
 @pytest.mark.parametrize("table", ["per_day", "per_person", "per_campaign", "per_format"])
 def test_every_table_adds_up_to_the_totals(mixed, table):
-    frame = loading.load_tasks(mixed)
+    frame = loading.task_frame(mixed)
     grouped = getattr(frames, table)(frame)
     assert int(grouped["videos"].sum()) == VIDEOS
     assert int(grouped["settled"].sum()) == SETTLED
@@ -185,7 +186,7 @@ def test_every_table_adds_up_to_the_totals(mixed, table):
 
 
 def test_tables_are_grouped_labelled_and_sorted(mixed):
-    frame = loading.load_tasks(mixed)
+    frame = loading.task_frame(mixed)
     days = frames.per_day(frame)
     assert list(days["day"]) == [date(2026, 11, 24), date(2026, 11, 23), date(2026, 11, 22)]
     assert list(days["videos"]) == [3, 2, 1]
@@ -211,13 +212,13 @@ def test_a_day_is_the_utc_date_of_creation(store):
     plus_two = timezone(timedelta(hours=2))
     early = Spec("z", "Zoe", "", "480p", 6, "completed", timedelta(0), 22313, 22313)
     add_tasks(store, datetime(2026, 11, 24, 0, 30, tzinfo=plus_two), [early])
-    days = frames.per_day(loading.load_tasks(store))
+    days = frames.per_day(loading.task_frame(store))
     assert list(days["day"]) == [date(2026, 11, 23)]
     assert list(days["videos"]) == [2]
 
 
 def test_the_chart_has_every_day_of_the_period(mixed):
-    frame = loading.load_tasks(mixed)
+    frame = loading.task_frame(mixed)
     chart = frames.daily_spend(frames.per_day(frame), date(2026, 11, 20), date(2026, 11, 24))
     assert [day.day for day in chart["Day"]] == [20, 21, 22, 23, 24]
     assert list(chart["Settled"]) == [0, 0, 22313 / 500_000, 30000 / 500_000, 0]
@@ -241,7 +242,7 @@ def test_periods_are_utc_days_that_include_today():
 
 
 def test_filters_keep_the_chosen_days_people_and_campaigns(mixed):
-    frame = loading.load_tasks(mixed)
+    frame = loading.task_frame(mixed)
     one_day = filters.filter_tasks(frame, date(2026, 11, 23), date(2026, 11, 23))
     assert sorted(one_day["person"]) == ["Ana", "Bo"]
     from_23 = frames.build_report(frame, date(2026, 11, 23), None)
@@ -251,7 +252,7 @@ def test_filters_keep_the_chosen_days_people_and_campaigns(mixed):
     unnamed = frames.build_report(frame, campaigns=[filters.NO_CAMPAIGN]).totals
     assert (unnamed.videos, unnamed.pending) == (2, 111563)
     # Loading only the period from the database gives the same as filtering in pandas.
-    loaded = loading.load_tasks(mixed, start=date(2026, 11, 23), end=date(2026, 11, 23))
+    loaded = loading.task_frame(mixed, start=date(2026, 11, 23), end=date(2026, 11, 23))
     assert frames.totals(loaded) == frames.totals(one_day)
 
 
@@ -303,7 +304,7 @@ def test_the_settled_past_from_memory_gives_what_reading_everything_gives(store)
     for start, end in [*periods, (today, today), (today - timedelta(days=1), None)]:
         same_report(
             cache.period_tasks(store, start, end, now),
-            loading.load_tasks(store, start=start, end=end),
+            loading.task_frame(store, start=start, end=end),
         )
     kept = cache.settled_tasks(store, now)
     assert 0 < kept.count < 300 and cache.settled_tasks(store, now).frame is kept.frame
@@ -320,7 +321,7 @@ def test_an_old_video_that_settles_late_is_counted_once(store):
     done = parse_task({"task_id": "task-wave-late", "status": "completed", "cost": 22313})
     store.apply_state(ids["late"], done, "service", now, now)
     after = cache.period_tasks(store, None, None, now)
-    same_report(after, loading.load_tasks(store))
+    same_report(after, loading.task_frame(store))
     assert frames.totals(after).settled - before.settled == 22313
     assert before.pending - frames.totals(after).pending == 22313
     assert cache.settled_tasks(store, now).count == kept.count + 1
@@ -344,8 +345,8 @@ def test_the_start_up_warm_up_loads_what_the_first_visit_needs(mixed, monkeypatc
     seconds = warmup.warm_up(mixed)
     assert seconds > 0 and {"pandas", "pyarrow", "altair", "lib.costs"} <= set(sys.modules)
     loads = []
-    load_tasks = loading.load_tasks
-    monkeypatch.setattr(cache, "load_tasks", lambda *a, **k: loads.append(k) or load_tasks(*a, **k))
+    task_frame = loading.task_frame
+    monkeypatch.setattr(cache, "task_frame", lambda *a, **k: loads.append(k) or task_frame(*a, **k))
     start, end = filters.period_range(filters.THIS_MONTH, filters.utc_today())
     cached.report(mixed, start, end)
     assert loads == []  # the page's first view is ready
@@ -493,10 +494,10 @@ def metrics(at: AppTest) -> dict[str, str]:
 def expected_metrics(sums: dict[str, int]) -> dict[str, str]:
     dollars = {name: Decimal(value) / 500_000 for name, value in sums.items() if name != "videos"}
     return {
-        "Spend": frames.usd_label(dollars["settled"] + dollars["pending"]),
-        "Settled": frames.usd_label(dollars["settled"]),
-        "Pending": frames.usd_label(dollars["pending"]),
-        "Refunded": frames.usd_label(dollars["refunded"]),
+        "Spend": money.usd_label(dollars["settled"] + dollars["pending"]),
+        "Settled": money.usd_label(dollars["settled"]),
+        "Pending": money.usd_label(dollars["pending"]),
+        "Refunded": money.usd_label(dollars["refunded"]),
         "Videos": str(sums["videos"]),
     }
 
@@ -546,7 +547,7 @@ def test_the_page_opens_on_this_month(quiet_studio):
     assert metrics(at)["Settled"] == "$0.0446"
     at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
     assert metrics(at)["Videos"] == "2"
-    assert metrics(at)["Settled"] == frames.usd_label(Decimal(22313 + 37188) / 500_000)
+    assert metrics(at)["Settled"] == money.usd_label(Decimal(22313 + 37188) / 500_000)
 
 
 def test_filtering_by_person_and_picking_dates(quiet_studio):

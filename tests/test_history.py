@@ -341,7 +341,7 @@ def test_the_page_refreshes_only_while_something_is_in_flight(store):
     assert data["every_ms"] == 2000 and data["url"] == "/api/history/changes"
     assert followed(history(task=done[0])) is None  # a finished video's own page
     assert followed(history(task=making))["ids"] == [making]
-    tasks = queries.load_tasks(store, [*done, making])
+    tasks = queries.fresh_tasks(store, [*done, making])
     assert progress.refresh_interval(tasks) == 2
     assert progress.refresh_interval(tasks[:3]) is None
 
@@ -734,7 +734,7 @@ def test_every_card_shares_a_clean_link_to_its_video(store):
 
 
 def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_one():
-    from lib.ui.share import share_link, studio_address
+    from lib.domain.urls import share_link, studio_address
 
     assert studio_address("https://videos.corp/studio/history", None) == (
         "https://videos.corp/studio"
@@ -787,16 +787,16 @@ def test_a_failure_message_names_the_picture_and_no_program_error(store):
 
 
 def test_money_moved_when_a_video_is_refunded_not_when_charged_what_was_held(store):
-    before = queries.load_tasks(store, [make(store, "queued"), make(store, "processing")])
+    before = queries.fresh_tasks(store, [make(store, "queued"), make(store, "processing")])
     assert not progress.money_moved(before, before)
     queued, making = before
     now = datetime.now(UTC)
     done = parse_task({"task_id": making.wave_task_id, "status": "completed", "cost": PRICE})
     store.apply_state(making.id, done, "service", now, FAR)  # charged what was held
-    assert not progress.money_moved(before, queries.load_tasks(store, [queued.id, making.id]))
+    assert not progress.money_moved(before, queries.fresh_tasks(store, [queued.id, making.id]))
     cancelled = parse_task({"task_id": queued.wave_task_id, "status": "cancelled", "cost": 0})
     store.apply_state(queued.id, cancelled, "service", now, FAR)  # refunded
-    assert progress.money_moved(before, queries.load_tasks(store, [queued.id, making.id]))
+    assert progress.money_moved(before, queries.fresh_tasks(store, [queued.id, making.id]))
 
 
 def test_the_sidebar_balance_follows_a_cancel_at_once(tmp_path):

@@ -66,7 +66,7 @@ def test_a_pasted_link_is_fetched_once_shown_and_the_service_gets_our_copy(studi
     assert errors(at) == []
     at.run()
     generate(at)
-    [task] = queries.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
+    [task] = queries.fresh_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
     own = studio.studio.asset_url(asset)
     assert task.request["image_urls"] == [own]  # the service never sees the outside link
     assert [(i.url, i.asset_sha256) for i in task.images] == [(own, asset.sha256)]
@@ -135,7 +135,7 @@ def test_a_link_to_the_studios_own_picture_is_used_as_it_is(studio):
     at = paste(image_page(), url)
     assert errors(at) == []
     generate(at)
-    [task] = queries.load_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
+    [task] = queries.fresh_tasks(studio.studio.store, [t.id for t in studio.studio.store.tasks()])
     assert [(i.url, i.asset_sha256) for i in task.images] == [(url, asset.sha256)]
 
 

@@ -48,7 +48,7 @@ def test_a_seeded_store_is_varied_and_reconciles_with_lib_costs(tmp_path):
     assert len(set(events)) == 400  # every task has its status history
 
     # The money the generator worked out, the store's own sums and lib/costs all agree.
-    found = frames.totals(loading.load_tasks(store))
+    found = frames.totals(loading.task_frame(store))
     sums = sql_sums(store)
     mine = (seeded.accepted, seeded.settled, seeded.pending, seeded.refunded)
     assert (found.videos, found.settled, found.pending, found.refunded) == mine

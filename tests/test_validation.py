@@ -3,7 +3,7 @@
 import pytest
 
 from lib.domain.validation import (
-    InvalidRequest,
+    InvalidSettings,
     check_request,
     picture_link_problem,
     url_problem,
@@ -105,7 +105,7 @@ def test_callback_event_aliases_are_accepted():
 
 
 def test_not_an_object():
-    with pytest.raises(InvalidRequest) as caught:
+    with pytest.raises(InvalidSettings) as caught:
         validate_request(["model"])
     assert caught.value.param == "body"
 

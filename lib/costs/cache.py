@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from lib.costs.filters import NO_CAMPAIGN, filter_tasks, utc_today
 from lib.costs.frames import Report, build_report
-from lib.costs.loading import TERMINAL, UNFINISHED, day_start, load_tasks
+from lib.costs.loading import TERMINAL, UNFINISHED, day_start, task_frame
 from lib.store.schema import Task
 from lib.store.tasks import Store
 
@@ -56,7 +56,7 @@ class Settled:
     fingerprint of it. `version`: a `store_version` at which it was known to be exact."""
 
     before: datetime
-    frame: pd.DataFrame  # as load_tasks makes it; never changed in place
+    frame: pd.DataFrame  # as task_frame makes it; never changed in place
     version: tuple[Any, ...] | None = None
 
     @property
@@ -107,7 +107,7 @@ def settled_tasks(
         # Yesterday, not today: a video started late in the evening that settles after
         # midnight would otherwise change the past (and reload it) every night.
         before = day_start(utc_today(now) - timedelta(days=1))
-        fresh = Settled(before, load_tasks(store, where=[_settled_where(before)]), version)
+        fresh = Settled(before, task_frame(store, where=[_settled_where(before)]), version)
         _settled[store.engine] = fresh
         return fresh
 
@@ -119,10 +119,10 @@ def period_tasks(
     now: datetime | None = None,
     version: tuple[Any, ...] | None = None,
 ) -> pd.DataFrame:
-    """What `load_tasks(store, start=start, end=end)` gives, but only the tasks that can
+    """What `task_frame(store, start=start, end=end)` gives, but only the tasks that can
     have changed are read from the database: the settled past comes from memory."""
     settled = settled_tasks(store, now, version)
-    recent = load_tasks(store, start=start, end=end, where=[_recent_where(settled.before)])
+    recent = task_frame(store, start=start, end=end, where=[_recent_where(settled.before)])
     past = settled.frame
     if start is not None or end is not None:
         past = filter_tasks(past, start, end)

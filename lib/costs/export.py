@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from lib.costs.filters import filter_tasks
-from lib.costs.loading import QUOTA_PER_USD, load_tasks
-from lib.domain.money import quota_to_usd
+from lib.costs.loading import task_frame
+from lib.domain.money import QUOTA_PER_USD, csv_usd
 from lib.store.tasks import Store
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -27,12 +27,12 @@ def defuse(texts: pd.Series) -> pd.Series:
 
 
 def usd_text(quota: pd.Series) -> pd.Series:
-    """Exact dollars as text with 6 decimals ("0.044626"; 1 quota = $0.000002), blank
-    where the store has no amount yet."""
+    """`money.csv_usd` of a whole column at once ("0.044626"; 1 quota = $0.000002), blank
+    where the store has no amount yet. Computed in integers: 100,000 rows take
+    milliseconds, where a Decimal each takes a second."""
     known = quota.notna().to_numpy()
     if 10**6 % QUOTA_PER_USD:  # a price list whose quota is not a whole millionth
-        exact = [quota_to_usd(int(q)) if ok else None for q, ok in zip(quota, known, strict=True)]
-        texts = ["" if amount is None else f"{amount:.6f}" for amount in exact]
+        texts = [csv_usd(int(q)) if ok else "" for q, ok in zip(quota, known, strict=True)]
         return pd.Series(texts, index=quota.index, dtype=object)
     micro = quota.fillna(0).to_numpy("int64") * (10**6 // QUOTA_PER_USD)
     sign = np.where(micro < 0, "-", "")
@@ -92,7 +92,7 @@ def ledger_csv_for(
     campaigns: Iterable[str] = (),
 ) -> bytes:
     """The CSV of the tasks the page shows (one more query, with the prompts)."""
-    frame = load_tasks(store, ledger=True, start=start, end=end)
+    frame = task_frame(store, ledger=True, start=start, end=end)
     return ledger_csv(filter_tasks(frame, start, end, people, campaigns))
 
 

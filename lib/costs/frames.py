@@ -11,8 +11,8 @@ from decimal import Decimal
 import pandas as pd
 
 from lib.costs.filters import NO_CAMPAIGN, NO_NAME, filter_tasks
-from lib.costs.loading import MONEY, QUOTA_PER_USD
-from lib.domain.money import quota_to_usd, round_usd
+from lib.costs.loading import MONEY
+from lib.domain.money import QUOTA_PER_USD, quota_to_usd, round_usd
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,6 @@ class Totals:
     @property
     def spend_usd(self) -> Decimal:
         return quota_to_usd(self.spend)
-
-
-def usd_label(amount: Decimal) -> str:
-    """`$1,234.5678`: rounded as everywhere (`round_usd`), with thousands separated."""
-    return f"${round_usd(amount):,}"
-
-
-def usd_exact(amount: Decimal) -> str:
-    """`$0.089252`: every digit (1 quota = $0.000002, so 6 decimals are exact)."""
-    return f"${amount:,.6f}"
 
 
 def totals(frame: pd.DataFrame) -> Totals:

@@ -21,17 +21,14 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
+from lib.domain.statuses import TERMINAL_STATUSES, unfinished
 from lib.store.schema import Task
-from lib.store.tasks import STATUS_RANK, Store
-
-QUOTA_PER_USD = GROK_IMAGINE_VIDEO.quota_per_usd
-
+from lib.store.tasks import Store
 
 # The definitions, as SQL: every task row carries its settled, pending and refunded quota
 # (0 where a definition does not apply), so that a sum over any group is that group's total.
 TERMINAL = Task.status.in_(TERMINAL_STATUSES)
-UNFINISHED = Task.status.in_([status for status in STATUS_RANK if status not in TERMINAL_STATUSES])
+UNFINISHED = Task.status.in_(unfinished())
 _MONEY_SQL = {
     "settled": case((TERMINAL, func.coalesce(Task.cost_quota, 0)), else_=0),
     "pending": case(
@@ -88,7 +85,7 @@ def store_version(store: Store) -> tuple[Any, ...]:
     return tuple(None if value is None else str(value) for value in row)
 
 
-def load_tasks(
+def task_frame(
     store: Store,
     *,
     ledger: bool = False,

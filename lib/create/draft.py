@@ -100,49 +100,8 @@ class Draft:
         return found
 
 
-def pasted_links(state: MutableMapping[str, Any]) -> PastedLinks:
-    """This session's pasted links and what became of each (kept in the session)."""
-    pasted = state.get(keys.PASTED)
-    if not isinstance(pasted, PastedLinks):
-        pasted = state[keys.PASTED] = PastedLinks()
-    return pasted
-
-
-def fetch_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
-    """Fetch the links now in the box that were not fetched yet (in the background)."""
-    links = parse_links(state.get(keys.LINKS) or "") if state.get(keys.MODE) == "image" else []
-    pasted_links(state).follow(studio, links, person or "")
-
-
-def settle_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
-    """At the click: fetch links typed just before it, and wait for those under way."""
-    fetch_links(studio, state, person)
-    pasted_links(state).settle()
-
-
-@dataclass(frozen=True)
-class LinkReport:
-    kept: list[str]  # the studio's copies of the links fetched and kept, in order
-    problems: list[str]  # a message per link that can't be used, naming it
-    fetching: int  # links still being fetched
-
-
-def link_report(draft: Draft, first: int) -> LinkReport:
-    """What became of the pasted links so far; the first link is picture number `first`."""
-    kept, problems, fetching = [], [], 0
-    for position, link in enumerate(draft.links, start=first):
-        outcome = draft.linked.get(link)
-        if outcome is None:
-            fetching += 1
-        elif outcome.kept:
-            kept.append(outcome.url or "")
-        else:
-            problems.append(outcome.message(position))
-    return LinkReport(kept, problems, fetching)
-
-
 def draft_from(state: MutableMapping[str, Any]) -> Draft:
-    """The form as the session holds it now (uploads already checked: `create.images`)."""
+    """The form as the session holds it now (uploads already checked: `keys.IMAGES`)."""
     values = {**keys.defaults(), **{k: v for k, v in state.items() if k in keys.defaults()}}
     image_mode = values[keys.MODE] == "image"
     pasted = state.get(keys.PASTED)
@@ -154,7 +113,7 @@ def draft_from(state: MutableMapping[str, Any]) -> Draft:
         duration=values[keys.DURATION],
         campaign=values[keys.CAMPAIGN] or "",
         links=parse_links(values[keys.LINKS]) if image_mode else [],
-        images=list(state.get("create.images", [])) if image_mode else [],
+        images=list(state.get(keys.IMAGES, [])) if image_mode else [],
         linked=pasted.outcomes() if isinstance(pasted, PastedLinks) else {},
     )
 

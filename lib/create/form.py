@@ -5,7 +5,7 @@ drawn."""
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from lib.create import keys
@@ -163,3 +163,12 @@ def _rule(param: str, value: Any) -> str:
     """The rules' own message for this field and value (one wording everywhere)."""
     body = {"model": SPEC.model_id, "prompt": "x", param: value}
     return next(p.message for p in check_request(body) if p.param == param)
+
+
+def campaign_options(known: Iterable[str], chosen: str | None) -> list[str]:
+    """The campaign box's choices: the campaigns used so far, and first the one chosen in
+    this session when it is a new one."""
+    options = [name for name in known if name]
+    if chosen and chosen not in options:
+        options = [chosen, *options]
+    return options

@@ -19,6 +19,8 @@ PASTED = "create.pasted_links"  # PastedLinks: what became of each pasted link
 KEPT_IMAGES = "create.kept_images"  # [(url, asset sha256 or None)] from an earlier video
 RESULT = "create.result"  # what the last click did (SubmitResult)
 UPLOADS = "create.uploads"
+CHECKED_UPLOADS = "create.checked_uploads"  # {file id: (url, sha256) or its message}
+IMAGES = "create.images"  # the checked uploads and kept pictures, in order, this run
 # What the form knows besides its fields: which fields the person has changed, whether
 # Generate was pressed, and the messages that hold until their field changes.
 TOUCHED = "create.touched"  # {request field}

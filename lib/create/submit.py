@@ -8,11 +8,16 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.create.draft import NAME_NEEDED, Draft
+from lib.create import keys
+from lib.create.draft import NAME_NEEDED, Draft, draft_from
+from lib.create.pictures import settle_links
+from lib.engine import submissions
 from lib.engine.pictures import keep_link
+from lib.wave import AuthError, InsufficientBalance, InvalidRequest, WaveError
 
 # A second click with the same settings this soon is the same submission (double click).
 SAME_SUBMISSION_SECONDS = 10.0
@@ -52,10 +57,6 @@ class SubmitResult:
 
 def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> SubmitResult:
     """Check, then send exactly once. Nothing is sent while any field has a problem."""
-    from lib.engine.submissions import submit_video
-    from lib.wave import AuthError, InsufficientBalance, WaveError
-    from lib.wave import InvalidRequest as Refused
-
     for link in draft.links:  # not fetched in the background yet: fetched now
         if link not in draft.linked:
             draft.linked[link] = keep_link(studio, link, person or "")
@@ -65,10 +66,10 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     if problems:
         return SubmitResult(problems=problems)
     try:
-        outcome = submit_video(
+        outcome = submissions.submit_video(
             studio, draft.request(), person, draft.campaign, key, draft.all_images()
         )
-    except Refused as exc:
+    except InvalidRequest as exc:  # the service refused a field
         return SubmitResult(problems={exc.param or "form": str(exc)}, refused=True)
     except InsufficientBalance as exc:
         return SubmitResult(
@@ -84,3 +85,16 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     return SubmitResult(
         task_id=outcome.task.id, duplicate=not outcome.created, pending=outcome.pending
     )
+
+
+def send(studio: Any, state: MutableMapping[str, Any], person: str | None) -> SubmitResult:
+    """The Generate button: the form read again (a field typed just before the click
+    arrives with the click), links still being fetched waited for, sent once, and what
+    happened kept for the page."""
+    settle_links(studio, state, person)
+    latest = draft_from(state)
+    result = submit_draft(studio, latest, person, submission_key(latest.request(), person))
+    state[keys.TRIED] = True
+    state[keys.REFUSED] = result.problems if result.refused else {}
+    state[keys.RESULT] = result
+    return result

@@ -12,16 +12,18 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from lib.domain.statuses import SERVICE_STATUSES, TaskStatus
+
 MODEL_ID = "grok-imagine-1.0-video"
 
 TEXT_TO_VIDEO = "generate"
 IMAGE_TO_VIDEO = "image2video"
 
-TERMINAL_STATUSES = ("completed", "failed", "cancelled")
-ALL_STATUSES = ("queued", "processing", *TERMINAL_STATUSES)
 
 # Callback event names; the contract also accepts two aliases (DECIDED in wave-api.md).
-CALLBACK_EVENT_ALIASES = MappingProxyType({"running": "processing", "succeeded": "completed"})
+CALLBACK_EVENT_ALIASES = MappingProxyType(
+    {"running": TaskStatus.PROCESSING, "succeeded": TaskStatus.COMPLETED}
+)
 
 # Reference-image formats, as Pillow names them, with the file extensions people know.
 IMAGE_FORMATS = MappingProxyType({"JPEG": "jpg", "PNG": "png", "WEBP": "webp"})
@@ -176,7 +178,7 @@ GROK_IMAGINE_VIDEO = ModelSpec(
             "Callback events",
             "string_list",
             "Which status changes are reported to the callback URL.",
-            choices=(*ALL_STATUSES, *CALLBACK_EVENT_ALIASES),
+            choices=(*SERVICE_STATUSES, *CALLBACK_EVENT_ALIASES),
             max_items=16,
         ),
     ),

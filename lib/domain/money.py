@@ -1,8 +1,12 @@
-"""Prices of a video, in US dollars and in the API's quota units.
+"""Money, in one place: prices in the API's quota units and in US dollars, the one rounding
+rule, and every way the studio writes an amount.
 
 `shared/wave-api.md` (DECIDED): quota price = round_half_up(seconds x 3718.75), and
-500,000 quota = 1 USD. Dollar amounts shown to people are rounded half up to 4 places
-(6 s = $0.0446, 10 s = $0.0744, 30 s = $0.2231).
+500,000 quota = 1 USD; the service charges whole quota units, so 6 decimals of a dollar
+are exact. Sums stay in integer quota (or exact Decimals) and are rounded once, at the
+end: dollars shown to people are rounded half up to 4 places (6 s = $0.0446,
+10 s = $0.0744, 30 s = $0.2231), the same on a card, a button, the sidebar and in every
+Costs table ($0.14875 is $0.1488 everywhere).
 """
 
 from __future__ import annotations
@@ -12,8 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from lib.domain.catalog import GROK_IMAGINE_VIDEO, ModelSpec
 
 _CENT_FRACTION = Decimal("0.0001")
+QUOTA_PER_USD = GROK_IMAGINE_VIDEO.quota_per_usd
+# The Costs tables' money columns (st.column_config): the values are already rounded by
+# round_usd, so the browser only shows the 4 decimals.
+TABLE_FORMAT = "$%.4f"
 
 
+# ----- prices and conversions ------------------------------------------------------------
 def price_quota(duration_seconds: int, model: ModelSpec = GROK_IMAGINE_VIDEO) -> int:
     """What a video of this length costs, in quota (what the API pre-consumes)."""
     exact = Decimal(duration_seconds) * model.usd_per_second * model.quota_per_usd
@@ -38,6 +47,44 @@ def round_usd(amount: Decimal) -> Decimal:
     return amount.quantize(_CENT_FRACTION, rounding=ROUND_HALF_UP)
 
 
+# ----- how amounts are written -------------------------------------------------------------
 def format_usd(amount: Decimal) -> str:
-    """`$0.0744`: four decimals, because single videos cost fractions of a cent."""
+    """`$0.0744`: four decimals, because single videos cost fractions of a cent (a card,
+    the Generate button, the sidebar's spend)."""
     return f"${round_usd(amount)}"
+
+
+def quota_usd(quota: int | None) -> str:
+    """A quota amount as format_usd writes it; nothing known yet is $0.0000."""
+    return format_usd(quota_to_usd(quota or 0))
+
+
+def usd_label(amount: Decimal) -> str:
+    """`$1,234.5678`: rounded as everywhere (`round_usd`), with thousands separated (the
+    Costs totals)."""
+    return f"${round_usd(amount):,}"
+
+
+def usd_exact(amount: Decimal) -> str:
+    """`$0.089252`: every digit (1 quota = $0.000002, so 6 decimals are exact)."""
+    return f"${amount:,.6f}"
+
+
+def csv_usd(quota: int) -> str:
+    """`0.044626`: exact dollars as text for a spreadsheet, without the sign."""
+    return f"{quota_to_usd(quota):.6f}"
+
+
+def balance_label(amount: Decimal) -> str:
+    """`$1,234.57`: an account's credit, in cents (what the service reports it in)."""
+    return f"${amount:,.2f}"
+
+
+def rate_label(model: ModelSpec = GROK_IMAGINE_VIDEO) -> str:
+    """`$0.0074375 per second`: the model's price, every digit."""
+    return f"${model.usd_per_second} per second"
+
+
+def wire_usd(quota: int) -> float:
+    """Dollars as the Wave API's replies write them: a number with 6 decimals."""
+    return float(round(quota_to_usd(quota), 6))

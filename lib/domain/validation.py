@@ -21,6 +21,7 @@ from lib.domain.catalog import (
     canonical_event,
 )
 from lib.domain.links import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
+from lib.domain.statuses import TERMINAL_STATUSES
 from lib.domain.text_fields import PROMPT, clean
 
 
@@ -30,7 +31,7 @@ class Problem:
     message: str
 
 
-class InvalidRequest(ValueError):
+class InvalidSettings(ValueError):
     """A request that breaks a rule; `problems` lists every one found, first one first."""
 
     def __init__(self, problems: list[Problem]):
@@ -84,10 +85,10 @@ def check_request(body: Any, model: ModelSpec | None = None) -> list[Problem]:
 
 
 def validate_request(body: Any, model: ModelSpec | None = None) -> dict[str, Any]:
-    """The request with defaults filled in, or InvalidRequest naming every bad field."""
+    """The request with defaults filled in, or InvalidSettings naming every bad field."""
     problems = check_request(body, model)
     if problems:
-        raise InvalidRequest(problems)
+        raise InvalidSettings(problems)
     model = model or MODELS[body["model"]]
     request = {**model.defaults(), **body}
     if request.get("image_urls"):
@@ -108,7 +109,7 @@ def canonical_events(request: Mapping[str, Any]) -> frozenset[str]:
     """The statuses a callback is wanted for; by default only the terminal ones."""
     events = request.get("callback_events")
     if events is None:
-        return frozenset({"completed", "failed", "cancelled"})
+        return frozenset(TERMINAL_STATUSES)
     return frozenset(canonical_event(e) for e in events)
 
 

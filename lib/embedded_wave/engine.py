@@ -28,8 +28,9 @@ from typing import Any
 from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
 from lib.domain.links import LinkPolicy, link_problem, shown_link
 from lib.domain.money import price_quota, quota_to_usd
+from lib.domain.statuses import TaskStatus
 from lib.domain.validation import (
-    InvalidRequest,
+    InvalidSettings,
     canonical_events,
     is_image_to_video,
     validate_request,
@@ -136,7 +137,7 @@ class Engine(Timeline):
         """Create a task (or return the one this idempotency key made). -> (task, replayed)"""
         try:
             request = validate_request(body)
-        except InvalidRequest as exc:
+        except InvalidSettings as exc:
             raise ApiError(400, "invalid_request", str(exc), param=exc.param) from None
         self._refuse_private_links(request)
         fingerprint = hashlib.sha256(
@@ -186,14 +187,14 @@ class Engine(Timeline):
     def cancel(self, account: str, task_id: str) -> Task:
         with self._lock:
             task = self.get(account, task_id)
-            if task.status != "queued":
+            if task.status != TaskStatus.QUEUED:
                 raise ApiError(
                     400,
                     "task_not_cancellable",
                     f"Only a queued task can be cancelled; this one is {task.status}.",
                 )
             now = self.clock()
-            task.status = "cancelled"
+            task.status = TaskStatus.CANCELLED
             self._settle(task, now, cost=0)
             self._wake.notify_all()
             return task
@@ -285,7 +286,7 @@ class Engine(Timeline):
             self._idempotency[(task.account, task.idempotency_key)] = task.task_id
         if not task.is_terminal:
             self._active.add(task.task_id)
-        elif task.status == "completed" and not task.file_deleted:
+        elif task.status == TaskStatus.COMPLETED and not task.file_deleted:
             self._live_files.add(task.task_id)
 
     def _balance(self, account: str) -> Balance:

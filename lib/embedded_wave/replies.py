@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from lib.domain.money import quota_to_usd
+from lib.domain.money import wire_usd
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,12 @@ class Balance:
         return self.granted - self.used
 
 
-def usd(quota: int) -> float:
-    return float(round(quota_to_usd(quota), 6))
-
-
 def balance_reply(balance: Balance, now: float) -> dict[str, Any]:
     return {
         "object": "credit_summary",
         "currency": "USD",
-        "total_granted_usd": usd(balance.granted),
-        "total_used_usd": usd(balance.used),
-        "total_available_usd": usd(balance.available),
+        "total_granted_usd": wire_usd(balance.granted),
+        "total_used_usd": wire_usd(balance.used),
+        "total_available_usd": wire_usd(balance.available),
         "as_of": int(now),
     }

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.domain.catalog import TERMINAL_STATUSES
+from lib.domain.statuses import TERMINAL_STATUSES, TaskStatus
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Task:
     price: int  # quota pre-consumed at submit
     created_at: float  # Unix seconds (float; the wire shows milliseconds)
     base_url: str  # absolute base for this task's links, e.g. "http://127.0.0.1:8000/"
-    status: str = "queued"
+    status: str = TaskStatus.QUEUED
     processing_at: float = 0.0  # when it leaves the queue
     finish_at: float = 0.0  # earliest completion (the render may take longer)
     completed_at: float | None = None  # time of reaching any terminal state
@@ -49,7 +49,7 @@ class Task:
     def progress(self, now: float) -> int:
         if self.is_terminal:
             return self.last_progress
-        if self.status != "processing":
+        if self.status != TaskStatus.PROCESSING:
             return 0
         span = max(self.finish_at - self.processing_at, 1e-6)
         # Never 100 before the task is really completed.
@@ -65,7 +65,7 @@ def task_object(task: Task, now: float, variants: frozenset[str] = frozenset()) 
     stamp = (lambda t: int(t)) if "seconds_timestamps" in variants else ms
     progress: int | str = task.progress(now)
     if "progress_string" in variants:
-        progress = f"{progress}%" if task.status != "queued" else ""
+        progress = f"{progress}%" if task.status != TaskStatus.QUEUED else ""
     body: dict[str, Any] = {
         "task_id": task.task_id,
         "status": task.status,
@@ -77,7 +77,7 @@ def task_object(task: Task, now: float, variants: frozenset[str] = frozenset()) 
     if task.is_terminal:
         body["completed_at"] = stamp(task.completed_at or now)
         body["cost"] = task.cost or 0
-    if task.status == "completed" and task.video_name:
+    if task.status == TaskStatus.COMPLETED and task.video_name:
         url = f"{task.base_url}files/{task.video_name}"
         body["result"] = {
             "videos": [
@@ -87,7 +87,7 @@ def task_object(task: Task, now: float, variants: frozenset[str] = frozenset()) 
                 }
             ]
         }
-    if task.status == "failed" and task.error:
+    if task.status == TaskStatus.FAILED and task.error:
         body["error"] = dict(task.error)
     body["urls"] = {
         "get": f"{task.base_url}v1/tasks/{task.task_id}",

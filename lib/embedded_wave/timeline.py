@@ -9,6 +9,7 @@ import logging
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from lib.domain.statuses import TaskStatus
 from lib.domain.validation import (
     is_image_to_video,
 )
@@ -56,10 +57,10 @@ class Timeline:
         return next_due
 
     def _advance_task(self, task: Task, now: float) -> float | None:
-        if task.status == "queued":
+        if task.status == TaskStatus.QUEUED:
             if now < task.processing_at:
                 return task.processing_at
-            task.status = "processing"
+            task.status = TaskStatus.PROCESSING
             self._store.save(task)
             self._emit(task, now)
         if task.planned_failure:
@@ -83,7 +84,7 @@ class Timeline:
         if now < task.finish_at:
             return task.finish_at
         self._renders.pop(task.task_id, None)
-        task.status = "completed"
+        task.status = TaskStatus.COMPLETED
         task.expires_at = now + self.settings.link_ttl_seconds
         self._live_files.add(task.task_id)
         self._settle(task, now, cost=task.price)
@@ -167,7 +168,7 @@ class Timeline:
 
     def _fail(self, task: Task, now: float, code: str, message: str) -> None:
         task.last_progress = task.progress(now)
-        task.status = "failed"
+        task.status = TaskStatus.FAILED
         task.error = {"message": message, "code": code}
         if task.video_name:
             (self.files_dir / task.video_name).unlink(missing_ok=True)
@@ -176,7 +177,7 @@ class Timeline:
 
     def _settle(self, task: Task, now: float, cost: int) -> None:
         """A terminal state: charge (completed) or refund (failed, cancelled) and tell."""
-        if task.status == "completed":
+        if task.status == TaskStatus.COMPLETED:
             task.last_progress = 100
         task.completed_at = now
         task.cost = cost

@@ -29,6 +29,7 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
+from lib.domain.statuses import TaskStatus
 from lib.store.schema import Task, TaskEvent
 from lib.store.tasks import Store
 
@@ -119,19 +120,21 @@ def learn(store: Store) -> Timings:
     """The timings of the newest finished videos (two indexed queries)."""
     newest = (
         select(Task.id, Task.model, Task.resolution, Task.duration, Task.submitted_at)
-        .where(Task.status == "completed", Task.submitted_at.is_not(None))
+        .where(Task.status == TaskStatus.COMPLETED, Task.submitted_at.is_not(None))
         .order_by(Task.status, Task.created_at.desc())
         .limit(SAMPLE)
     )
     with store.session() as session:
         tasks = session.execute(newest).all()
-        seen = _first_seen(session, [row.id for row in tasks], ("processing", "completed"))
+        seen = _first_seen(
+            session, [row.id for row in tasks], (TaskStatus.PROCESSING, TaskStatus.COMPLETED)
+        )
     samples: dict[str, dict[tuple[str, int], list[Sample]]] = defaultdict(lambda: defaultdict(list))
     for task_id, model, resolution, duration, accepted in tasks:
-        done = seen.get((task_id, "completed"))
+        done = seen.get((task_id, TaskStatus.COMPLETED))
         if done is None or done <= accepted:
             continue
-        making = seen.get((task_id, "processing"))
+        making = seen.get((task_id, TaskStatus.PROCESSING))
         queue = (making - accepted).total_seconds() if making and accepted < making else None
         sample = Sample(resolution, duration, (done - accepted).total_seconds(), queue)
         samples[model][(resolution, duration)].append(sample)
@@ -143,7 +146,7 @@ def making_since(store: Store, task_ids: Sequence[str]) -> dict[str, datetime]:
     if not task_ids:
         return {}
     with store.session() as session:
-        seen = _first_seen(session, list(task_ids), ("processing",))
+        seen = _first_seen(session, list(task_ids), (TaskStatus.PROCESSING,))
     return {task_id: at for (task_id, _), at in seen.items()}
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lib.domain import urls
 from lib.domain.links import LinkRefused, link_problem, parse_link
 from lib.domain.text_fields import PERSON, fit
 from lib.domain.validation import picture_name
@@ -112,7 +113,7 @@ def keep_link(studio: Studio, link: str, person: str) -> LinkedPicture:
 
 def own_picture(studio: Studio, link: str) -> LinkedPicture | None:
     """A link to one of the studio's own kept pictures (copied from a page): used as is."""
-    prefix = f"{studio.config.public_url}/assets/"
+    prefix = f"{studio.config.public_url}{urls.ASSETS}"
     try:
         canonical = parse_link(link).url
     except LinkRefused:

@@ -11,6 +11,7 @@ import threading
 from urllib.parse import urlsplit
 
 from lib.config import StudioConfig
+from lib.domain import urls
 from lib.domain.links import LinkPolicy
 from lib.engine.archive import MediaUrlPolicy
 from lib.engine.tracker import Tracker, TrackerSettings
@@ -36,7 +37,7 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
 def embedded_local_prefixes(config: StudioConfig) -> tuple[str, ...]:
     """The only links on this machine the embedded API may fetch in demo mode: the
     studio's own pictures, and its callback route. Anything else must be public."""
-    return (f"{config.public_url}/assets/", f"{config.public_url}/api/callbacks/wave/")
+    return urls.own_prefixes(config.public_url)
 
 
 def _is_ip_address(host: str) -> bool:
@@ -71,10 +72,10 @@ class Studio:
         """Where the service reports finished tasks; None when it cannot reach us."""
         if not self.tracker.settings.use_callbacks or not self.config.public_url:
             return None
-        return f"{self.config.public_url}/api/callbacks/wave/{self.config.callback_secret}"
+        return urls.callback_url(self.config.public_url, self.config.callback_secret)
 
     def asset_url(self, asset: Asset) -> str:
-        return f"{self.config.public_url}/assets/{asset.file_name}"
+        return urls.asset_url(self.config.public_url, asset.file_name)
 
     def _callback_url_or_blank(self) -> str:
         return self.callback_url() or ""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib.domain.statuses import TERMINAL_STATUSES, TaskStatus
 from lib.store.schema import Task
 from lib.wave import TaskState, WaveClient
 
 # With callbacks, the service also says when a video starts being made: the History card
 # then shows the step it is at, not a guess (by default only the end is reported).
-CALLBACK_EVENTS = ("processing", "completed", "failed", "cancelled")
+CALLBACK_EVENTS = (TaskStatus.PROCESSING, *TERMINAL_STATUSES)
 
 
 def wire_request(request: dict[str, Any], callback_url: str | None) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lib.domain.money import price_quota
+from lib.domain.retry import FIRST_RESUBMIT_SECONDS
 from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
-from lib.domain.validation import InvalidRequest as InvalidSettings
-from lib.domain.validation import Problem, validate_request
+from lib.domain.validation import InvalidSettings, Problem, validate_request
 from lib.engine.pictures import keep_images
 from lib.engine.sending import send_submit
 from lib.store.schema import Task
@@ -46,7 +46,7 @@ def submit_video(
     idempotency_key: str,
     images: list[tuple[str, str | None]] | None = None,
 ) -> SubmitOutcome:
-    """Make one task from a request. Raises lib.domain.validation.InvalidRequest for bad fields
+    """Make one task from a request. Raises lib.domain.validation.InvalidSettings for bad fields
     (nothing stored, nothing sent) and lib.wave errors for a refusal by the service.
 
     The service only ever gets the studio's own copies of pictures: one that is not kept
@@ -87,7 +87,7 @@ def submit_video(
     except WaveError as exc:
         # No answer we can trust: the service may or may not have the task. The tracker
         # asks again with the same key shortly, which is safe either way.
-        retry = datetime.now(UTC) + timedelta(seconds=5)
+        retry = datetime.now(UTC) + timedelta(seconds=FIRST_RESUBMIT_SECONDS)
         studio.store.mark_submit_pending(task.id, f"Still sending: {exc}", retry)
         studio.tracker.poke()
         return SubmitOutcome(studio.store.get_task(task.id) or task, created=True, pending=True)

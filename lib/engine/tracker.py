@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, TERMINAL_STATUSES
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.retry import ARCHIVE, RESUBMIT
+from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
 from lib.engine.sending import send_submit
 from lib.store.schema import Task
@@ -179,7 +181,7 @@ class Tracker:
         try:
             if task.wave_task_id is None:
                 self._resubmit(task)
-            elif task.status == "completed":
+            elif task.status == TaskStatus.COMPLETED:
                 self._archive(task)
             elif task.status not in TERMINAL_STATUSES:
                 self._check(task)
@@ -212,7 +214,7 @@ class Tracker:
         updated = self.store.apply_state(
             task.id, state, "service", now, self._next_check(task, state, now), asked_at
         )
-        if updated is not None and updated.status == "completed":
+        if updated is not None and updated.status == TaskStatus.COMPLETED:
             self._archive(updated)
 
     def _wait_for(self, task: Task) -> int | None:
@@ -240,7 +242,7 @@ class Tracker:
         except WaveError as exc:
             attempts = task.api_calls + 1
             self.store.count_api_calls(task.id)
-            retry = self.clock() + timedelta(seconds=min(300, 5 * 2 ** min(attempts, 6)))
+            retry = self.clock() + timedelta(seconds=RESUBMIT.delay(attempts))
             self.store.mark_submit_pending(task.id, f"Still sending: {exc}", retry)
             return
         self.store.count_api_calls(task.id)
@@ -264,7 +266,7 @@ class Tracker:
                 "The service said the video was ready but gave no link.",
                 now,
                 None,
-                "failed",
+                ArchiveState.FAILED,
             )
             return
         try:
@@ -274,7 +276,11 @@ class Tracker:
         except UrlRefused as exc:
             log.warning("tracker: refused to fetch the video of %s: %s", task.id, exc)
             self.store.record_archive_problem(
-                task.id, f"The studio did not download this video: {exc}.", now, None, "failed"
+                task.id,
+                f"The studio did not download this video: {exc}.",
+                now,
+                None,
+                ArchiveState.FAILED,
             )
             return
         except ArchiveError as exc:
@@ -284,9 +290,11 @@ class Tracker:
                     "The video was ready, but its download link expired before the studio "
                     "could save a copy."
                 )
-                self.store.record_archive_problem(task.id, message, now, None, "link_expired")
+                self.store.record_archive_problem(
+                    task.id, message, now, None, ArchiveState.LINK_EXPIRED
+                )
                 return
-            delay = min(600, 5 * 2 ** min(task.archive_attempts, 7))
+            delay = ARCHIVE.delay(task.archive_attempts)
             retry = now + timedelta(seconds=delay)
             if expires is not None:
                 retry = min(retry, expires)  # one last try right at the end of the link's life
@@ -318,7 +326,7 @@ def poll_interval(task: Task, state: TaskState, now: datetime) -> float:
     started = task.submitted_at or task.created_at
     age = (now - started).total_seconds()
     interval = 2.0 if age < 30 else 5.0 if age < 120 else 15.0 if age < 900 else 30.0
-    if state.status == "processing" and 5 <= state.progress < 100 and age > 0:
+    if state.status == TaskStatus.PROCESSING and 5 <= state.progress < 100 and age > 0:
         remaining = age * (100 - state.progress) / state.progress
         interval = min(max(remaining * 0.8, 2.0), interval)
     return interval

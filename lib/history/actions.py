@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lib.create import form
-from lib.domain.validation import InvalidRequest as BadSettings
+from lib.domain.statuses import TaskStatus
+from lib.domain.validation import InvalidSettings
 from lib.engine.submissions import submit_video
 from lib.store.schema import Task
 from lib.wave import (
@@ -21,15 +22,16 @@ from lib.wave import (
 
 if TYPE_CHECKING:
     from lib.engine.runtime import Studio
-from lib.history.words import status_words, usd
+from lib.domain.money import quota_usd as usd
+from lib.history.words import status_words
 
 
 def can_cancel(task: Task) -> bool:
-    return task.status == "queued" and bool(task.wave_task_id)
+    return task.status == TaskStatus.QUEUED and bool(task.wave_task_id)
 
 
 def can_retry(task: Task) -> bool:
-    return task.status == "failed"
+    return task.status == TaskStatus.FAILED
 
 
 class Message(str):
@@ -68,7 +70,9 @@ def cancel_task(studio: Studio, task_id: str, now: datetime | None = None) -> Me
     finally:
         store.count_api_calls(task.id)
     when = now or datetime.now(UTC)
-    cancelled = parse_task({"task_id": task.wave_task_id, "status": "cancelled", "cost": 0})
+    cancelled = parse_task(
+        {"task_id": task.wave_task_id, "status": TaskStatus.CANCELLED, "cost": 0}
+    )
     settled = store.apply_state(task.id, cancelled, "service", when, when)
     refunded = settled.refunded_quota if settled and settled.refunded_quota else 0
     return Message(f"Cancelled — {usd(refunded)} refunded", ok=True)
@@ -104,7 +108,7 @@ def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
         outcome = submit_video(
             studio, dict(task.request), person, task.campaign, retry_key(task), images
         )
-    except BadSettings as exc:
+    except InvalidSettings as exc:
         if exc.param == "image_urls":  # an older video's outside link that can't be fetched
             return Retry(
                 None,

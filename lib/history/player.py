@@ -9,21 +9,21 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from lib.domain.catalog import image_frame_size
+from lib.domain.statuses import ArchiveState, TaskStatus
 from lib.store.schema import Asset, Task
 
 if TYPE_CHECKING:
     pass
+from lib.domain import urls
 from lib.history.progress import in_flight
-
-LIBRARY_URL = "/library/"  # Streamlit reserves /media/; our copies are served here
-
-
-def library_url(name: str) -> str:
-    return LIBRARY_URL + name
 
 
 def playable(task: Task) -> bool:
-    return task.status == "completed" and task.archive_state == "archived" and bool(task.video_file)
+    return (
+        task.status == TaskStatus.COMPLETED
+        and task.archive_state == ArchiveState.ARCHIVED
+        and bool(task.video_file)
+    )
 
 
 def _aspect(task: Task) -> str:
@@ -51,11 +51,13 @@ def player_html(task: Task) -> str:
     """The video, from our own copy: only the poster loads until someone presses play."""
     if not playable(task):
         return ""
-    poster = f' poster="{html.escape(library_url(task.poster_file))}"' if task.poster_file else ""
+    poster = (
+        f' poster="{html.escape(urls.library_path(task.poster_file))}"' if task.poster_file else ""
+    )
     label = html.escape(task.prompt[:120] or "Video", quote=True)
     return (
         f'<video controls preload="none" playsinline{poster}'
-        f' src="{html.escape(library_url(task.video_file))}" aria-label="{label}"'
+        f' src="{html.escape(urls.library_path(task.video_file))}" aria-label="{label}"'
         f' style="width:100%;aspect-ratio:{_aspect(task)};border-radius:8px;'
         'background:#1F1B2E;display:block"></video>'
     )
@@ -90,6 +92,6 @@ def download_html(task: Task) -> str:
     if not playable(task):
         return ""
     return (
-        f'<a href="{html.escape(library_url(task.video_file))}"'
+        f'<a href="{html.escape(urls.library_path(task.video_file))}"'
         f' download="{html.escape(download_name(task))}">Download</a>'
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lib.domain.statuses import TaskStatus
 from lib.engine.pace import Timing, first_guess, making_since, timings
 from lib.store.schema import Task
 from lib.store.tasks import Store
@@ -68,16 +69,16 @@ def progress_of(
     time gone by (never 100 before the video is really there)."""
     if not in_flight(task):
         return None
-    if task.status == "completed":
+    if task.status == TaskStatus.COMPLETED:
         return Progress(100, "Saving your video…")
-    if task.status == "submitting" or task.submitted_at is None:
+    if task.status == TaskStatus.SUBMITTING or task.submitted_at is None:
         return Progress(0, status_words(task))
     timing = timing or first_guess(task.duration)
     now = now or datetime.now(UTC)
     elapsed = (now - task.submitted_at).total_seconds()
     left = timing.total - elapsed
     estimated = False
-    if task.status == "processing":
+    if task.status == TaskStatus.PROCESSING:
         step = "Being made"
         if making_since is not None:
             left = timing.making - (now - making_since).total_seconds()
@@ -137,7 +138,7 @@ def progress_for(
     if not flying:
         return {}
     learned = timings(store)
-    making = making_since(store, [t.id for t in flying if t.status == "processing"])
+    making = making_since(store, [t.id for t in flying if t.status == TaskStatus.PROCESSING])
     found = {}
     for task in flying:
         timing = learned.expected(task.model, task.resolution, task.duration)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import selectinload
 
+from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
 from lib.store.schema import Task, TaskImage
@@ -25,13 +26,14 @@ COLUMNS = 3
 
 SEARCH = TextField("Search", PROMPT.max_length)  # one line, searched in the prompts
 
+EVERYONE = "\x00all"  # the "all" choice of the campaign and person boxes
 # What a person picks in the status filter, and the stored statuses each one means.
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
-    "Waiting": ("submitting", "queued"),
-    "Being made": ("processing",),
-    "Finished": ("completed",),
-    "Failed": ("failed",),
-    "Cancelled": ("cancelled",),
+    "Waiting": (TaskStatus.SUBMITTING, TaskStatus.QUEUED),
+    "Being made": (TaskStatus.PROCESSING,),
+    "Finished": (TaskStatus.COMPLETED,),
+    "Failed": (TaskStatus.FAILED,),
+    "Cancelled": (TaskStatus.CANCELLED,),
 }
 
 
@@ -60,6 +62,21 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.statuses or self.campaign is not None or self.person or self.text)
+
+
+def filters_from_widgets(
+    status_words: Iterable[str],
+    campaign: str,
+    person: str,
+    mine: bool,
+    me: str | None,
+    text: str | None,
+) -> Filters:
+    """What History's filter widgets hold, as Filters: "Only mine" (with a name in the
+    sidebar) wins over the person box; EVERYONE in a box is no filter."""
+    chosen_person = me if (mine and me) else (None if person == EVERYONE else person)
+    chosen_campaign = None if campaign == EVERYONE else campaign
+    return Filters.from_choices(status_words, chosen_campaign, chosen_person, text)
 
 
 def like_pattern(text: str) -> str:
@@ -98,6 +115,16 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // page_size))
 
 
+def shown_page(asked: int, pages: int) -> int:
+    """The page to show when `asked` for (an old link may name one that is gone)."""
+    return min(max(asked, 1), pages)
+
+
+def first_on_page(page: int, page_size: int = PAGE_SIZE) -> int:
+    """The number of the first video on a page (1 on page 1)."""
+    return (page - 1) * page_size + 1
+
+
 def page_of_tasks(
     store: Store, filters: Filters = Filters(), page: int = 1, page_size: int = PAGE_SIZE
 ) -> list[Task]:
@@ -115,7 +142,7 @@ def page_of_tasks(
         return list(session.scalars(query))
 
 
-def load_tasks(store: Store, task_ids: Sequence[str]) -> list[Task]:
+def fresh_tasks(store: Store, task_ids: Sequence[str]) -> list[Task]:
     """These tasks, fresh from the store, in the order given (missing ones left out)."""
     if not task_ids:
         return []
@@ -126,17 +153,33 @@ def load_tasks(store: Store, task_ids: Sequence[str]) -> list[Task]:
 
 
 def find_task(store: Store, task_id: str) -> Task | None:
-    found = load_tasks(store, [task_id]) if task_id else []
+    found = fresh_tasks(store, [task_id]) if task_id else []
     return found[0] if found else None
 
 
-def warm_up(store: Store) -> None:
+class LiveTasks:
+    """The tasks of a live gallery: its first drawing uses the tasks the page has just
+    read, and every rerun of the cards alone reads them again from the store."""
+
+    def __init__(self, store: Store, tasks: Sequence[Task]):
+        self._store = store
+        self._ids = [task.id for task in tasks]
+        self._first: list[Task] | None = list(tasks)
+
+    def read(self) -> list[Task]:
+        if self._first is not None:
+            tasks, self._first = self._first, None
+            return tasks
+        return fresh_tasks(self._store, self._ids)
+
+
+def first_queries(store: Store) -> None:
     """At start-up: the page's first queries once, so that SQLAlchemy has compiled them (it
     keeps each statement's SQL after its first use) before the first visit."""
     everyone = Filters()
     shown = page_of_tasks(store, everyone)
     count_tasks(store, everyone)
-    load_tasks(store, [task.id for task in shown])
+    fresh_tasks(store, [task.id for task in shown])
     timings(store)
     store.campaigns()
     store.people()

@@ -13,38 +13,36 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lib.create import form
-from lib.domain.money import format_usd, quota_to_usd
+from lib.domain.money import quota_usd as usd
+from lib.domain.statuses import ArchiveState, TaskStatus
 from lib.store.schema import Task
 
 if TYPE_CHECKING:
     pass
 from lib.domain.markdown import escape_markdown
+from lib.history.queries import EVERYONE, first_on_page
 
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
 
 
 def status_words(task: Task) -> str:
-    if task.status == "submitting":
+    if task.status == TaskStatus.SUBMITTING:
         return "Sending to the video service…"
-    if task.status == "queued":
+    if task.status == TaskStatus.QUEUED:
         return "Waiting in line"
-    if task.status == "processing":
+    if task.status == TaskStatus.PROCESSING:
         return "Being made"
-    if task.status == "completed":
+    if task.status == TaskStatus.COMPLETED:
         return {
-            "archived": "Ready",
-            "link_expired": "Made, but not saved",
-            "failed": "Made, but not saved",
+            ArchiveState.ARCHIVED: "Ready",
+            ArchiveState.LINK_EXPIRED: "Made, but not saved",
+            ArchiveState.FAILED: "Made, but not saved",
         }.get(task.archive_state, "Saving your video…")
-    if task.status == "failed":
+    if task.status == TaskStatus.FAILED:
         return "Failed"
-    if task.status == "cancelled":
+    if task.status == TaskStatus.CANCELLED:
         return "Cancelled"
     return task.status.capitalize()
-
-
-def usd(quota: int | None) -> str:
-    return format_usd(quota_to_usd(quota or 0))
 
 
 def _charged(task: Task, capital: bool) -> str:
@@ -81,7 +79,7 @@ SHOW_SERVICE_MESSAGE = {"upstream_bad_request"}
 
 
 @dataclass(frozen=True)
-class Problem:
+class CardProblem:
     """What went wrong, in words: a sentence, and optionally more detail (the service's
     own words, or the studio's when it was the studio that stopped)."""
 
@@ -112,30 +110,30 @@ def service_words(message: str, task: Task) -> str:
     return _PICTURE.sub(picture, _PROGRAM_NAME.sub("", message)).strip()
 
 
-def problem_of(task: Task) -> Problem | None:
+def problem_of(task: Task) -> CardProblem | None:
     """Why this video can't be watched, in words; None when nothing went wrong."""
-    if task.status == "failed":
+    if task.status == TaskStatus.FAILED:
         template = FAILURE_REASONS.get(task.error_code or "", GENERIC_FAILURE)
         text = template.format(charged=_charged(task, False), Charged=_charged(task, True))
         known = task.error_code in FAILURE_REASONS
         show = not known or task.error_code in SHOW_SERVICE_MESSAGE
         said = service_words(task.error_message, task) if show and task.error_message else None
-        return Problem(text, said or None)
-    if task.status == "completed" and task.archive_state == "link_expired":
-        return Problem(
+        return CardProblem(text, said or None)
+    if task.status == TaskStatus.COMPLETED and task.archive_state == ArchiveState.LINK_EXPIRED:
+        return CardProblem(
             "The video was made, but the video service's download link expired before the "
             "studio could save a copy, so it can't be played here. It was still charged "
             f"({usd(task.cost_quota)})."
         )
-    if task.status == "completed" and task.archive_state == "failed":
-        return Problem(
+    if task.status == TaskStatus.COMPLETED and task.archive_state == ArchiveState.FAILED:
+        return CardProblem(
             "The video was made, but the studio couldn't save a copy, so it can't be played "
             f"here. It was still charged ({usd(task.cost_quota)}).",
             task.archive_error,
             "Details",
         )
-    if task.status == "submitting" and task.error_message:
-        return Problem(
+    if task.status == TaskStatus.SUBMITTING and task.error_message:
+        return CardProblem(
             "The video service hasn't answered yet. The studio keeps trying with the same "
             "request, so it will never be sent or charged twice."
         )
@@ -197,3 +195,21 @@ def prompt_preview(task: Task) -> tuple[str, bool]:
     if len(prompt) <= PROMPT_PREVIEW:
         return prompt, False
     return prompt[: PROMPT_PREVIEW - 1].rstrip() + "…", True
+
+
+def campaign_choice(campaign: str) -> str:
+    """How the campaign filter names a choice."""
+    return "All campaigns" if campaign == EVERYONE else campaign or "No campaign"
+
+
+def person_choice(person: str) -> str:
+    """How the person filter names a choice."""
+    return "Everyone" if person == EVERYONE else person
+
+
+def showing_words(page: int, pages: int, shown: int, total: int) -> str:
+    """`Showing 25–48 of 1,000 videos · page 2 of 42`."""
+    first = first_on_page(page)
+    noun = "video" if total == 1 else "videos"
+    where = f" · page {page} of {pages}" if pages > 1 else ""
+    return f"Showing {first}–{first + shown - 1} of {total:,} {noun}{where}"

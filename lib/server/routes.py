@@ -1,8 +1,5 @@
-"""The studio's own HTTP routes, served beside the pages by st.App (see app.py).
-
-Streamlit reserves /media/ for itself, so archived videos and posters are served under
-/library/ instead.
-"""
+"""The studio's own HTTP routes, served beside the pages by st.App (lib/server/app.py);
+their paths are in lib/domain/urls.py."""
 
 from __future__ import annotations
 
@@ -18,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from lib.domain import urls
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.outside.picture_folder import ImageFolder
@@ -113,11 +111,11 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
             await store.finished.wait(seen, min(CHANGE_CHECK_SECONDS, deadline - time.monotonic()))
 
     return [
-        Route("/api/health", health, methods=["GET"]),
-        Route("/api/history/changes", history_changes, methods=["GET"]),
-        Route("/api/callbacks/wave/{secret}", wave_callback, methods=["POST"]),
-        Route("/assets/{name}", asset, methods=["GET", "HEAD"]),
-        Route("/library/{name}", library, methods=["GET", "HEAD"]),
+        Route(urls.HEALTH, health, methods=["GET"]),
+        Route(urls.HISTORY_CHANGES, history_changes, methods=["GET"]),
+        Route(urls.CALLBACK_ROUTE, wave_callback, methods=["POST"]),
+        Route(urls.ASSET_ROUTE, asset, methods=["GET", "HEAD"]),
+        Route(urls.LIBRARY_ROUTE, library, methods=["GET", "HEAD"]),
     ]
 
 

@@ -8,7 +8,7 @@ do while someone waits, done in the background as the server starts (app.py's li
   and reads source files (about 0.1-0.3 s). In a server started by `streamlit run` it only
   decides that no "use streamlit run" warning is needed.
 - History's first queries, once (SQLAlchemy compiles a statement on its first use).
-- The Costs page's settled past and first view (`lib.ui.cached.warm_up`): a few tenths of a
+- The Costs page's settled past and first view (`lib.ui.cached.first_costs_view`): a few tenths of a
   second at 100,000 videos; then its chart once, off screen: Altair compiles its patterns
   and loads its schema on the first chart a process draws (about 0.1-0.2 s).
 
@@ -49,8 +49,8 @@ def warm_up(store: Store) -> float:
     from lib.history import queries as history
     from lib.ui import cached
 
-    history.warm_up(store)
-    first_view = cached.warm_up(store)
+    history.first_queries(store)
+    first_view = cached.first_costs_view(store)
     _first_chart(first_view.daily)
     return time.perf_counter() - started
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from lib.domain.statuses import ArchiveState
 from lib.domain.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
 
 # Stable constraint names, so that migrations can refer to them on every database.
@@ -102,7 +103,7 @@ class Task(Base):
     provider_video_url: Mapped[str | None] = mapped_column(Text)
     provider_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # none -> pending -> archived | link_expired | failed
-    archive_state: Mapped[str] = mapped_column(String(16), default="none")
+    archive_state: Mapped[str] = mapped_column(String(16), default=ArchiveState.NONE)
     archive_attempts: Mapped[int] = mapped_column(Integer, default=0)
     archive_error: Mapped[str | None] = mapped_column(Text)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

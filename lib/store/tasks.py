@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from lib.domain.catalog import TERMINAL_STATUSES
+from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
 from lib.store.reads import Reads
@@ -27,8 +27,7 @@ from lib.store.signal import Signal
 from lib.wave.replies import TaskState
 
 # How far along each status is; a reply may only move a task to a later rank.
-STATUS_RANK = {"submitting": 0, "queued": 1, "processing": 2}
-STATUS_RANK.update({status: 3 for status in TERMINAL_STATUSES})
+STATUS_RANK = {status: status.rank for status in TaskStatus}
 # A callback makes a task due at most this soon after the service last answered for it.
 HINT_GAP = timedelta(seconds=1)
 FINISHED = "studio_task_finished"  # a write session's mark: it finished a task
@@ -88,7 +87,7 @@ class Store(Reads, Leases):
         task = Task(
             id=uuid.uuid4().hex,
             idempotency_key=new.idempotency_key,
-            status="submitting",
+            status=TaskStatus.SUBMITTING,
             progress=0,
             request=request,
             model=request["model"],
@@ -102,7 +101,7 @@ class Store(Reads, Leases):
             estimate_quota=new.estimate_quota,
             created_at=now,
             updated_at=now,
-            archive_state="none",
+            archive_state=ArchiveState.NONE,
             archive_attempts=0,
             tracking=True,
             # Not due yet: the submit in progress will set it; a crash leaves it due.
@@ -113,7 +112,7 @@ class Store(Reads, Leases):
             TaskImage(position=i, url=url, asset_sha256=sha)
             for i, (url, sha) in enumerate(new.images)
         ]
-        task.events = [TaskEvent(at=now, status="submitting", progress=0, source="studio")]
+        task.events = [TaskEvent(at=now, status=TaskStatus.SUBMITTING, progress=0, source="studio")]
         try:
             with self.writing() as session:
                 session.add(task)
@@ -150,7 +149,7 @@ class Store(Reads, Leases):
                 update(Task)
                 .where(
                     Task.tracking.is_(True),
-                    Task.status == "submitting",
+                    Task.status == TaskStatus.SUBMITTING,
                     Task.wave_task_id.is_(None),
                     Task.next_check_at > now,
                 )
@@ -167,7 +166,7 @@ class Store(Reads, Leases):
             task = session.get(Task, task_id, with_for_update=True)
             if task is None or bool(task.wave_task_id) != sent or task.status in TERMINAL_STATUSES:
                 return
-            task.status = "failed"
+            task.status = TaskStatus.FAILED
             task.error_code = code
             task.error_message = message
             task.cost_quota = 0
@@ -175,7 +174,9 @@ class Store(Reads, Leases):
             task.finished_at = task.updated_at = now
             _stop_following(task)
             session.add(
-                TaskEvent(task=task, at=now, status="failed", source="service", detail=message)
+                TaskEvent(
+                    task=task, at=now, status=TaskStatus.FAILED, source="service", detail=message
+                )
             )
 
     # ----- what the service says ------------------------------------------------------
@@ -216,7 +217,7 @@ class Store(Reads, Leases):
                 # A callback came in while we asked: look again, HINT_GAP after this answer.
                 next_check_at = min(next_check_at, max(due, now + HINT_GAP))
             task.next_check_at = next_check_at
-            if task.status != "failed":
+            if task.status != TaskStatus.FAILED:
                 task.error_message = None  # a "still sending" note ends with the answer
             if task.status in TERMINAL_STATUSES:
                 self._settle(task, state, now)
@@ -239,15 +240,19 @@ class Store(Reads, Leases):
         pre = (
             task.pre_consumed_quota if task.pre_consumed_quota is not None else task.estimate_quota
         )
-        cost = state.cost if state.cost is not None else (pre if state.status == "completed" else 0)
+        cost = (
+            state.cost
+            if state.cost is not None
+            else (pre if state.status == TaskStatus.COMPLETED else 0)
+        )
         task.cost_quota = cost
         task.refunded_quota = max(pre - cost, 0)
         task.finished_at = state.completed_at or now
-        if state.status == "completed":
+        if state.status == TaskStatus.COMPLETED:
             task.progress = 100
             task.provider_video_url = state.video_urls[0] if state.video_urls else None
             task.provider_expires_at = state.expires_at
-            task.archive_state = "pending"
+            task.archive_state = ArchiveState.PENDING
             task.next_check_at = now  # copy it now, well before the link expires
         else:
             task.error_code = state.error_code
@@ -288,7 +293,7 @@ class Store(Reads, Leases):
                 return
             for name, value in files.items():
                 setattr(task, name, value)
-            task.archive_state = "archived"
+            task.archive_state = ArchiveState.ARCHIVED
             task.archive_error = None
             task.archived_at = task.updated_at = now
             _stop_following(task)
@@ -302,7 +307,7 @@ class Store(Reads, Leases):
         message: str,
         now: datetime,
         retry_at: datetime | None,
-        final_state: str = "link_expired",
+        final_state: str = ArchiveState.LINK_EXPIRED,
     ) -> None:
         """A copy that failed: retried at `retry_at`, or given up (None) as `final_state`."""
         with self.writing() as session:

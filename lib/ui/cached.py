@@ -56,7 +56,7 @@ def report(
     return _cached_report(store, database_key(store), version, start, end, *key)
 
 
-def warm_up(store: Store) -> Report:
+def first_costs_view(store: Store) -> Report:
     """At start-up: load the settled past and work out the page's first view (this month,
     everyone), so that the first visit to Costs after a restart finds both ready."""
     settled_tasks(store)

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-CHANGES_URL = "/api/history/changes"  # see lib/server/routes.py
+from lib.domain import urls
+
 KEY = "live-refresh"
 
 # One follower per page: each run of the page replaces the previous one's (the function
@@ -65,7 +66,7 @@ def follow(task_ids: Sequence[str], every: float) -> None:
     if not task_ids:
         return
     data = {
-        "url": CHANGES_URL,
+        "url": urls.HISTORY_CHANGES,
         "ids": list(task_ids),
         "every_ms": int(every * 1000),
         "drawn": time.time(),  # new data each run, so the browser starts a new follower

@@ -1,4 +1,4 @@
-"""Sharing a video: a clean link to it, and the card's Share button that copies it.
+"""The card's Share button: it copies a clean link to one video (lib/domain/urls.py).
 
 The link is the studio's address + `/history?task=<id>`: no name, no filters, no page
 number, so whoever opens it sees that one video and is nobody until they say who they
@@ -9,11 +9,7 @@ command; the link is always shown too, selected, so it can be copied by hand.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit, urlunsplit
-
 import streamlit as st
-
-HISTORY_PATH = "history"  # the History page's url_path (studio.py)
 
 _HTML = """
 <span class="share">
@@ -71,23 +67,6 @@ export default function ({ data, parentElement }) {
 """
 
 _button = st.components.v2.component("imagine_studio.share", html=_HTML, css=_CSS, js=_JS)
-
-
-def studio_address(page_url: str | None, fallback: str | None) -> str:
-    """The studio's address as this person's browser reaches it (st.context.url on the
-    History page, without the page's own path), else `fallback` (its public address)."""
-    parts = urlsplit(page_url or "")
-    if parts.scheme in ("http", "https") and parts.netloc:
-        path = parts.path.rstrip("/")
-        if path.endswith(f"/{HISTORY_PATH}") or path == HISTORY_PATH:
-            path = path[: -len(HISTORY_PATH)].rstrip("/")
-        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return (fallback or "").rstrip("/")
-
-
-def share_link(address: str, task_id: str) -> str:
-    """A link to one video, with nothing else in it."""
-    return f"{address}/{HISTORY_PATH}?{urlencode({'task': task_id})}"
 
 
 def share_button(link: str, key: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from lib.costs.loading import store_version
-from lib.domain.money import format_usd, quota_to_usd
+from lib.domain.money import balance_label, format_usd, quota_to_usd
 from lib.engine.runtime import current
 from lib.wave import Balance, WaveError
 
@@ -49,7 +49,7 @@ def sidebar_status() -> None:
         st.caption(f"Videos made by: **{studio.config.backend_label}**")
     balance = account_balance(studio.config.wave_base_url, store_version(studio.store))
     if balance is not None:
-        st.metric("Account balance", f"${balance.total_available_usd:,.2f}")
+        st.metric("Account balance", balance_label(balance.total_available_usd))
     st.metric(
         "Spent this month",
         format_usd(month_spend_usd()),

@@ -15,6 +15,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -22,6 +23,8 @@ import requests
 import urllib3
 from requests import exceptions as rex
 
+from lib.domain import retry
+from lib.domain.statuses import TaskStatus
 from lib.wave.errors import (
     ServiceUnreachable,
     TaskNotCancellable,
@@ -43,7 +46,6 @@ from lib.wave.replies import (
 log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 60  # the contract's ceiling for `Prefer: wait=N`
-MAX_RETRY_AFTER_SECONDS = 60.0  # a longer Retry-After is the caller's business, not a sleep
 MAX_IDEMPOTENCY_KEY = 255
 
 # Network faults where the same request may well work a moment later. A dropped
@@ -76,8 +78,8 @@ class WaveClient:
         read_timeout: float = 30.0,
         get_retries: int = 4,
         submit_retries: int = 2,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 8.0,
+        backoff_base: float = retry.CLIENT.base,
+        backoff_cap: float = retry.CLIENT.cap,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ):
@@ -89,8 +91,8 @@ class WaveClient:
         self.read_timeout = read_timeout
         self.get_retries = get_retries
         self.submit_retries = submit_retries
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        # A longer Retry-After than the policy's cap is the caller's business, not a sleep.
+        self.backoff = replace(retry.CLIENT, base=backoff_base, cap=backoff_cap)
         self._sleep = sleep
         self._random: Callable[[], float] = random.random
         self._key = key
@@ -147,9 +149,9 @@ class WaveClient:
             if isinstance(error, TaskNotCancellable):
                 # An earlier attempt may have cancelled it and lost the reply: ask the task.
                 state = self.get_task(task_id)
-                if state.status == "cancelled":
+                if state.status == TaskStatus.CANCELLED:
                     refunded = state.pre_consumed_cost or 0  # a GET seldom says; 0 then
-                    return CancelResult(state.task_id, "cancelled", True, refunded)
+                    return CancelResult(state.task_id, TaskStatus.CANCELLED, True, refunded)
             raise error
         return parse_cancel(self._payload(response), task_id)
 
@@ -236,11 +238,8 @@ class WaveClient:
         )
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
-        """Retry-After when the service gave one, else capped exponential full jitter."""
-        seconds = parse_retry_after(retry_after)
-        if seconds is not None:
-            return min(seconds, MAX_RETRY_AFTER_SECONDS)
-        return min(self.backoff_cap, self.backoff_base * 2**attempt) * self._random()
+        """Retry-After when the service gave one, else the policy's delay (lib/domain/retry.py)."""
+        return self.backoff.wait(attempt, parse_retry_after(retry_after), self._random)
 
     # ----- replies ----------------------------------------------------------------------
     def _task(self, response: requests.Response) -> TaskState:

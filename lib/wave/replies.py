@@ -15,12 +15,16 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from lib.domain.catalog import ALL_STATUSES, TERMINAL_STATUSES
+from lib.domain.statuses import SERVICE_STATUSES, TERMINAL_STATUSES, TaskStatus
 from lib.domain.text_fields import SERVICE_ERROR_CODE, SERVICE_TASK_ID, clean_text, fit
 from lib.wave.errors import UnexpectedReply
 
 # Names some services use for the contract's statuses (accepted defensively).
-STATUS_ALIASES = {"running": "processing", "succeeded": "completed", "canceled": "cancelled"}
+STATUS_ALIASES = {
+    "running": TaskStatus.PROCESSING,
+    "succeeded": TaskStatus.COMPLETED,
+    "canceled": TaskStatus.CANCELLED,
+}
 
 # Unix times above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD = 1e11
@@ -90,7 +94,7 @@ def parse_task(data: Any, *, wait_honoured: bool = False) -> TaskState:
     return TaskState(
         task_id=str(task_id),
         status=status,
-        progress=100 if status == "completed" else _progress(data.get("progress")),
+        progress=100 if status == TaskStatus.COMPLETED else _progress(data.get("progress")),
         action=_text(data.get("action")),
         model=_text(data.get("model")),
         created_at=parse_time(data.get("created_at")),
@@ -111,7 +115,7 @@ def parse_task(data: Any, *, wait_honoured: bool = False) -> TaskState:
 def parse_status(value: Any) -> str:
     status = value.strip().lower() if isinstance(value, str) else ""
     status = STATUS_ALIASES.get(status, status)
-    if status not in ALL_STATUSES:
+    if status not in SERVICE_STATUSES:
         shown = "no status" if not status else f"the unknown status {str(value)[:40]!r}"
         raise UnexpectedReply(f"The video service sent a task with {shown}.")
     return status
@@ -166,7 +170,7 @@ def parse_cancel(data: Any, task_id: str) -> CancelResult:
     return CancelResult(
         task_id=_text(data.get("task_id")) or task_id,
         # A 200 to a cancel means it was cancelled, whatever else the reply leaves out.
-        status=parse_status(data.get("status") or "cancelled"),
+        status=parse_status(data.get("status") or TaskStatus.CANCELLED),
         refunded=refunded if isinstance(refunded, bool) else True,
         refunded_quota=_quota(data.get("refunded_quota")) or 0,
     )

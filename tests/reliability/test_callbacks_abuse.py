@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from lib.domain.catalog import TERMINAL_STATUSES
+from lib.domain.statuses import TERMINAL_STATUSES
 from lib.engine.submissions import submit_video
 from lib.store.schema import Task
 from lib.store.tasks import HINT_GAP, STATUS_RANK

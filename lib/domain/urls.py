@@ -1,0 +1,75 @@
+"""The studio's own addresses, built in one place: its HTTP routes (lib/server/routes.py),
+the pages' paths, and the links it hands out (to the Wave service: pictures and the
+callback; to people: a video on History).
+
+Streamlit reserves /media/ for itself, so archived videos and posters are served under
+/library/.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+HEALTH = "/api/health"
+HISTORY_CHANGES = "/api/history/changes"  # held until a shown video is done (live refresh)
+CALLBACKS = "/api/callbacks/wave/"  # + the callback secret
+ASSETS = "/assets/"  # + <sha256>.<ext>: kept reference pictures
+LIBRARY = "/library/"  # + <task id>.mp4 / .jpg: the studio's copies of finished videos
+EMBEDDED_PREFIX = "/wave"  # where the embedded Wave API is mounted in demo mode
+
+# Starlette route patterns of the paths above.
+CALLBACK_ROUTE = CALLBACKS + "{secret}"
+ASSET_ROUTE = ASSETS + "{name}"
+LIBRARY_ROUTE = LIBRARY + "{name}"
+
+# The pages' url_paths (studio.py), and History's query parameters.
+HISTORY_PAGE = "history"
+COSTS_PAGE = "costs"
+TASK_PARAM = "task"  # ?task=<id>: that one video
+PAGE_PARAM = "page"  # ?page=3
+
+
+def asset_path(name: str) -> str:
+    return ASSETS + name
+
+
+def asset_url(public_url: str | None, name: str) -> str:
+    """A kept picture at the address the Wave service fetches it from."""
+    return f"{public_url}{asset_path(name)}"
+
+
+def library_path(name: str) -> str:
+    return LIBRARY + name
+
+
+def callback_url(public_url: str | None, secret: str) -> str:
+    """Where the Wave service reports a task's steps (the secret keeps others out)."""
+    return f"{public_url}{CALLBACKS}{secret}"
+
+
+def embedded_wave_url(port: int) -> str:
+    """The embedded Wave API's base URL, mounted in the studio on this port."""
+    return f"http://127.0.0.1:{port}{EMBEDDED_PREFIX}/v1"
+
+
+def own_prefixes(public_url: str | None) -> tuple[str, ...]:
+    """The only links on this machine the embedded API may fetch in demo mode: the
+    studio's own pictures, and its callback route."""
+    return (f"{public_url}{ASSETS}", f"{public_url}{CALLBACKS}")
+
+
+def share_link(address: str, task_id: str) -> str:
+    """A link to one video on History, with nothing else in it (no name, no filters)."""
+    return f"{address}/{HISTORY_PAGE}?{urlencode({TASK_PARAM: task_id})}"
+
+
+def studio_address(page_url: str | None, fallback: str | None) -> str:
+    """The studio's address as this person's browser reaches it (the History page's own
+    address, without the page's path), else `fallback` (its public address)."""
+    parts = urlsplit(page_url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        path = parts.path.rstrip("/")
+        if path.endswith(f"/{HISTORY_PAGE}") or path == HISTORY_PAGE:
+            path = path[: -len(HISTORY_PAGE)].rstrip("/")
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return (fallback or "").rstrip("/")
