@@ -12,18 +12,11 @@ import logging
 
 import streamlit as st
 from streamlit import config as streamlit_config
-from streamlit.runtime.pages_manager import PagesManager
 
 from lib.config import load_config
 from lib.server.app import StudioServer, lifespan
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-# studio.py's st.navigation decides the pages. Streamlit only learns that when studio.py
-# first runs: until then a `pages/` folder means its old folder-of-pages mode, and if the
-# first visit after a start is a link to /history (a shared video, a bookmark), that page
-# runs alone, without the sidebar, and the whole server stays in that mode. Said at once.
-PagesManager.uses_pages_directory = False
 
 
 def port() -> int:

@@ -199,7 +199,7 @@ def child(args: argparse.Namespace) -> int:
             install_naive(args.child)
         warm = warm_up(store) if not args.no_warm_up else 0.0
         at = AppTest.from_file(STUDIO_SCRIPT, default_timeout=300)
-        at.switch_page(f"pages/{args.child}.py")
+        at.switch_page(f"views/{args.child}.py")
         views = history_views(store) if args.child == "history" else costs_views(store)
         figures: dict[str, dict[str, Any]] = {}
         for view in views:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import requests
-from streamlit.runtime.pages_manager import PagesManager
 
 from lib.embedded_wave.background import RunningWave, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings
@@ -26,25 +25,6 @@ SEED_BODY = {
     "aspect_ratio": "16:9",
     "resolution": "480p",
 }
-
-
-@pytest.fixture(autouse=True)
-def pages_through_navigation(monkeypatch):
-    """AppTest runs a page the way the server does: through studio.py's st.navigation,
-    sidebar included.
-
-    AppTest forgets before every run that the app uses st.navigation and, because a
-    `pages/` folder exists, falls back to Streamlit's old folder-of-pages mode, where
-    `at.switch_page("pages/history.py")` runs that file alone: without the sidebar, so
-    without the name field and whatever it binds (defect 1 of issue 11 hid there). The
-    server decides once, at the first run of studio.py, and keeps it."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 # The test servers for pictures and callbacks (below) are on this machine: links to any

@@ -481,7 +481,7 @@ def quiet_studio(studio):
 def costs_page() -> AppTest:
     """The whole app (navigation, sidebar) opened straight on the Costs page."""
     at = AppTest.from_file("../studio.py", default_timeout=30)
-    at.switch_page("pages/costs.py")  # the file name and url_path agree: "costs"
+    at.switch_page("views/costs.py")  # the file name and url_path agree: "costs"
     at.run()
     assert not at.exception, at.exception
     return at

@@ -129,7 +129,7 @@ def studio_with(tmp_path: Path, **wave_changes):
 # ----- the page --------------------------------------------------------------------------
 def history(who: str | None = "Ana", **query: str) -> AppTest:
     at = AppTest.from_file(STUDIO, default_timeout=30)
-    at.switch_page("pages/history.py")
+    at.switch_page("views/history.py")
     if who:
         at.session_state["who"] = who
     for name, value in query.items():
@@ -575,7 +575,7 @@ def test_use_these_settings_fills_create_and_goes_there(store, quiet):
     at = history()
     assert "Image to video · 2 pictures · 720p · 10 s" in texts(at.caption)
     at.button(key=f"reuse-{task_id}").click().run()
-    assert on_page(at).endswith("pages/create.py")
+    assert on_page(at).endswith("views/create.py")
     state = at.session_state
     assert state[keys.MODE] == "image" and state[keys.PROMPT] == "Make the shoe dance"
     assert (state[keys.RESOLUTION], state[keys.DURATION]) == ("720p", 10)
@@ -720,7 +720,7 @@ def test_every_card_shares_a_clean_link_to_its_video(store):
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.context = {"url": "http://studio.example:8501/history"}
     at.run()
-    at.switch_page("pages/history.py")
+    at.switch_page("views/history.py")
     at.session_state["who"] = "Ana Lopez"
     run(at)
     links = share_links(at)

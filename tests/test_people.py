@@ -58,10 +58,10 @@ def test_a_name_in_a_link_sets_nobody(quiet):
 
 def test_a_link_to_history_with_a_name_sets_nobody_there_either(quiet):
     task_id = make(quiet.studio.store, "archived", person="Ana")
-    at = app("pages/history.py", who="Ana", task=task_id)
+    at = app("views/history.py", who="Ana", task=task_id)
     assert shown(at) == [task_id]
     assert name_field(at).value == ""
-    at = app("pages/history.py", who="Ana")
+    at = app("views/history.py", who="Ana")
     assert name_field(at).value == ""
     assert at.toggle(key="history.mine").disabled  # "Only mine" needs a name
 
@@ -104,12 +104,12 @@ def test_use_these_settings_works_with_a_name_and_a_page_in_the_address(quiet):
     older = make(store, "archived", prompt="The oldest one", campaign="Summer")
     for _ in range(24):  # 25 videos: two pages, and the page number in the address
         make(store, "archived")
-    at = app("pages/history.py", page="2")
+    at = app("views/history.py", page="2")
     name_field(at).input("Ana Lopez").run()
     assert shown(at) == [older]
     at.button(key=f"reuse-{older}").click()
     run(at)  # no "Cannot clear query parameters" error
-    assert on_page(at).endswith("pages/create.py")
+    assert on_page(at).endswith("views/create.py")
     assert at.text_area(key=keys.PROMPT).value == "The oldest one"
     assert name_field(at).value == "Ana Lopez"
     assert "page" not in at.query_params and "who" not in at.query_params

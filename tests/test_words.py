@@ -18,7 +18,7 @@ STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
 PROGRAM_NAMES = ("Error", "Exception", "Timeout", "errno", "Errno")
 
 
-@pytest.mark.parametrize("page", ["pages/create.py", "pages/history.py", "pages/costs.py"])
+@pytest.mark.parametrize("page", ["views/create.py", "views/history.py", "views/costs.py"])
 def test_demo_mode_is_said_at_the_top_of_every_page(studio, page):
     at = AppTest.from_file(STUDIO, default_timeout=30)
     at.session_state["who"] = "Ana"

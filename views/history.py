@@ -64,7 +64,7 @@ def card_actions(task: Task, address: str) -> None:
         share_button(urls.share_link(address, task.id), key=keys.share(task.id))
         if st.button("Use these settings", key=keys.reuse(task.id), type="tertiary"):
             actions.use_settings(state, task)
-            go_to("pages/create.py")
+            go_to("views/create.py")
         if actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
             message = actions.cancel_task(studio, task.id)
             notify(message, message.ok)
@@ -166,7 +166,7 @@ def show_all() -> None:
                 "No videos yet. Make your first one: it appears here while it is being made.",
                 icon=":material/movie:",
             )
-            st.page_link("pages/create.py", label="Create a video", icon=":material/movie:")
+            st.page_link("views/create.py", label="Create a video", icon=":material/movie:")
         return
     pages = queries.page_count(total)
     summary = st.empty()

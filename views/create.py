@@ -211,7 +211,7 @@ with right:
         else:
             st.success("Your video is on its way.", icon=":material/check_circle:")
         st.page_link(
-            "pages/history.py",
+            "views/history.py",
             label="Watch it arrive in History",
             icon=":material/video_library:",
             query_params={urls.TASK_PARAM: result.task_id},

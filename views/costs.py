@@ -44,7 +44,7 @@ if everything.videos == 0:
         "video is on its way.",
         icon=":material/savings:",
     )
-    st.page_link("pages/create.py", label="Make a video", icon=":material/movie:")
+    st.page_link("views/create.py", label="Make a video", icon=":material/movie:")
 else:
     # The period on a row of its own: in a column beside the filters, a laptop screen
     # (1280 px) cut its last choices off.
