@@ -18,12 +18,13 @@ from streamlit.testing.v1 import AppTest
 from bench.seed_store import seed_store
 from lib.costs import cache, export, filters, frames, loading
 from lib.domain import money
-from lib.domain.money import format_usd, price_quota, quota_to_usd, round_usd
+from lib.domain.money import format_usd, quota_to_usd, round_usd
 from lib.server import warmup
 from lib.store.schema import Task
-from lib.store.tasks import NewTask, Store
+from lib.store.tasks import Store
 from lib.ui import cached
 from lib.wave import parse_task
+from tests.factories import add_task, reply
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TERMINAL = "('completed', 'failed', 'cancelled')"
@@ -63,6 +64,16 @@ REFUNDED = (37188 - 30000) + 22313 + 55781
 VIDEOS = 6
 
 
+def when(now: datetime, ago: timedelta) -> datetime:
+    """`ago` before `now`; a task of hours ago stays on today's UTC date (in the same
+    order), so that a test run just after midnight counts it where it expects it."""
+    created = now - ago
+    if ago < timedelta(days=1) and created.date() != now.date():
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        created = midnight + (now - midnight) * (1 - ago / timedelta(days=1))
+    return created
+
+
 def add_tasks(store: Store, now: datetime, specs=MIX) -> dict[str, str]:
     """Create the tasks through the store's own writes; -> {spec key: task id}."""
     ids = {}
@@ -75,19 +86,18 @@ def add_tasks(store: Store, now: datetime, specs=MIX) -> dict[str, str]:
             "resolution": spec.resolution,
             "duration": spec.duration,
         }
-        new = NewTask(spec.key, request, spec.person, spec.campaign, price_quota(spec.duration))
-        created = now - spec.ago
-        task, _ = store.create_task(new, created)
+        created = when(now, spec.ago)
+        task = add_task(
+            store, request, person=spec.person, campaign=spec.campaign, key=spec.key, at=created
+        )
         ids[spec.key] = task.id
         if spec.status == "submitting":
             continue
-        wave_id = f"task-wave-{spec.key}"
-        queued = parse_task({"task_id": wave_id, "status": "queued", "pre_consumed_cost": spec.pre})
-        store.apply_state(task.id, queued, "service", created, created)
+        answer = {"at": created, "next_check": created, "wave_id": f"task-wave-{spec.key}"}
+        reply(store, task.id, "queued", **answer, pre_consumed_cost=spec.pre)
         if spec.status != "queued":
             fields = {"cost": spec.cost} if spec.cost is not None else {}
-            reply = parse_task({"task_id": wave_id, "status": spec.status, **fields})
-            store.apply_state(task.id, reply, "service", created, created)
+            reply(store, task.id, spec.status, **answer, **fields)
     return ids
 
 

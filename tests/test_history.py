@@ -30,71 +30,13 @@ from lib.history import actions, player, progress, queries, words
 from lib.server import routes
 from lib.store import reads
 from lib.store.schema import Task
-from lib.store.tasks import NewTask, Store
+from lib.store.tasks import Store
 from lib.wave import TaskNotCancellable, parse_task
 from tests import images
+from tests.factories import FAR, PRICE, REQUEST, make
 from tests.studio_harness import RunningStudio, running_studio
 
 STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
-REQUEST = {
-    "model": "grok-imagine-1.0-video",
-    "action": "generate",
-    "prompt": "A red kite over a windy beach",
-    "aspect_ratio": "16:9",
-    "resolution": "480p",
-    "duration": 6,
-}
-PRICE = 22313  # 6 s, in quota ($0.0446)
-FAR = datetime.now(UTC) + timedelta(days=30)  # "look again" never comes during a test
-
-
-# ----- making tasks ------------------------------------------------------------------------
-def make(
-    store: Store,
-    state: str = "queued",
-    *,
-    prompt: str = "A red kite over a windy beach",
-    person: str = "Ana",
-    campaign: str = "Spring",
-    at: datetime | None = None,
-    progress: int = 45,
-    code: str | None = None,
-    message: str | None = None,
-    request: dict | None = None,
-    pictures: list[tuple[str, str | None]] = (),
-) -> str:
-    """A task in `state`, written to the store as the tracker would (no server involved).
-    States: queued, processing, saving (completed, not yet copied), archived,
-    link_expired, failed, cancelled."""
-    now = at or datetime.now(UTC)
-    body = {**(request or REQUEST), "prompt": prompt}
-    new = NewTask(uuid.uuid4().hex, body, person, campaign, PRICE, pictures)
-    task, _ = store.create_task(new, now)
-    wave_id = f"task-wave-{task.id}"
-
-    def reply(status: str, **fields) -> None:
-        state_ = parse_task({"task_id": wave_id, "status": status, **fields})
-        store.apply_state(task.id, state_, "service", now, FAR)
-
-    reply("queued", pre_consumed_cost=PRICE)
-    if state == "processing":
-        reply("processing", progress=progress)
-    elif state in ("saving", "archived", "link_expired"):
-        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
-        reply("completed", cost=PRICE, result={"videos": [video]})
-        store.reschedule(task.id, FAR)
-        if state == "archived":
-            files = {"video_file": f"{task.id}.mp4", "poster_file": f"{task.id}.jpg"}
-            files.update(video_bytes=400_000, video_width=854, video_height=480)
-            store.record_archived(task.id, files, now)
-        elif state == "link_expired":
-            store.record_archive_problem(task.id, "expired", now, None, "link_expired")
-    elif state == "failed":
-        error = {"code": code or "upstream_unavailable", "message": message or "busy"}
-        reply("failed", cost=0, error=error)
-    elif state == "cancelled":
-        reply("cancelled", cost=0)
-    return task.id
 
 
 @pytest.fixture

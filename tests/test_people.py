@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.create import keys
 from lib.ui import identity as people
-from tests.test_history import make, on_page, run, shown
+from tests.factories import make
+from tests.test_history import on_page, run, shown
 
 STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
 

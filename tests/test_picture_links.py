@@ -18,10 +18,10 @@ from lib.domain.links import LinkPolicy
 from lib.history import actions, queries
 from lib.store.schema import Asset
 from tests import images
+from tests.factories import make
 from tests.link_servers import Site, local_site
 from tests.studio_harness import RunningStudio
 from tests.test_create_page import STUDIO, errors, generate
-from tests.test_history import make
 from tests.test_tracker import wait_archived
 
 

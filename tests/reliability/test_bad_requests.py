@@ -19,8 +19,9 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from lib.history import queries
+from tests.factories import make
 from tests.reliability.canary import errors_logged
-from tests.test_history import history, make
+from tests.test_history import history
 
 SECRET = "test-callback-secret"  # tests/studio_harness.py
 

@@ -16,10 +16,11 @@ from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings
 from lib.store.tasks import NewTask
 from lib.wave import parse_task
+from tests.factories import PRICE, REQUEST
 from tests.reliability import figures
 from tests.studio_harness import RunningStudio
 from tests.test_costs import costs_page, metrics
-from tests.test_history import PRICE, REQUEST, history, status_lines, studio_with, texts
+from tests.test_history import history, status_lines, studio_with, texts
 from tests.test_tracker import wait_archived
 
 QUIET_SECONDS = 2.0  # how long the provider is watched after the studio gave up

@@ -46,12 +46,13 @@ from lib.engine.runtime import media_policy, set_current
 from lib.engine.submissions import submit_video
 from lib.store.tasks import NewTask, Store
 from tests import images
+from tests.factories import PRICE, REQUEST, make
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
 from tests.studio_harness import RunningStudio, running_studio
 from tests.test_costs import costs_page
 from tests.test_create_page import STUDIO, generate, plain
-from tests.test_history import PRICE, REQUEST, history, make, texts
+from tests.test_history import history, texts
 from tests.test_tracker import wait_archived
 
 ROOT = Path(__file__).resolve().parents[2]
