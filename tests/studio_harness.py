@@ -24,6 +24,9 @@ from lib.engine.tracker import TrackerSettings
 from lib.server.app import StudioServer, embedded_settings
 from lib.wave import WaveClient
 
+ROOT = Path(__file__).resolve().parents[1]  # the project
+STUDIO = str(ROOT / "studio.py")  # the main script AppTest runs, as the server does
+
 
 @dataclass
 class RunningStudio:

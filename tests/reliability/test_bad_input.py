@@ -41,11 +41,8 @@ from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import embedded_local_prefixes
 from lib.store.schema import Asset, Base
 from tests import images
-from tests.reliability import figures
-from tests.reliability.canary import Listener, connections, listener, touching
-from tests.studio_harness import RunningStudio, studio_config
-from tests.test_create_page import STUDIO, generate, plain
-from tests.test_reference_images import (
+from tests.create.test_page import generate, plain
+from tests.outside.test_pictures import (
     _HEIC_HEADER,
     _SVG,
     YELLOW,
@@ -54,6 +51,9 @@ from tests.test_reference_images import (
     near,
     png_declaring,
 )
+from tests.reliability import figures
+from tests.reliability.canary import Listener, connections, listener, touching
+from tests.studio_harness import STUDIO, RunningStudio, studio_config
 
 ALLOWED_FILES = "upload a JPG, PNG or WEBP image"
 PRIVATE = "points inside a private network: use a public web address (https://...)"

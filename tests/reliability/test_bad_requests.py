@@ -5,7 +5,7 @@ answer; no page crashes, no request hangs, nothing is logged as an error.
 
 The embedded Wave API's own cases (huge and unfinished bodies, nested JSON, odd value
 shapes, invisible prompts, private and slow links, a receiver's huge reply) are in
-tests/test_embedded_api.py and tests/test_embedded_links.py.
+tests/embedded_wave/test_api.py and tests/embedded_wave/test_links.py.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.history import queries
 from tests.factories import make
+from tests.history.test_history import history
 from tests.reliability.canary import errors_logged
-from tests.test_history import history
 
 SECRET = "test-callback-secret"  # tests/studio_harness.py
 

@@ -18,10 +18,10 @@ from lib.domain.statuses import TERMINAL_STATUSES
 from lib.engine.submissions import submit_video
 from lib.store.schema import Task
 from lib.store.tasks import HINT_GAP, STATUS_RANK
+from tests.engine.test_tracker import BODY, assert_archived, wait_archived
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
 from tests.studio_harness import RunningStudio, running_studio
-from tests.test_tracker import BODY, assert_archived, wait_archived
 
 SECRET = "test-callback-secret"  # tests/studio_harness.py's
 FLOOD = 200

@@ -35,8 +35,8 @@ from tests.reliability.provider_records import (
     provider_tasks,
     second_tasks_for_one_key,
 )
+from tests.studio_harness import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 VIDEOS = 50
 API_KEY = "wave-sk-live-3f9c2e7a41d84b6e9a0c5d17e2b8f4a6"  # made up, shaped like a real one
 PRICE = price_quota(6)

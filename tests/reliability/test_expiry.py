@@ -16,12 +16,12 @@ from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings
 from lib.store.tasks import NewTask
 from lib.wave import parse_task
+from tests.costs.test_costs import costs_page, metrics
+from tests.engine.test_tracker import wait_archived
 from tests.factories import PRICE, REQUEST
+from tests.history.test_history import history, status_lines, studio_with, texts
 from tests.reliability import figures
 from tests.studio_harness import RunningStudio
-from tests.test_costs import costs_page, metrics
-from tests.test_history import history, status_lines, studio_with, texts
-from tests.test_tracker import wait_archived
 
 QUIET_SECONDS = 2.0  # how long the provider is watched after the studio gave up
 ATTEMPTS: dict[str, int] = {}  # case -> copy attempts before giving up

@@ -16,11 +16,11 @@ from lib.create import keys
 from lib.domain.money import price_quota
 from lib.embedded_wave.settings import Faults
 from lib.engine.submissions import submit_video
+from tests.create.test_page import generate
+from tests.engine.test_tracker import BODY, wait_archived
 from tests.reliability import figures
 from tests.reliability.provider_records import provider_tasks
-from tests.studio_harness import RunningStudio, running_studio
-from tests.test_create_page import STUDIO, generate
-from tests.test_tracker import BODY, wait_archived
+from tests.studio_harness import STUDIO, RunningStudio, running_studio
 
 PRICE = price_quota(6)  # the 6 s default video, in quota
 PROMPT = "A paper boat on a puddle, macro"

@@ -46,16 +46,15 @@ from lib.engine.runtime import media_policy, set_current
 from lib.engine.submissions import submit_video
 from lib.store.tasks import NewTask, Store
 from tests import images
+from tests.costs.test_costs import costs_page
+from tests.create.test_page import generate, plain
+from tests.engine.test_tracker import wait_archived
 from tests.factories import PRICE, REQUEST, make
+from tests.history.test_history import history, texts
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
-from tests.studio_harness import RunningStudio, running_studio
-from tests.test_costs import costs_page
-from tests.test_create_page import STUDIO, generate, plain
-from tests.test_history import history, texts
-from tests.test_tracker import wait_archived
+from tests.studio_harness import ROOT, STUDIO, RunningStudio, running_studio
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "xai-" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(60))
 # The whole key, and its start and end: 20 random characters are a leak on their own.
 NEEDLES = (KEY.encode(), KEY[:24].encode(), KEY[-20:].encode())

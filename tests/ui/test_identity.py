@@ -5,7 +5,6 @@ whatever the address holds (issue 11, defects 1 and 2)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,9 +12,8 @@ from streamlit.testing.v1 import AppTest
 from lib.create import keys
 from lib.ui import identity as people
 from tests.factories import make
-from tests.test_history import on_page, run, shown
-
-STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
+from tests.history.test_history import on_page, run, shown
+from tests.studio_harness import STUDIO
 
 
 @pytest.fixture

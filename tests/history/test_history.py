@@ -34,9 +34,7 @@ from lib.store.tasks import Store
 from lib.wave import TaskNotCancellable, parse_task
 from tests import images
 from tests.factories import FAR, PRICE, REQUEST, make
-from tests.studio_harness import RunningStudio, running_studio
-
-STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
+from tests.studio_harness import STUDIO, RunningStudio, running_studio
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import requests
 
 from lib.embedded_wave.background import free_port
+from tests.studio_harness import ROOT
 from tests.waiting import wait_until_up
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_streamlit_run_serves_the_studio_and_the_embedded_api(tmp_path):

@@ -24,9 +24,9 @@ from lib.embedded_wave.render._draw import font as load_font
 from lib.embedded_wave.render._draw import printable, wrap
 from lib.embedded_wave.render._image_scene import to_rgb
 from lib.embedded_wave.render._prompt_scene import PromptScene
+from tests.studio_harness import ROOT
 
 FPS = GROK_IMAGINE_VIDEO.fps
-ROOT = Path(__file__).resolve().parents[1]
 FOX = "A red fox trots through fresh snow at dawn, golden light, slow tracking shot"
 CITY = "Rainy neon city street at night, reflections on the asphalt, cyberpunk"
 

@@ -18,11 +18,11 @@ from lib.domain.links import LinkPolicy
 from lib.history import actions, queries
 from lib.store.schema import Asset
 from tests import images
+from tests.create.test_page import errors, generate
+from tests.engine.test_tracker import wait_archived
 from tests.factories import make
 from tests.link_servers import Site, local_site
-from tests.studio_harness import RunningStudio
-from tests.test_create_page import STUDIO, errors, generate
-from tests.test_tracker import wait_archived
+from tests.studio_harness import STUDIO, RunningStudio
 
 
 @pytest.fixture

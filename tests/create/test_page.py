@@ -4,7 +4,6 @@ exactly one task per submission."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,8 +11,7 @@ from streamlit.testing.v1 import AppTest
 from lib.create import form, keys
 from lib.engine.pictures import store_reference_image
 from tests import images
-
-STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
+from tests.studio_harness import STUDIO
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import requests
 
 from lib.embedded_wave.background import free_port
 from lib.outside.videos import probe_video
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.studio_harness import ROOT
 
 
 def test_the_module_runs_as_a_server(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from lib.config import StudioConfig
 from lib.engine.archive import ArchiveError, MediaUrlPolicy, archive_video
 from lib.ui.sidebar import DEMO_NOTICE
+from tests.studio_harness import STUDIO
 
-STUDIO = str(Path(__file__).resolve().parents[1] / "studio.py")
 PROGRAM_NAMES = ("Error", "Exception", "Timeout", "errno", "Errno")
 
 

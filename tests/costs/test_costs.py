@@ -25,6 +25,7 @@ from lib.store.tasks import Store
 from lib.ui import cached
 from lib.wave import parse_task
 from tests.factories import add_task, reply
+from tests.studio_harness import STUDIO
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 TERMINAL = "('completed', 'failed', 'cancelled')"
@@ -490,7 +491,7 @@ def quiet_studio(studio):
 
 def costs_page() -> AppTest:
     """The whole app (navigation, sidebar) opened straight on the Costs page."""
-    at = AppTest.from_file("../studio.py", default_timeout=30)
+    at = AppTest.from_file(STUDIO, default_timeout=30)
     at.switch_page("views/costs.py")  # the file name and url_path agree: "costs"
     at.run()
     assert not at.exception, at.exception
