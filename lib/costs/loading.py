@@ -121,8 +121,8 @@ def task_frame(
 
 
 def _fetch_all(store: Store, query: Select[Any]) -> list[tuple[Any, ...]]:
-    """The rows as plain tuples straight from the database driver: at 100,000 rows this
-    saves about a third of the time SQLAlchemy's Row objects take. The statement is
+    """The rows as plain tuples straight from the database driver, without SQLAlchemy's
+    Row objects (bench/README.md: Costs at 100,000 videos). The statement is
     rendered with its values inline, which is safe here: they are only constants and
     times, never text a person typed (person and campaign filters are applied in pandas)."""
     sql = str(query.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))

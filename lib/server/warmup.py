@@ -2,15 +2,16 @@
 do while someone waits, done in the background as the server starts (app.py's lifespan).
 
 - Import what the pages use but the server does not load at start: pandas and Arrow (the
-  Costs numbers, st.dataframe) and Altair (st.bar_chart imports it on first use). Together
-  more than a second, paid by the first Costs visit otherwise.
+  Costs numbers, st.dataframe) and Altair (st.bar_chart imports it on first use).
 - Streamlit's one-time check on the first element a process draws, which walks the stack
-  and reads source files (about 0.1-0.3 s). In a server started by `streamlit run` it only
-  decides that no "use streamlit run" warning is needed.
+  and reads source files. In a server started by `streamlit run` it only decides that no
+  "use streamlit run" warning is needed.
 - History's first queries, once (SQLAlchemy compiles a statement on its first use).
-- The Costs page's settled past and first view (`lib.ui.cached.first_costs_view`): a few tenths of a
-  second at 100,000 videos; then its chart once, off screen: Altair compiles its patterns
-  and loads its schema on the first chart a process draws (about 0.1-0.2 s).
+- The Costs page's settled past and first view (`lib.ui.cached.first_costs_view`); then
+  its chart once, off screen: Altair compiles its patterns and loads its schema on the
+  first chart a process draws.
+
+What each of these saves the first visit is in bench/README.md (bench/page_render.py).
 
 Nothing here changes what a page shows: a page that runs before the warm-up is done does
 the same work itself (and the Costs data waits for the load in progress rather than
