@@ -7,7 +7,7 @@ Alembic migrations) and writes, in a few bulk transactions, `--tasks` videos spr
 last `--days` days: more on weekdays and in office hours, growing over the year; a dozen
 people, campaigns that run for a few weeks each (and videos without one); text-to-video and
 image-to-video (with their pictures: uploaded ones and pasted links); every shape,
-resolution and length 6-30 s, priced with lib/pricing; mostly finished and saved videos
+resolution and length 6-30 s, priced with lib/domain/money.py; mostly finished and saved videos
 (with their file names, sizes and frame sizes), some failed, cancelled, made but not saved,
 a few submits the service never accepted, and `--in-flight` videos still being made. Each
 video also gets its status history (task_events), as the tracker would have written it.

@@ -1,7 +1,7 @@
 """Callback delivery as DECIDED in wave-api.md: at least once, `X-Wave-Event: <status>`,
 retried on a non-2xx reply or a timeout after 1 s, 4 s and 16 s, then given up.
 
-A callback address is a link an API client typed: it is sent through lib/outside_links,
+A callback address is a link an API client typed: it is sent through lib/outside/fetch.py,
 like a picture link (public addresses only, unless under a local prefix; one deadline),
 and only the receiver's status line is read, never its body."""
 

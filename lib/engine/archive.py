@@ -3,7 +3,7 @@ expires (24 h): streamed to disk (never held in memory), proven playable by deco
 moved into place atomically, with a poster picture beside it.
 
 The link comes in a service reply, so it is fetched like any link from outside
-(lib/outside_links: public addresses, the connection to the checked address, one deadline
+(lib/outside/fetch.py: public addresses, the connection to the checked address, one deadline
 for the whole download, a byte cap), and only from the service's own hosts, at every hop."""
 
 from __future__ import annotations

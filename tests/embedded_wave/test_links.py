@@ -1,5 +1,5 @@
 """The embedded Wave API and the links API clients send it (issue 12): picture links and
-callback addresses go through lib/outside_links like every link a person typed. Private
+callback addresses go through lib/outside/fetch.py like every link a person typed. Private
 addresses are refused, however they are spelled; a slow link is cut at one deadline and
 holds neither a render thread nor another account's video; a receiver's reply is never
 read into memory."""

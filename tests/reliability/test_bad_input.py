@@ -6,7 +6,7 @@ result. The page never crashes, and nothing is left half-stored: no task row, an
 rows and files only for pictures that were accepted, one file per row.
 
 Each case runs the real Create page under AppTest on a running studio. Values no widget
-can produce also go through `create_form.submit_draft`, the lib entry the page calls.
+can produce also go through `lib.create.submit.submit_draft`, the lib entry the page calls.
 
 Issue 12 added the cases an outside corpus found: picture links that other parsers read
 as this machine (a backslash, look-alike digits and letters), text the database can't hold
