@@ -12,13 +12,7 @@ from lib.ui.identity import current_person
 
 studio = current()
 state = st.session_state
-for key, value in keys.defaults().items():
-    state.setdefault(key, value)
-# Values no widget can show (an old video's settings, a prompt pasted over the limit)
-# are put right and said so, until the field changes.
-notes = form.fit_to_widgets(state)
-if notes:
-    state[keys.NOTES] = {**state.get(keys.NOTES, {}), **notes}
+form.prepare(state)
 # Where each field's message goes; filled at the end, when the whole form is known.
 slots: dict[str, DeltaGenerator] = {}
 

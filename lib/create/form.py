@@ -65,6 +65,17 @@ def remove_kept_image(state: MutableMapping[str, Any], position: int) -> None:
     touch(state, keys.KEPT_IMAGES)
 
 
+def prepare(state: MutableMapping[str, Any]) -> None:
+    """Before the widgets are drawn: every field has a value, and values no widget can
+    show (an old video's settings, a prompt pasted over the limit) are put right and said
+    so, until the field changes."""
+    for key, value in keys.defaults().items():
+        state.setdefault(key, value)
+    notes = fit_to_widgets(state)
+    if notes:
+        state[keys.NOTES] = {**state.get(keys.NOTES, {}), **notes}
+
+
 def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
     """Put back the default wherever the session holds a value the form's widgets cannot
     show (an earlier video's setting the model no longer offers, or anything else that
