@@ -46,6 +46,8 @@ class StudioProcess:
     script: str = "app.py"
     env: dict[str, str] = field(default_factory=dict)
     ready_path: str = "/api/health"
+    # Where it runs: Streamlit reads .streamlit/ (config, secrets) from there.
+    cwd: Path = ROOT
 
     @property
     def url(self) -> str:
@@ -63,7 +65,11 @@ class StudioProcess:
         command = [sys.executable, "-m", "streamlit", "run", self.script]
         command += ["--server.port", str(self.port), "--server.address", "127.0.0.1"]
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT
+            command,
+            cwd=self.cwd,
+            env=env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         log = self.log_path
         wait_until_up(
