@@ -1,0 +1,11 @@
+"""The real services of tests/services (PostgreSQL, nginx, an S3 API server), one of each
+per test session. Another test folder uses them by importing the same fixtures into its
+own conftest.py."""
+
+from tests.browser.conftest import browser  # noqa: F401  (Debian's Chromium, once a session)
+from tests.services.postgres import (  # noqa: F401
+    fresh_postgres_url,
+    postgres_server,
+    postgres_url,
+)
+from tests.services.s3 import s3_service  # noqa: F401
