@@ -11,6 +11,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -403,3 +404,30 @@ def test_a_websocket_upgrade_goes_through_with_the_original_host(backends):
     assert connection.lower() == "upgrade"
     assert passed_host == host  # Streamlit compares the page's Origin with this
     assert echoed == "hello"
+
+
+def test_the_proxy_serves_the_bucket_at_its_own_address_with_seeking(
+    backends, s3_service, stored_video
+):
+    """compose's layout: signed links carry the proxy's address, and nginx passes
+    /<bucket>/... to the store unchanged (moto checks no signature: this proves the
+    routing, the Range and the streaming, not the signature)."""
+    key, data = stored_video
+    store = s3_service.endpoint_url.removeprefix("http://")
+    with running_nginx(list(backends), object_store=(s3_service.bucket, store)) as proxy:
+        public = replace(s3_service, endpoint_url=proxy.url)
+        link = public.client().generate_presigned_url(
+            "get_object", Params={"Bucket": s3_service.bucket, "Key": key}, ExpiresIn=300
+        )
+        assert link.startswith(f"{proxy.url}/{s3_service.bucket}/videos/")
+        part = requests.get(link, headers={"Range": "bytes=4000000-4000099"}, timeout=30)
+        assert part.status_code == 206
+        assert part.content == data[4_000_000:4_000_100]
+        with requests.get(link, stream=True, timeout=30) as whole:
+            assert whole.status_code == 200
+            digest = hashlib.sha256()
+            for chunk in whole.iter_content(64 * 1024):
+                digest.update(chunk)
+        assert digest.hexdigest() == hashlib.sha256(data).hexdigest()
+        upstreams = {line["upstream"] for line in proxy.access_log() if "/videos/" in line["path"]}
+        assert upstreams == {store}  # the store answered, not a studio server
