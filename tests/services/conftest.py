@@ -2,7 +2,6 @@
 per test session. Another test folder uses them by importing the same fixtures into its
 own conftest.py."""
 
-from tests.browser.conftest import browser  # noqa: F401  (Debian's Chromium, once a session)
 from tests.services.postgres import (  # noqa: F401
     fresh_postgres_url,
     postgres_server,
