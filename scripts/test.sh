@@ -6,19 +6,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv requirements-dev.txt
-# The browser tests drive Debian's Chromium (no browser downloads from elsewhere), and
-# sign in through a real OpenID Connect provider that runs on Node.js (tests/oidc_provider;
-# tests/oidc.py runs `npm ci` there when needed).
-missing=""
-[ -x /usr/bin/chromium ] || missing="$missing chromium"
-command -v node >/dev/null || missing="$missing nodejs"
-command -v npm >/dev/null || missing="$missing npm"
-if [ -n "$missing" ]; then
-  echo "Installing$missing for the browser tests (first run only)..."
+# What the tests start themselves, from Debian's packages (nothing downloaded from
+# elsewhere, nothing left running as a system service):
+# - Chromium for the browser tests;
+# - Node.js and npm for the real OpenID Connect provider the sign-in tests use
+#   (tests/oidc_provider; tests/oidc.py runs `npm ci` there when needed);
+# - PostgreSQL and nginx for tests/services, each started on a free port.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} for the tests (first run only)..."
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  # shellcheck disable=SC2086  # the list is meant to split into package names
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
