@@ -414,7 +414,7 @@ def test_pages_of_24_newest_first(store):
     assert shown(at) == newest_first[:24]
 
 
-def test_history_queries_stay_fast_with_10000_videos(store):
+def test_history_with_10000_videos_reads_one_page_in_two_queries(store):
     now = datetime.now(UTC)
     rows = [
         dict(
@@ -443,32 +443,28 @@ def test_history_queries_stay_fast_with_10000_videos(store):
     statements: list[str] = []
     listen = event.listens_for(store.engine, "before_cursor_execute")
     listen(lambda conn, cursor, sql, *args: statements.append(sql))
-    started = time.perf_counter()
+    # How fast: bench/page_render.py (History with 10,000 videos, <= 0.3 s). Here: how
+    # much is asked of the database, which no machine's load changes.
     for filters in (
         queries.Filters(),
         queries.Filters.from_choices(["Failed"], None, None, "cats"),
     ):
-        queries.count_tasks(store, filters)
-        queries.page_of_tasks(store, filters, page=5)
-        store.campaigns()
-        store.people()
-    assert time.perf_counter() - started < 0.3
+        statements.clear()
+        assert queries.count_tasks(store, filters) > 0
+        assert len(statements) == 1, statements
+        statements.clear()
+        assert len(queries.page_of_tasks(store, filters, page=5)) == 24
+        assert len(statements) == 2, statements  # the page, and its pictures
     statements.clear()
     page = queries.page_of_tasks(store, queries.Filters(), page=2)
     assert [t.created_at for t in page] == [r["created_at"] for r in rows[24:48]]
     _ = [t.images for t in page]  # already loaded: no query per card
     assert len(statements) == 2, statements  # the page, and its pictures
     assert "LIMIT" in statements[0] and "ORDER BY tasks.created_at DESC" in statements[0]
-    # The whole page (sidebar included) with 24 cards of 10,000, warm: under 0.3 s.
+    # The whole page (sidebar included) shows 24 cards of 10,000.
     at = history()
     assert len(shown(at)) == 24
     assert "Showing 1–24 of 10,000 videos · page 1 of 417" in texts(at.caption)
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        run(at)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.3, timings
 
 
 # ----- deep link, empty state --------------------------------------------------------------
@@ -696,7 +692,9 @@ def test_without_step_reports_the_card_says_its_step_is_estimated(quiet):
     tracker.wait_supported = True  # held requests: only the end is reported
     at = history()
     [bar] = at.progress
-    assert bar.text.startswith("Probably waiting in line — about ")
+    # Which step is guessed depends on how long the page took to draw (see the
+    # progress_of tests above, with the clock fixed): either way it says "Probably".
+    assert re.match(r"Probably (waiting in line|being made) — ", bar.text), bar.text
     assert progress.ESTIMATED_NOTE in texts(at.caption)
 
 

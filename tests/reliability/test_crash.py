@@ -40,6 +40,7 @@ from tests.studio_harness import ROOT
 VIDEOS = 50
 API_KEY = "wave-sk-live-3f9c2e7a41d84b6e9a0c5d17e2b8f4a6"  # made up, shaped like a real one
 PRICE = price_quota(6)
+STALL_LIMIT = 120  # seconds without one more video settled: the studio is stuck
 # Every request to the provider takes 0.6 s (a distant service): 0.3 s before it is
 # carried out and 0.3 s for the reply to come back. So a kill lands while submits are on
 # the wire, some not yet made and some made already whose reply never arrives (the
@@ -184,6 +185,26 @@ def all_settled(store: Store, keys: list[str]) -> bool:
     )
 
 
+def settled_count(store: Store) -> int:
+    return sum(not row.tracking for row in store.tasks())
+
+
+def wait_while_settling(store: Store, keys: list[str], studio: StudioUnderTest) -> bool:
+    """True once every video is settled. Gives up only when none has settled for
+    STALL_LIMIT seconds: on a busy machine the renders take longer, but they keep coming
+    (about 75 s for all 50 on an idle 2-core machine)."""
+    last, last_change = -1, time.monotonic()
+    while not all_settled(store, keys):
+        assert studio.alive(), "the studio process ended while settling:\n" + studio.log_tail()
+        now = settled_count(store)
+        if now != last:
+            last, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change > STALL_LIMIT:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def describe(rows: list[Task]) -> str:
     return "\n".join(
         f"{r.idempotency_key} {r.status} archive={r.archive_state} {r.error_message or ''}"
@@ -239,9 +260,7 @@ def test_sigkill_mid_submit_and_mid_archive_then_restart_loses_nothing_and_pays_
             restarted = time.monotonic()
             studio.start()
             # Judged after the figures are recorded, so that CI's log shows them either way.
-            settled = wait_for(
-                "every video settled", lambda: all_settled(store, keys), studio, 200, every=0.5
-            )
+            settled = wait_while_settling(store, keys, studio)
             finished = time.monotonic()
             balance = requests.get(
                 f"{provider.api_url}/dashboard/billing/balance",
@@ -294,7 +313,9 @@ def test_sigkill_mid_submit_and_mid_archive_then_restart_loses_nothing_and_pays_
     figures.record("Crash", "time: whole run (s)", round(finished - started, 1))
     figures.record("Crash", "CPU time, provider renders + studio processes (s)", round(cpu, 1))
 
-    assert settled, f"not settled in 200 s after the last restart:\n{describe(rows)}"
+    assert settled, (
+        f"no video settled for {STALL_LIMIT} s after the last restart:\n{describe(rows)}"
+    )
     assert first.accepted_unanswered > 0, "kill 1 should catch a made task's reply on its way"
     assert second.copying > 0, "kill 2 should catch a video copy in progress"
     assert len(rows) == VIDEOS and unfinished == 0, describe(rows)
