@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.catalog import MODELS, image_frame_size
 from lib.domain.links import LinkPolicy, LinkRefused, shown_link
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
 from lib.outside.fetch import FetchFailed, fetch
@@ -27,7 +27,8 @@ class ProductionJob:
     prompt: str
     duration: int
     resolution: str
-    aspect_ratio: str | None
+    model_id: str
+    aspect_ratio: str | None  # None: the first picture decides the shape
     image_urls: tuple[str, ...] = ()
     threads: int = 1
     links: LinkPolicy = field(default_factory=LinkPolicy)  # deadline and size cap per picture
@@ -47,7 +48,7 @@ class FetchedPictures:
 def produce_video(job: ProductionJob) -> RenderInfo:
     """The whole job on one thread (text-to-video has nothing to fetch)."""
     if not job.image_urls:
-        width, height = GROK_IMAGINE_VIDEO.frame_size(job.aspect_ratio or "16:9", job.resolution)
+        width, height = _chosen_frame(job)
         return render_video(
             RenderJob(
                 job.out_path, job.duration, width, height, prompt=job.prompt, threads=job.threads
@@ -77,7 +78,10 @@ def fetch_pictures(job: ProductionJob) -> FetchedPictures:
 
 def render_pictures(job: ProductionJob, pictures: FetchedPictures) -> RenderInfo:
     try:
-        width, height = image_frame_size(*pictures.first_size, job.resolution)
+        if job.aspect_ratio is None:
+            width, height = image_frame_size(*pictures.first_size, job.resolution)
+        else:  # today's official models keep the shape sent with the pictures
+            width, height = _chosen_frame(job)
         return render_video(
             RenderJob(
                 job.out_path,
@@ -91,6 +95,10 @@ def render_pictures(job: ProductionJob, pictures: FetchedPictures) -> RenderInfo
         )
     finally:
         pictures.remove()
+
+
+def _chosen_frame(job: ProductionJob) -> tuple[int, int]:
+    return MODELS[job.model_id].frame_size(job.aspect_ratio or "16:9", job.resolution)
 
 
 def _fetch_one(url: str, position: int, job: ProductionJob):

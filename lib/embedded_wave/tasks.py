@@ -77,6 +77,8 @@ def task_object(task: Task, now: float, variants: frozenset[str] = frozenset()) 
     if task.is_terminal:
         body["completed_at"] = stamp(task.completed_at or now)
         body["cost"] = task.cost or 0
+        # Completed tasks are charged; failed and cancelled ones refunded in full.
+        body["billing_status"] = "settled" if task.status == TaskStatus.COMPLETED else "refunded"
     if task.status == TaskStatus.COMPLETED and task.video_name:
         url = f"{task.base_url}files/{task.video_name}"
         body["result"] = {
