@@ -78,7 +78,7 @@ with left:
     st.selectbox(
         "Model",
         options=list(MODELS),
-        format_func=form.model_label,
+        format_func=lambda m: form.model_label(m, studio.offer.availability(m).available),
         key=keys.MODEL,
         persist_state="session",
         help="Each model has its own lengths, sizes and price; the form follows the one "

@@ -154,9 +154,10 @@ def switch_model(state: MutableMapping[str, Any], model_id: str) -> None:
     touch(state, keys.MODEL)
 
 
-def model_label(model_id: str) -> str:
-    """The picker's words for a model: its marketer's name."""
-    return display_name(model_id)
+def model_label(model_id: str, available: bool = True) -> str:
+    """The picker's words for a model: its marketer's name, and whether it can be used."""
+    name = display_name(model_id)
+    return name if available else f"{name} (not offered now)"
 
 
 def fit_to_widgets(state: MutableMapping[str, Any]) -> dict[str, str]:
