@@ -90,11 +90,27 @@ def prepare(state: MutableMapping[str, Any], default_model: str | None = None) -
     for key, value in keys.defaults(keys.spec_of(state)).items():
         state.setdefault(key, value)
     if state.get(FITTED) is not None and state[FITTED] != state[keys.MODEL]:
-        state[keys.CHANGED] = fit_to_model(state, MODELS.get(state[FITTED]))
+        why = state.pop(SWITCHED_BECAUSE, None)
+        changes = fit_to_model(state, MODELS.get(state[FITTED]))
+        state[keys.CHANGED] = [why, *changes] if why else changes
     state[FITTED] = state[keys.MODEL]
     notes = fit_to_widgets(state)
     if notes:
         state[keys.NOTES] = {**state.get(keys.NOTES, {}), **notes}
+
+
+# Why the model was switched for the person (an earlier video's model no longer offered).
+SWITCHED_BECAUSE = "create.switched_because"
+
+
+def prefill_instead(
+    state: MutableMapping[str, Any], request: dict[str, Any], instead: ModelSpec, why: str
+) -> None:
+    """After `prefill`: the earlier video's model can't be used, so the form takes
+    `instead` and fits the settings to it, saying `why` first."""
+    state[FITTED] = request.get("model")
+    state[keys.MODEL] = instead.model_id
+    state[SWITCHED_BECAUSE] = why
 
 
 def ratio_options(spec: ModelSpec, mode: str) -> list[str]:
