@@ -128,7 +128,7 @@ class ModelSpec:
 
     def short_side(self, resolution: str) -> int:
         """480 for 480p, 720 for 720p, 1080 for 1080p: pictures keep this short side."""
-        return int(resolution.rstrip("p"))
+        return short_side(resolution)
 
     def frame_size(self, aspect_ratio: str, resolution: str) -> tuple[int, int]:
         """The output's frame for a ratio this model offers (`auto` renders 16:9, DECIDED)."""
@@ -443,7 +443,8 @@ def closest_model(
     model_id: str | None, offered: Iterable[str], image_mode: bool = False
 ) -> ModelSpec | None:
     """The offered model nearest to this one: the service's own advice first, then one
-    that makes the same mode, then the nearest price per second (at 480p) and limits."""
+    that makes the same mode, then the nearest price per second (at the lowest
+    resolution) and limits."""
     choices = [MODELS[m] for m in offered if m in MODELS and m != model_id]
     if image_mode:
         choices = [m for m in choices if m.makes_image_to_video]
@@ -456,11 +457,16 @@ def closest_model(
         return MODELS[spec.replacement]
 
     def distance(other: ModelSpec) -> tuple:
-        price = abs(other.rate("480p") - spec.rate("480p"))
+        price = abs(other.rate(other.resolutions[0]) - spec.rate(spec.resolutions[0]))
         lengths = abs(other.max_duration - spec.max_duration)
         return (price, lengths, other.model_id)
 
     return min(choices, key=distance)
+
+
+def short_side(resolution: str) -> int:
+    """The short side of a frame at this resolution: 480p -> 480."""
+    return int(resolution.rstrip("p"))
 
 
 def canonical_event(name: str) -> str:
@@ -476,7 +482,7 @@ MAX_IMAGE_RATIO = 21 / 9
 def image_frame_size(image_width: int, image_height: int, resolution: str) -> tuple[int, int]:
     """Frame size of an image-to-video output: the first image's ratio, on the short side
     of the resolution (480, 720 or 1080), both sides even as H.264 wants."""
-    short = int(resolution.rstrip("p"))
+    short = short_side(resolution)
     ratio = min(max(image_width / image_height, 1 / MAX_IMAGE_RATIO), MAX_IMAGE_RATIO)
     if ratio >= 1:
         return _even(short * ratio), short

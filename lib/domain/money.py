@@ -36,13 +36,14 @@ def _quota(usd: Decimal, model: ModelSpec) -> int:
 def price_quota(
     duration_seconds: int | Decimal,
     model: ModelSpec = GROK_IMAGINE_VIDEO,
-    resolution: str = "480p",
+    resolution: str | None = None,
     pictures: int = 0,
 ) -> int:
     """What a video costs, in quota (what the API pre-consumes): shared/wave-api.md,
     `round_half_up(seconds x usd_per_second x 500000) + pictures x
     round_half_up(usd_per_picture x 500000)`."""
-    seconds = _quota(Decimal(duration_seconds) * model.rate(resolution), model)
+    rate = model.rate(resolution or model.resolutions[0])
+    seconds = _quota(Decimal(duration_seconds) * rate, model)
     return seconds + pictures * _quota(model.usd_per_picture, model)
 
 
@@ -64,7 +65,7 @@ def request_price_quota(request: Mapping[str, Any], model: ModelSpec | None = No
 def price_usd(
     duration_seconds: int,
     model: ModelSpec = GROK_IMAGINE_VIDEO,
-    resolution: str = "480p",
+    resolution: str | None = None,
     pictures: int = 0,
 ) -> Decimal:
     """The list price in dollars as shown (rounded as everywhere: round_usd)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import secrets
 import threading
@@ -27,15 +28,17 @@ from typing import Any
 
 from lib.domain.catalog import IMAGE_TO_VIDEO, MODELS, TEXT_TO_VIDEO
 from lib.domain.links import LinkPolicy, link_problem, shown_link
-from lib.domain.money import quota_to_usd, request_price_quota
+from lib.domain.money import edit_price_quota, quota_to_usd, request_price_quota
 from lib.domain.statuses import TaskStatus
 from lib.domain.validation import (
     InvalidSettings,
     canonical_events,
+    is_edit,
     is_image_to_video,
     validate_request,
 )
 from lib.embedded_wave.callbacks import CallbackSender
+from lib.embedded_wave.production import SourceRefused, SourceVideo, fetch_source
 from lib.embedded_wave.replies import ApiError, Balance, task_not_found
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import Task, TaskFile, task_object
@@ -144,6 +147,37 @@ class Engine(Timeline):
         except InvalidSettings as exc:
             raise ApiError(400, "invalid_request", str(exc), param=exc.param) from None
         self._refuse_private_links(request)
+        source = self._source_of(request)
+        try:
+            return self._submit(account, body, request, source, idempotency_key, base_url)
+        except BaseException:
+            if source is not None:
+                source.remove()
+            raise
+
+    def _source_of(self, request: dict[str, Any]) -> SourceVideo | None:
+        """A restyle's source video, fetched and measured now: its length is the price."""
+        if not is_edit(request):
+            return None
+        try:
+            return fetch_source(
+                request["video_urls"][0],
+                self.link_policy,
+                Path(self.settings.data_dir) / "sources",
+                request["model"],
+            )
+        except SourceRefused as exc:
+            raise ApiError(400, "invalid_request", str(exc), param="video_urls") from None
+
+    def _submit(
+        self,
+        account: str,
+        body: Any,
+        request: dict[str, Any],
+        source: SourceVideo | None,
+        idempotency_key: str | None,
+        base_url: str,
+    ) -> tuple[Task, bool]:
         fingerprint = hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
@@ -151,8 +185,13 @@ class Engine(Timeline):
         with self._lock:
             replay = self._replay(account, idempotency_key, fingerprint, now)
             if replay:
+                if source is not None:
+                    source.remove()
                 return replay, True
-            price = request_price_quota(request)
+            spec = MODELS[request["model"]]
+            price = (
+                edit_price_quota(source.seconds, spec) if source else request_price_quota(request)
+            )
             balance = self._balance(account)
             if price > balance.available:
                 raise ApiError(
@@ -161,7 +200,7 @@ class Engine(Timeline):
                     f"This video costs ${quota_to_usd(price):.4f} ({price} quota) but only "
                     f"${quota_to_usd(max(balance.available, 0)):.4f} is left on the account.",
                 )
-            task = self._new_task(account, body, request, price, now, base_url)
+            task = self._new_task(account, body, request, price, now, base_url, source)
             task.idempotency_key = idempotency_key
             task.fingerprint = fingerprint
             self._index(task)
@@ -272,6 +311,7 @@ class Engine(Timeline):
         price: int,
         now: float,
         base_url: str,
+        source: SourceVideo | None = None,
     ) -> Task:
         while True:
             task_id = f"task-wave{int(now)}{secrets.token_hex(5)}"
@@ -279,6 +319,10 @@ class Engine(Timeline):
                 break
         s = self.settings
         processing_at = now + s.queue_seconds * s.time_scale
+        if source is not None:  # a restyle takes as long as a video of the source's length
+            seconds, resolution = math.ceil(source.seconds), source.resolution
+        else:
+            seconds, resolution = request["duration"], request["resolution"]
         return Task(
             task_id=task_id,
             account=account,
@@ -291,11 +335,18 @@ class Engine(Timeline):
             created_at=now,
             base_url=base_url,
             processing_at=processing_at,
-            finish_at=processing_at
-            + s.processing_seconds(request["duration"], request["resolution"]),
+            finish_at=processing_at + s.processing_seconds(seconds, resolution),
             planned_failure=self._plan_failure(),
             callback_url=request.get("callback_url"),
             callback_events=sorted(canonical_events(request)),
+            source=None
+            if source is None
+            else {
+                "path": source.path,
+                "seconds": str(source.seconds),
+                "width": source.width,
+                "height": source.height,
+            },
         )
 
     def _plan_failure(self) -> str | None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lib.domain.catalog import MODELS, QUOTA_PER_USD
+from lib.domain.catalog import MODELS, QUOTA_PER_USD, short_side
 
 # The failure codes of the contract, and the words the service uses for each.
 FAILURE_MESSAGES = {
@@ -117,8 +117,9 @@ class EmbeddedSettings:
     queue_seconds: float = 2.0
     processing_base_seconds: float = 6.0
     processing_seconds_per_video_second: float = 0.75
-    hd_processing_factor: float = 1.5  # 720p takes this much longer than 480p
-    full_hd_processing_factor: float = 2.5  # and 1080p this much
+    # A sharper video takes longer, in proportion to its short side: 720p 1.5 times as
+    # long as 480p, 1080p 2.25 times.
+    base_short_side: int = 480
     # None: each model's own (24 hours for 1.0, 7 days for today's models).
     link_ttl_seconds: float | None = None
     render_workers: int = 2
@@ -163,8 +164,5 @@ class EmbeddedSettings:
     def processing_seconds(self, duration: int, resolution: str) -> float:
         """How long a task pretends to take before it completes (the render may be slower)."""
         seconds = self.processing_base_seconds + self.processing_seconds_per_video_second * duration
-        if resolution == "720p":
-            seconds *= self.hd_processing_factor
-        elif resolution == "1080p":
-            seconds *= self.full_hd_processing_factor
+        seconds *= short_side(resolution) / self.base_short_side
         return seconds * self.time_scale

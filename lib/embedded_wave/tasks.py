@@ -41,6 +41,9 @@ class Task:
     fingerprint: str | None = None
     callback_url: str | None = None
     callback_events: list[str] = field(default_factory=list)
+    # A restyle (`edit`): the fetched source (deleted once rendered), its length (s, the
+    # price's), and the output's frame.
+    source: dict[str, Any] | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
 
 from lib.domain.catalog import MODELS
 from lib.domain.statuses import TaskStatus
@@ -17,6 +19,7 @@ from lib.domain.validation import (
 from lib.embedded_wave.production import (
     FetchedPictures,
     ProductionJob,
+    SourceVideo,
     UpstreamBadRequest,
     fetch_pictures,
     produce_video,
@@ -110,13 +113,19 @@ class Timeline:
         request = task.request
         spec = MODELS[task.model]
         picture_shape = is_image_to_video(request) and not spec.uses_ratio_with_pictures
+        source = task.source
         job = ProductionJob(
             out_path=str(self.files_dir / task.video_name),
             prompt=request.get("prompt", ""),
-            duration=request["duration"],
-            resolution=request["resolution"],
+            duration=request.get("duration", 0),
+            resolution=request.get("resolution", ""),
             model_id=task.model,
-            aspect_ratio=None if picture_shape else request["aspect_ratio"],
+            aspect_ratio=None if picture_shape or source else request["aspect_ratio"],
+            source=None
+            if source is None
+            else SourceVideo(
+                source["path"], Decimal(source["seconds"]), source["width"], source["height"]
+            ),
             image_urls=tuple(request.get("image_urls") or ()),
             threads=self.settings.render_threads,
             links=self.link_policy,
@@ -191,6 +200,8 @@ class Timeline:
         """A terminal state: charge (completed) or refund (failed, cancelled) and tell."""
         if task.status == TaskStatus.COMPLETED:
             task.last_progress = 100
+        if task.source and task.status != TaskStatus.COMPLETED:  # a restyle never made
+            Path(task.source["path"]).unlink(missing_ok=True)
         task.completed_at = now
         task.cost = cost
         self._active.discard(task.task_id)

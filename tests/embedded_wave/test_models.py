@@ -211,3 +211,69 @@ def test_a_prompt_refused_under_the_content_rules_fails_and_costs_nothing(start_
     assert done["error"]["code"] == "content_moderated"
     assert done["cost"] == 0 and done["billing_status"] == "refunded"
     assert wave.balance()["total_used_usd"] == 0
+
+
+# ----- edit: restyle a source video (grok-imagine-video) ------------------------------------
+def source_mp4(tmp_path: Path, seconds: int, width: int, height: int) -> bytes:
+    from lib.embedded_wave.render import RenderJob, render_video
+
+    path = tmp_path / f"source-{seconds}-{width}.mp4"
+    render_video(RenderJob(str(path), seconds, width, height, prompt="a source"))
+    return path.read_bytes()
+
+
+def edit_body(url: str, **fields) -> dict:
+    return {
+        "model": "grok-imagine-video",
+        "action": "edit",
+        "prompt": "Make it look like an old postcard",
+        "video_urls": [url],
+        **fields,
+    }
+
+
+def test_edit_restyles_a_source_keeping_its_length_and_shape_at_most_720p(
+    start_wave, image_host, tmp_path
+):
+    wave = start_wave(**RICH)
+    url = image_host("source.mp4", source_mp4(tmp_path, 1, 1920, 1080))
+    reply = wave.submit(edit_body(url))
+    assert reply.status_code == 200, reply.text
+    # 1 s x (0.063 output + 0.02 source) x 500000, one rounding (DECIDED)
+    assert reply.json()["pre_consumed_cost"] == 41500
+    assert reply.json()["action"] == "edit"
+    done, probe = frame_of(wave, reply, tmp_path, "restyled.mp4")
+    assert (probe.width, probe.height) == (1280, 720)  # the source's 16:9, cut to 720p
+    assert probe.frames == 24  # the source's length
+    assert done["cost"] == 41500 and done["billing_status"] == "settled"
+    assert not list((tmp_path / "wave" / "sources").glob("*"))  # the fetched source is gone
+
+
+def test_edit_refuses_what_it_cannot_restyle_and_charges_nothing(start_wave, image_host, tmp_path):
+    wave = start_wave(**QUEUED)
+    long_source = image_host("long.mp4", source_mp4(tmp_path, 9, 128, 128))
+    not_a_video = image_host("fake.mp4", b"not a video at all")
+    cases = [
+        (edit_body(long_source), "video_urls", "at most 8.7 s"),
+        (edit_body(not_a_video), "video_urls", "not a video"),
+        (edit_body(long_source, duration=6), "duration", "keeps its source's length"),
+        ({**edit_body(long_source), "video_urls": []}, "video_urls", ""),
+        ({k: v for k, v in edit_body(long_source).items() if k != "video_urls"}, "video_urls", ""),
+        ({**edit_body(long_source), "prompt": " "}, "prompt", ""),
+        (
+            {**edit_body(long_source), "image_urls": ["https://pictures.example/a.jpg"]},
+            "image_urls",
+            "",
+        ),
+        # A model without `edit` has no source-video setting: that is named first.
+        ({**edit_body(long_source), "model": "grok-imagine-video-1.5"}, "video_urls", "not a"),
+        (body("grok-imagine-video", duration=2, video_urls=[long_source]), "video_urls", ""),
+    ]
+    for sent, param, words in cases:
+        reply = wave.submit(sent)
+        assert reply.status_code == 400, (sent, reply.text)
+        error = reply.json()["error"]
+        assert (error["code"], error["param"]) == ("invalid_request", param), (sent, error)
+        assert words in error["message"]
+    assert wave.balance()["total_used_usd"] == 0
+    assert not list((tmp_path / "wave" / "sources").glob("*"))
