@@ -5,6 +5,8 @@ the model to use instead; the form keeps its values). Prices are worked out by h
 
 from __future__ import annotations
 
+import time
+
 import requests
 from streamlit.testing.v1 import AppTest
 
@@ -136,3 +138,15 @@ def test_without_the_1_0_model_create_starts_on_the_recommended_one(studio):
     at = open_page()
     assert at.selectbox(key=keys.MODEL).value == "grok-imagine-video-1.5-rev"
     assert button(at) == "Generate 6 s · $0.0689"  # 34440 quota = $0.06888
+
+
+def test_page_views_never_ask_the_service_for_its_models(studio):
+    deadline = time.monotonic() + 60
+    while studio.counters().get("requests.models", 0) < 1:  # the look at start
+        assert time.monotonic() < deadline, "the studio never read the model list"
+        time.sleep(0.05)
+    for who in ("Ana", "Bo", "Cy"):
+        at = open_page(who)
+        for seconds in (7, 8, 9):
+            at.number_input(key=keys.DURATION).set_value(seconds).run()
+    assert studio.counters()["requests.models"] == 1
