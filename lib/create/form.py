@@ -53,6 +53,8 @@ def touch(state: MutableMapping[str, Any], key: str) -> None:
     what was said about its old value goes."""
     field_name = keys.FIELD_OF_KEY[key]
     state[keys.TOUCHED] = {*state.get(keys.TOUCHED, ()), field_name}
+    if key != keys.MODEL:  # what a model switch changed was said; the person moved on
+        state.pop(keys.CHANGED, None)
     for said in (keys.NOTES, keys.REFUSED):
         remaining = dict(state.get(said) or {})
         remaining.pop(field_name, None)

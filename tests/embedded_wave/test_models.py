@@ -277,3 +277,16 @@ def test_edit_refuses_what_it_cannot_restyle_and_charges_nothing(start_wave, ima
         assert words in error["message"]
     assert wave.balance()["total_used_usd"] == 0
     assert not list((tmp_path / "wave" / "sources").glob("*"))
+
+
+def test_the_command_line_retires_models_and_blocks_words(tmp_path):
+    from lib.embedded_wave.__main__ import parse_args, settings_from_args
+    from lib.embedded_wave.engine import Engine
+
+    args = ["--data-dir", str(tmp_path), "--retire", "grok-imagine-1.0-video"]
+    settings = settings_from_args(parse_args([*args, "--block-word", "forbidden"]))
+    assert settings.retired_models == ("grok-imagine-1.0-video",)
+    assert settings.faults.blocked_words == ("forbidden",)
+    assert "grok-imagine-1.0-video" not in Engine(settings).offered_models()
+    with pytest.raises(SystemExit):  # a model the catalog does not know
+        parse_args([*args[:2], "--retire", "sora-2"])
