@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `lib` importable
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size  # noqa: E402
+from lib.domain.catalog import GROK_IMAGINE_15, GROK_IMAGINE_VIDEO, image_frame_size  # noqa: E402
 from lib.embedded_wave.render import RenderJob, render_video  # noqa: E402
 
 TARGET = 0.5  # wall seconds per video second, for the 480p text-to-video case
@@ -48,6 +48,7 @@ def cases(photo_size: tuple[int, int], quick: bool) -> list[Case]:
     chosen = [
         Case("text 480p", 6, frame("16:9", "480p"), has_target=True),
         Case("text 720p", 6, frame("16:9", "720p")),
+        Case("text 1080p", 6, GROK_IMAGINE_15.frame_size("16:9", "1080p")),
         Case("image 480p", 6, image_frame_size(*photo_size, "480p"), with_image=True),
     ]
     if not quick:

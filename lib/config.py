@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from lib.domain import urls
 
-REAL_SERVICE_URL = "https://www.qingbo.dev/v1"
+# The Wave service's address since its 2026 move (wave-api.md, Transport).
+REAL_SERVICE_URL = "https://api.qingbo.ai/v1"
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ def test_a_real_key_switches_to_the_real_service_and_stays_out_of_repr(tmp_path)
     }
     config = load_config(env, use_secrets=False).with_port(8501)
     assert not config.uses_embedded
-    assert config.wave_base_url == "https://www.qingbo.dev/v1"
+    assert config.wave_base_url == "https://api.qingbo.ai/v1"
     assert config.database_url == "postgresql://studio@db/studio"
     assert "sk-live" not in repr(config)
     assert not config.wants_callbacks()  # 127.0.0.1 cannot be reached from the internet
     policy = media_policy(config)
-    assert "*.qingbo.dev" in policy.hosts and "cdn.example.net" in policy.hosts
+    assert "*.qingbo.ai" in policy.hosts and "cdn.example.net" in policy.hosts
 
 
 def test_a_public_url_turns_callbacks_on(tmp_path):

@@ -1,4 +1,4 @@
-"""Costs: what the team's videos cost, per day, person, campaign and format."""
+"""Costs: what the team's videos cost, per day, person, campaign, model and format."""
 
 from functools import partial
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.costs import export, filters, frames, keys
 from lib.domain import money
+from lib.domain.catalog import display_name
 from lib.engine.runtime import current
 from lib.ui import cached
 
@@ -54,7 +55,7 @@ else:
     )
     period = period or filters.THIS_MONTH
     custom = period == filters.CUSTOM
-    *dates_col, people_col, campaign_col = st.columns(3 if custom else 2)
+    *dates_col, people_col, campaign_col, model_col = st.columns(4 if custom else 3)
     if custom:
         picked = dates_col[0].date_input(
             "From – to (UTC)",
@@ -72,7 +73,15 @@ else:
         "Campaigns", everything.campaigns, placeholder="All campaigns", key=keys.CAMPAIGNS
     )
 
-    found = cached.report(store, start, end, people, campaigns, everything.version)
+    models = model_col.multiselect(
+        "Models",
+        everything.models,
+        format_func=display_name,
+        placeholder="All models",
+        key=keys.MODELS,
+    )
+
+    found = cached.report(store, start, end, people, campaigns, everything.version, models)
     total = found.totals
     cards = st.columns(5)
     explained = (
@@ -117,8 +126,8 @@ else:
             color=["#2e7d32", "#f9a825"],
             stack=True,
         )
-        by_day, by_person, by_campaign, by_format = st.tabs(
-            ["Per day", "Per person", "Per campaign", "Per resolution & length"]
+        by_day, by_person, by_campaign, by_model, by_format = st.tabs(
+            ["Per day", "Per person", "Per campaign", "Per model", "Per resolution & length"]
         )
         with by_day:
             show_table(found.per_day)
@@ -126,6 +135,8 @@ else:
             show_table(found.per_person)
         with by_campaign:
             show_table(found.per_campaign)
+        with by_model:
+            show_table(found.per_model)
         with by_format:
             show_table(found.per_format)
         st.caption(
@@ -139,7 +150,15 @@ else:
     st.download_button(
         "Download the ledger (CSV)",
         # Made only when clicked (a big period makes a big file), for exactly this view.
-        data=partial(export.ledger_csv_for, store, start, end, tuple(people), tuple(campaigns)),
+        data=partial(
+            export.ledger_csv_for,
+            store,
+            start,
+            end,
+            tuple(people),
+            tuple(campaigns),
+            tuple(models),
+        ),
         file_name=export.csv_file_name(start, end),
         mime="text/csv",
         on_click="ignore",

@@ -1,18 +1,19 @@
-"""Create: the whole model in one form, with the price on the button."""
+"""Create: a model chosen in plain words, the form that follows it, the price on the button."""
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib.create import draft, form, keys, pictures, price, submit
 from lib.domain import urls
-from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.domain.catalog import MODELS
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
 from lib.ui.identity import current_person
 
 studio = current()
 state = st.session_state
-form.prepare(state)
+form.prepare(state, studio.offer.default_model())
+SPEC = keys.spec_of(state)
 # Where each field's message goes; filled at the end, when the whole form is known.
 slots: dict[str, DeltaGenerator] = {}
 
@@ -74,6 +75,31 @@ def link_pictures(person: str | None, first: int) -> None:
 st.title("Create a video")
 left, right = st.columns([3, 2], gap="large")
 with left:
+    st.selectbox(
+        "Model",
+        options=list(MODELS),
+        format_func=lambda m: form.model_label(m, studio.offer.availability(m).available),
+        key=keys.MODEL,
+        persist_state="session",
+        help="Each model has its own lengths, sizes and price; the form follows the one "
+        "you choose.",
+        **changes(keys.MODEL),
+    )
+    st.caption(escape_markdown(SPEC.good_for))
+    offered = studio.offer.availability(SPEC.model_id)
+    if not offered.available:
+        instead = studio.offer.instead_of(SPEC.model_id, state[keys.MODE] == "image")
+        st.warning(escape_markdown(offered.reason), icon=":material/block:")
+        if instead:
+            st.button(
+                f"Use {instead.display_name} instead",
+                key="create.use-instead",
+                on_click=form.switch_model,
+                args=(state, instead.model_id),
+            )
+    for change in state.get(keys.CHANGED) or ():
+        st.info(change, icon=":material/tune:")
+    field_problem("model")
     st.segmented_control(
         "Mode",
         options=list(form.MODE_LABELS),
@@ -127,13 +153,17 @@ with left:
         link_pictures(current_person(), first=len(images) + 1)
         st.caption(
             f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
-            "**The first picture sets the video's shape** (portrait, square or landscape)."
+            + (
+                "**The video keeps the shape you pick below.**"
+                if SPEC.uses_ratio_with_pictures
+                else "**The first picture sets the video's shape** (portrait, square or landscape)."
+            )
         )
         field_problem("image_urls")
-    else:
+    if not image_mode or SPEC.uses_ratio_with_pictures:
         st.segmented_control(
             "Aspect ratio",
-            options=list(SPEC.aspect_ratios),
+            options=form.ratio_options(SPEC, state[keys.MODE]),
             key=keys.ASPECT_RATIO,
             persist_state="session",
             required=True,
@@ -184,9 +214,7 @@ with left:
     def send() -> None:
         submit.send(studio, state, current_person())
 
-    st.button(
-        price.button_label(held.duration), type="primary", on_click=send, use_container_width=True
-    )
+    st.button(price.button_label(held), type="primary", on_click=send, use_container_width=True)
     field_problem("person")
     field_problem("form")
     # Messages quote what was typed: shown as typed, never as Markdown.
@@ -211,7 +239,11 @@ with right:
             query_params={urls.TASK_PARAM: result.task_id},
         )
     st.subheader("Price")
-    this_video = price.price(held.duration)
+    this_video = price.price(held)
     if this_video:
-        st.metric("This video", this_video, help="Charged only if it is made.")
-    st.caption(f"{price.RATE} Failed or cancelled videos cost nothing.")
+        st.metric(
+            "This video",
+            this_video,
+            help=f"Exactly {price.exact(held)}, charged only if it is made.",
+        )
+    st.caption(f"{price.rate(SPEC)} Failed or cancelled videos cost nothing.")

@@ -63,7 +63,7 @@ def card_actions(task: Task, address: str) -> None:
             st.html(player.download_html(task), width="content")
         share_button(urls.share_link(address, task.id), key=keys.share(task.id))
         if st.button("Use these settings", key=keys.reuse(task.id), type="tertiary"):
-            actions.use_settings(state, task)
+            actions.use_settings(state, task, studio)
             go_to("views/create.py")
         if actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
             message = actions.cancel_task(studio, task.id)

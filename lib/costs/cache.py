@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from lib.costs.filters import NO_CAMPAIGN, filter_tasks, utc_today
 from lib.costs.frames import Report, build_report
 from lib.costs.loading import TERMINAL, UNFINISHED, day_start, task_frame
+from lib.domain.catalog import MODELS
 from lib.store.schema import Task
 from lib.store.tasks import Store
 
@@ -43,6 +44,7 @@ class Overview:
     people: list[str]
     campaigns: list[str]  # "(no campaign)" last, when some videos have none
     version: tuple[Any, ...]
+    models: list[str] = field(default_factory=list)  # ids, in the catalog's order
 
 
 def database_key(store: Store) -> str:
@@ -137,10 +139,12 @@ def overview_of(store: Store, version: tuple[Any, ...]) -> Overview:
     with store.engine.connect() as connection:  # the indexes answer these two
         people = connection.scalars(select(Task.person).distinct()).all()
         campaigns = connection.scalars(select(Task.campaign).distinct()).all()
+        used = set(connection.scalars(select(Task.model).distinct()).all())
     named = sorted({name for name in campaigns if name})
     if any(not name for name in campaigns):
         named.append(NO_CAMPAIGN)
-    return Overview(accepted, sorted({name for name in people if name}), named, version)
+    models = [m for m in MODELS if m in used] + sorted(used - set(MODELS))
+    return Overview(accepted, sorted({name for name in people if name}), named, version, models)
 
 
 def report_of(
@@ -150,7 +154,8 @@ def report_of(
     end: date | None,
     people: Iterable[str] = (),
     campaigns: Iterable[str] = (),
+    models: Iterable[str] = (),
 ) -> Report:
     """`build_report` of the tasks created from `start` to `end` (see `period_tasks`)."""
     frame = period_tasks(store, start, end, version=version)
-    return build_report(frame, start, end, people, campaigns)
+    return build_report(frame, start, end, people, campaigns, models)

@@ -53,6 +53,7 @@ def ledger(frame: pd.DataFrame) -> pd.DataFrame:
             "created_utc": rows["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "person": rows["person"],
             "campaign": rows["campaign"],
+            "model": rows["model"],
             "mode": rows["mode"],
             "resolution": rows["resolution"],
             "duration_s": rows["duration"],
@@ -72,7 +73,7 @@ def ledger(frame: pd.DataFrame) -> pd.DataFrame:
     # Charges are whole quota units: this column says what one is worth, in every row.
     out["quota_per_usd"] = QUOTA_PER_USD
     out["prompt"] = rows["prompt"]
-    for name in ("id", "person", "campaign", "mode", "resolution", "status", "prompt"):
+    for name in ("id", "person", "campaign", "model", "mode", "resolution", "status", "prompt"):
         out[name] = defuse(out[name])
     return out.reset_index(drop=True)
 
@@ -90,10 +91,11 @@ def ledger_csv_for(
     end: date | None,
     people: Iterable[str] = (),
     campaigns: Iterable[str] = (),
+    models: Iterable[str] = (),
 ) -> bytes:
     """The CSV of the tasks the page shows (one more query, with the prompts)."""
     frame = task_frame(store, ledger=True, start=start, end=end)
-    return ledger_csv(filter_tasks(frame, start, end, people, campaigns))
+    return ledger_csv(filter_tasks(frame, start, end, people, campaigns, models))
 
 
 def csv_file_name(start: date | None, end: date | None) -> str:

@@ -56,9 +56,11 @@ def filter_tasks(
     end: date | None = None,
     people: Iterable[str] = (),
     campaigns: Iterable[str] = (),
+    models: Iterable[str] = (),
 ) -> pd.DataFrame:
     """The tasks created from `start` to `end` (UTC days, both included), by any of
-    `people` and in any of `campaigns` (empty = no limit; NO_CAMPAIGN picks "")."""
+    `people`, in any of `campaigns` (empty = no limit; NO_CAMPAIGN picks "") and made
+    with any of `models` (ids)."""
     keep = np.ones(len(frame), dtype=bool)
     if start is not None:
         keep &= (frame["created_at"] >= day_start(start)).to_numpy()
@@ -70,4 +72,7 @@ def filter_tasks(
     campaigns = ["" if name == NO_CAMPAIGN else name for name in campaigns]
     if campaigns:
         keep &= frame["campaign"].isin(campaigns).to_numpy()
+    models = list(models)
+    if models:
+        keep &= frame["model"].isin(models).to_numpy()
     return frame[keep]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lib.costs.filters import NO_CAMPAIGN, NO_NAME, filter_tasks
 from lib.costs.loading import MONEY
+from lib.domain.catalog import display_name
 from lib.domain.money import QUOTA_PER_USD, quota_to_usd, round_usd
 
 
@@ -92,6 +93,12 @@ def per_campaign(frame: pd.DataFrame) -> pd.DataFrame:
     return _by_spend(_summary(named, ["campaign"]), ["campaign"])
 
 
+def per_model(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per model (the marketer's name for it), most spend first."""
+    named = frame.assign(model=frame["model"].map(display_name))
+    return _by_spend(_summary(named, ["model"]), ["model"])
+
+
 def per_format(frame: pd.DataFrame) -> pd.DataFrame:
     """Per resolution × duration (seconds), most spend first."""
     return _by_spend(_summary(frame, ["resolution", "duration"]), ["resolution", "duration"])
@@ -125,6 +132,7 @@ HEADINGS = {
     "day": "Day",
     "person": "Person",
     "campaign": "Campaign",
+    "model": "Model",
     "resolution": "Resolution",
     "duration": "Seconds",
     "videos": "Videos",
@@ -153,6 +161,7 @@ class Report:
     per_day: pd.DataFrame  # quota; see dollar_table
     per_person: pd.DataFrame
     per_campaign: pd.DataFrame
+    per_model: pd.DataFrame
     per_format: pd.DataFrame
     daily: pd.DataFrame  # dollars, for the chart
 
@@ -163,15 +172,17 @@ def build_report(
     end: date | None = None,
     people: Iterable[str] = (),
     campaigns: Iterable[str] = (),
+    models: Iterable[str] = (),
 ) -> Report:
-    """Totals, the four tables and the chart of the tasks the filters keep."""
-    chosen = filter_tasks(frame, start, end, people, campaigns)
+    """Totals, the five tables and the chart of the tasks the filters keep."""
+    chosen = filter_tasks(frame, start, end, people, campaigns, models)
     days = per_day(chosen)
     return Report(
         totals=totals(chosen),
         per_day=days,
         per_person=per_person(chosen),
         per_campaign=per_campaign(chosen),
+        per_model=per_model(chosen),
         per_format=per_format(chosen),
         daily=daily_spend(days, start, end),
     )

@@ -47,6 +47,7 @@ _PAGE_COLUMNS = {
     "campaign": ("text", Task.campaign),
     "resolution": ("text", Task.resolution),
     "duration": ("int", Task.duration),
+    "model": ("text", Task.model),
     **{name: ("int", expression) for name, expression in _MONEY_SQL.items()},
 }
 _LEDGER_COLUMNS = {

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.create import keys
-from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
-from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.catalog import IMAGE_TO_VIDEO, MODELS, TEXT_TO_VIDEO, ModelSpec
 from lib.domain.text_fields import CAMPAIGN as CAMPAIGN_TEXT
 from lib.domain.text_fields import clean, length_problem
 from lib.domain.validation import Problem, check_request, picture_link_problem
@@ -49,6 +48,11 @@ class Draft:
     links: list[str] = field(default_factory=list)
     images: list[tuple[str, str | None]] = field(default_factory=list)  # uploads + kept
     linked: dict[str, LinkedPicture] = field(default_factory=dict)  # links fetched so far
+    model: str = field(default_factory=lambda: keys.first_model().model_id)
+
+    @property
+    def spec(self) -> ModelSpec:
+        return MODELS.get(self.model) or keys.first_model()
 
     def all_images(self) -> list[tuple[str, str | None]]:
         """Uploads and kept pictures, then the links: each as the studio's copy once it
@@ -64,9 +68,12 @@ class Draft:
 
     def request(self) -> dict[str, Any]:
         """The request body for the service (without callback details)."""
+        spec = self.spec
+        # Today's models make image-to-video with `generate` and pictures; 1.0 has its own.
+        image_action = IMAGE_TO_VIDEO if IMAGE_TO_VIDEO in spec.actions else TEXT_TO_VIDEO
         body: dict[str, Any] = {
-            "model": SPEC.model_id,
-            "action": IMAGE_TO_VIDEO if self.mode == "image" else TEXT_TO_VIDEO,
+            "model": spec.model_id,
+            "action": image_action if self.mode == "image" else TEXT_TO_VIDEO,
             "prompt": self.prompt.strip(),
             "resolution": self.resolution,
             "duration": whole_number(self.duration),
@@ -74,6 +81,8 @@ class Draft:
         if self.mode == "image":
             if self.all_images():  # none: the rule "image-to-video needs a picture" speaks
                 body["image_urls"] = [url for url, _ in self.all_images()]
+            if spec.uses_ratio_with_pictures:  # the shape chosen, not the first picture's
+                body["aspect_ratio"] = self.aspect_ratio
         else:
             body["aspect_ratio"] = self.aspect_ratio
         return body
@@ -106,6 +115,7 @@ def draft_from(state: MutableMapping[str, Any]) -> Draft:
     image_mode = values[keys.MODE] == "image"
     pasted = state.get(keys.PASTED)
     return Draft(
+        model=values[keys.MODEL],
         mode=values[keys.MODE],
         prompt=values[keys.PROMPT] or "",
         aspect_ratio=values[keys.ASPECT_RATIO],

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO as SPEC
+from lib.domain.catalog import MODELS, ModelSpec
 
 # Session keys of the form's widgets (History's "use these settings" writes them).
+MODEL = "create.model"  # a model id of the catalog
 MODE = "create.mode"  # "text" or "image"
 PROMPT = "create.prompt"
 ASPECT_RATIO = "create.aspect_ratio"
@@ -27,8 +28,10 @@ TOUCHED = "create.touched"  # {request field}
 TRIED = "create.tried"  # Generate was pressed at least once
 NOTES = "create.notes"  # {field: message}: a value the form put right itself
 REFUSED = "create.refused"  # {field: message}: what the service refused at the last click
+CHANGED = "create.changed"  # [sentence]: what switching the model changed in the form
 # The request field each widget (session key) feeds, for its messages.
 FIELD_OF_KEY = {
+    MODEL: "model",
     MODE: "action",
     PROMPT: "prompt",
     ASPECT_RATIO: "aspect_ratio",
@@ -41,13 +44,35 @@ FIELD_OF_KEY = {
 }
 
 
-def defaults() -> dict[str, Any]:
+# The form's length before a person types one: 6 s where the model makes it.
+FORM_SECONDS = 6
+
+
+def spec_of(state: Any) -> ModelSpec:
+    """The chosen model's spec (the catalog's first before one is chosen)."""
+    chosen = state.get(MODEL) if hasattr(state, "get") else None
+    return MODELS.get(chosen) if isinstance(chosen, str) and chosen in MODELS else first_model()
+
+
+def first_model() -> ModelSpec:
+    return next(iter(MODELS.values()))
+
+
+def form_seconds(spec: ModelSpec) -> int:
+    return min(max(FORM_SECONDS, spec.min_duration), spec.max_duration)
+
+
+def defaults(spec: ModelSpec | None = None) -> dict[str, Any]:
+    """The form's values before anything is chosen, for this model (the catalog's first
+    by default; Create passes the one the service offers, lib/engine/offer.py)."""
+    spec = spec or first_model()
     return {
+        MODEL: spec.model_id,
         MODE: "text",
         PROMPT: "",
-        ASPECT_RATIO: SPEC.field_spec("aspect_ratio").default,
-        RESOLUTION: SPEC.field_spec("resolution").default,
-        DURATION: SPEC.field_spec("duration").default,
+        ASPECT_RATIO: spec.field_spec("aspect_ratio").default,
+        RESOLUTION: spec.field_spec("resolution").default,
+        DURATION: form_seconds(spec),
         CAMPAIGN: None,  # a selectbox: None is "nothing chosen" ("" is not one of its options)
         LINKS: "",
         KEPT_IMAGES: [],

@@ -15,9 +15,10 @@ from typing import Any
 from lib.create import keys
 from lib.create.draft import NAME_NEEDED, Draft, draft_from
 from lib.create.pictures import settle_links
+from lib.domain.catalog import display_name
 from lib.engine import submissions
 from lib.engine.pictures import keep_link
-from lib.wave import AuthError, InsufficientBalance, InvalidRequest, WaveError
+from lib.wave import AuthError, InsufficientBalance, InvalidRequest, ModelNotFound, WaveError
 
 # A second click with the same settings this soon is the same submission (double click).
 SAME_SUBMISSION_SECONDS = 10.0
@@ -63,12 +64,17 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     problems = draft.problems()
     if not person:
         problems["person"] = NAME_NEEDED
+    gone = not_offered(studio, draft)
+    if gone:
+        problems["model"] = gone
     if problems:
         return SubmitResult(problems=problems)
     try:
         outcome = submissions.submit_video(
             studio, draft.request(), person, draft.campaign, key, draft.all_images()
         )
+    except ModelNotFound:  # retired since the list was read (now marked: lib/engine/offer)
+        return SubmitResult(problems={"model": not_offered(studio, draft) or ""}, refused=True)
     except InvalidRequest as exc:  # the service refused a field
         return SubmitResult(problems={exc.param or "form": str(exc)}, refused=True)
     except InsufficientBalance as exc:
@@ -85,6 +91,20 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
     return SubmitResult(
         task_id=outcome.task.id, duplicate=not outcome.created, pending=outcome.pending
     )
+
+
+def not_offered(studio: Any, draft: Draft) -> str | None:
+    """Why the chosen model can't be used now, and which to use instead; None if it can."""
+    availability = studio.offer.availability(draft.model)
+    if availability.available:
+        return None
+    instead = studio.offer.instead_of(draft.model, draft.mode == "image")
+    advice = (
+        f" Use {instead.display_name} instead: choose it above (your settings stay)."
+        if instead
+        else " No other model is offered right now; try again later."
+    )
+    return f"{display_name(draft.model)} can't be used: {availability.reason}{advice}"
 
 
 def send(studio: Any, state: MutableMapping[str, Any], person: str | None) -> SubmitResult:

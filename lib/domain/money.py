@@ -1,7 +1,9 @@
 """Money, in one place: prices in the API's quota units and in US dollars, the one rounding
 rule, and every way the studio writes an amount.
 
-`shared/wave-api.md` (DECIDED): quota price = round_half_up(seconds x 3718.75), and
+`shared/wave-api.md` (DECIDED): quota price = round_half_up(seconds x usd_per_second x
+500000) + pictures x round_half_up(usd_per_picture x 500000), the rates by model and
+resolution from lib/domain/catalog.py; and
 500,000 quota = 1 USD; the service charges whole quota units, so 6 decimals of a dollar
 are exact. Sums stay in integer quota (or exact Decimals) and are rounded once, at the
 end: dollars shown to people are rounded half up to 4 places (6 s = $0.0446,
@@ -11,9 +13,11 @@ Costs table ($0.14875 is $0.1488 everywhere).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, ModelSpec
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, MODELS, ModelSpec
 
 _CENT_FRACTION = Decimal("0.0001")
 QUOTA_PER_USD = GROK_IMAGINE_VIDEO.quota_per_usd
@@ -23,16 +27,49 @@ TABLE_FORMAT = "$%.4f"
 
 
 # ----- prices and conversions ------------------------------------------------------------
-def price_quota(duration_seconds: int, model: ModelSpec = GROK_IMAGINE_VIDEO) -> int:
-    """What a video of this length costs, in quota (what the API pre-consumes)."""
-    exact = Decimal(duration_seconds) * model.usd_per_second * model.quota_per_usd
+def _quota(usd: Decimal, model: ModelSpec) -> int:
+    """Dollars as whole quota units, rounded half up (the contract's one rounding)."""
+    exact = usd * model.quota_per_usd
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def price_usd(duration_seconds: int, model: ModelSpec = GROK_IMAGINE_VIDEO) -> Decimal:
-    """The list price in dollars, rounded half up to 4 decimal places."""
-    exact = Decimal(duration_seconds) * model.usd_per_second
-    return exact.quantize(_CENT_FRACTION, rounding=ROUND_HALF_UP)
+def price_quota(
+    duration_seconds: int | Decimal,
+    model: ModelSpec = GROK_IMAGINE_VIDEO,
+    resolution: str | None = None,
+    pictures: int = 0,
+) -> int:
+    """What a video costs, in quota (what the API pre-consumes): shared/wave-api.md,
+    `round_half_up(seconds x usd_per_second x 500000) + pictures x
+    round_half_up(usd_per_picture x 500000)`."""
+    rate = model.rate(resolution or model.resolutions[0])
+    seconds = _quota(Decimal(duration_seconds) * rate, model)
+    return seconds + pictures * _quota(model.usd_per_picture, model)
+
+
+def edit_price_quota(source_seconds: Decimal, model: ModelSpec) -> int:
+    """What restyling a source video costs (DECIDED): the output keeps the source's
+    length, so `round_half_up(seconds x (output rate at 720p + source rate) x 500000)`,
+    one rounding as for every price."""
+    rate = model.rate(model.max_edit_resolution) + model.usd_per_source_second
+    return _quota(Decimal(source_seconds) * rate, model)
+
+
+def request_price_quota(request: Mapping[str, Any], model: ModelSpec | None = None) -> int:
+    """The price of a checked request (lib.domain.validation.validate_request)."""
+    model = model or MODELS[request["model"]]
+    pictures = len(request.get("image_urls") or ())
+    return price_quota(request["duration"], model, request["resolution"], pictures)
+
+
+def price_usd(
+    duration_seconds: int,
+    model: ModelSpec = GROK_IMAGINE_VIDEO,
+    resolution: str | None = None,
+    pictures: int = 0,
+) -> Decimal:
+    """The list price in dollars as shown (rounded as everywhere: round_usd)."""
+    return round_usd(quota_to_usd(price_quota(duration_seconds, model, resolution, pictures)))
 
 
 def quota_to_usd(quota: int, model: ModelSpec = GROK_IMAGINE_VIDEO) -> Decimal:
@@ -80,9 +117,12 @@ def balance_label(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def rate_label(model: ModelSpec = GROK_IMAGINE_VIDEO) -> str:
-    """`$0.0074375 per second`: the model's price, every digit."""
-    return f"${model.usd_per_second} per second"
+def rate_label(model: ModelSpec = GROK_IMAGINE_VIDEO, resolution: str | None = None) -> str:
+    """`$0.0074375 per second`: the model's price, every digit (at one resolution, or the
+    lowest with "from" when it depends on the resolution)."""
+    if resolution is not None or model.flat_rate:
+        return f"${model.rate(resolution or model.resolutions[0])} per second"
+    return f"from ${min(model.usd_per_second.values())} per second"
 
 
 def wire_usd(quota: int) -> float:

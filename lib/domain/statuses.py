@@ -7,6 +7,7 @@ nothing is migrated: a member equals its string, `TaskStatus.QUEUED == "queued"`
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -67,3 +68,13 @@ def in_flight(status: str, archive_state: str) -> bool:
 def unfinished() -> tuple[TaskStatus, ...]:
     """The statuses of tasks that are not terminal yet."""
     return tuple(status for status in TaskStatus if not status.is_terminal)
+
+
+# The real service words refusals under its content rules in several ways; the embedded
+# one says `content_moderated` (DECIDED, wave-api.md Models). Matched in code or message.
+_CONTENT_RULES = re.compile(r"moderat|content[ _-]?polic", re.IGNORECASE)
+
+
+def blocked_by_content_rules(code: str | None, message: str | None) -> bool:
+    """A failure that is the service refusing what was asked under its content rules."""
+    return any(_CONTENT_RULES.search(text) for text in (code or "", message or ""))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.domain.catalog import (
+    AUTO_RATIO,
+    EDIT,
     GROK_IMAGINE_VIDEO,
     IMAGE_TO_VIDEO,
     MODELS,
@@ -77,10 +79,12 @@ def check_request(body: Any, model: ModelSpec | None = None) -> list[Problem]:
     for spec in model.fields:
         if spec.name == "model":
             continue  # checked by _model_of
+        if spec.name == "duration" and body.get("action") == EDIT:
+            continue  # a restyle keeps its source's length: see _check_edit
         problem = _check_field(spec, body)
         if problem:
             problems.append(problem)
-    problems.extend(_check_combination(body, problems))
+    problems.extend(_check_combination(body, problems, model))
     return problems
 
 
@@ -90,9 +94,15 @@ def validate_request(body: Any, model: ModelSpec | None = None) -> dict[str, Any
     if problems:
         raise InvalidSettings(problems)
     model = model or MODELS[body["model"]]
-    request = {**model.defaults(), **body}
-    if request.get("image_urls"):
-        # Images decide the shape; an aspect ratio sent with them is ignored (DECIDED).
+    if body.get("action") == EDIT:
+        # The output keeps the source's length, shape and resolution: nothing to fill in,
+        # and a shape or resolution sent along is ignored (DECIDED).
+        request = {k: v for k, v in body.items() if k not in ("aspect_ratio", "resolution")}
+        request.pop("duration", None)
+    else:
+        request = {**model.defaults(), **body}
+    if request.get("image_urls") and not model.uses_ratio_with_pictures:
+        # The first picture decides the shape; a ratio sent with them is ignored (DECIDED).
         request.pop("aspect_ratio", None)
     if "prompt" in request:
         # Kept as lib/text_fields cleans it: what the video is made from is what is stored.
@@ -103,6 +113,11 @@ def validate_request(body: Any, model: ModelSpec | None = None) -> dict[str, Any
 def is_image_to_video(request: Mapping[str, Any]) -> bool:
     """Images present means image-to-video, whatever `action` says (DECIDED)."""
     return bool(request.get("image_urls"))
+
+
+def is_edit(request: Mapping[str, Any]) -> bool:
+    """A restyle of a source video (`action: edit`, grok-imagine-video)."""
+    return request.get("action") == EDIT
 
 
 def canonical_events(request: Mapping[str, Any]) -> frozenset[str]:
@@ -132,6 +147,7 @@ def _model_of(body: Mapping[str, Any], problems: list[Problem]) -> ModelSpec:
 
 
 def _check_field(spec: FieldSpec, body: Mapping[str, Any]) -> Problem | None:
+    """One field's own rules (type, choices, range, length), whatever the mode."""
     if spec.name not in body:
         return None  # required-ness depends on the mode: see _check_combination
     value = body[spec.name]
@@ -193,10 +209,15 @@ def _check_string_list(spec: FieldSpec, value: Any) -> Problem | None:
                 f"{spec.label} can only be {_list_words(spec.choices)}; "
                 f"item {position} is {shown(item)}.",
             )
-        if spec.name == "image_urls":
+        if spec.name in ("image_urls", "video_urls"):
             reason = url_problem(item)
             if reason:
-                return Problem(spec.name, f"{picture_name(position, item)} {reason}")
+                named = (
+                    picture_name(position, item)
+                    if spec.name == "image_urls"
+                    else f"The source video (the link {shown_link(item)})"
+                )
+                return Problem(spec.name, f"{named} {reason}")
     return None
 
 
@@ -228,11 +249,20 @@ def picture_link_problem(url: str, own_prefixes: tuple[str, ...] = ()) -> str | 
     return link_problem(url, LinkPolicy.with_local(own_prefixes))
 
 
-def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Problem]:
-    """Rules that depend on the mode: what text-to-video and image-to-video each need."""
+def _check_combination(
+    body: Mapping[str, Any], found: list[Problem], model: ModelSpec
+) -> list[Problem]:
+    """Rules that depend on the mode: what text-to-video, image-to-video and a restyle
+    each need, on this model."""
     already = {p.param for p in found}
     problems: list[Problem] = []
     action = body.get("action", TEXT_TO_VIDEO)
+    if action == EDIT:
+        return _check_edit(body, already, model)
+    if "video_urls" in body and "video_urls" not in already:
+        problems.append(
+            Problem("video_urls", "A source video is only for restyling (mode “edit”).")
+        )
     if action == IMAGE_TO_VIDEO and "image_urls" not in body:
         problems.append(
             Problem(
@@ -242,11 +272,55 @@ def _check_combination(body: Mapping[str, Any], found: list[Problem]) -> list[Pr
         )
     prompt = body.get("prompt")
     text_to_video = action != IMAGE_TO_VIDEO and "image_urls" not in body
-    # Only spaces, or only zero-width characters, is no prompt: the video would be charged
-    # for nothing that was asked.
-    blank = prompt is None or (isinstance(prompt, str) and not clean(PROMPT, prompt))
-    if text_to_video and blank and "prompt" not in already:
+    if text_to_video and _blank(prompt) and "prompt" not in already:
         problems.append(
             Problem("prompt", "Prompt is required for text-to-video: describe the video you want.")
         )
+    if model.duration_required and "duration" not in body:
+        problems.append(
+            Problem(
+                "duration",
+                f"Duration is required for {model.display_name}: a whole number of seconds "
+                f"from {model.min_duration} to {model.max_duration}.",
+            )
+        )
+    ratio = body.get("aspect_ratio", model.defaults().get("aspect_ratio"))
+    if "image_urls" in body and ratio == AUTO_RATIO and "aspect_ratio" not in already:
+        problems.append(
+            Problem(
+                "aspect_ratio",
+                f"With pictures, {model.display_name} needs a shape: choose one of "
+                f"{_list_words(tuple(r for r in model.aspect_ratios if r != AUTO_RATIO))} "
+                "(automatic is for text-to-video only).",
+            )
+        )
     return problems
+
+
+def _check_edit(body: Mapping[str, Any], already: set[str], model: ModelSpec) -> list[Problem]:
+    """A restyle: exactly one source video, a prompt, no pictures, no length of its own."""
+    problems: list[Problem] = []
+    if "video_urls" not in body:
+        problems.append(Problem("video_urls", "Restyling needs the link of one source video."))
+    if "image_urls" in body and "image_urls" not in already:
+        problems.append(Problem("image_urls", "Pictures can't be given with a restyle."))
+    duration = body.get("duration", 0)
+    if duration != 0 or isinstance(duration, bool):
+        problems.append(
+            Problem(
+                "duration",
+                "A restyled video keeps its source's length: leave Duration out (or 0); "
+                f"you gave {shown(duration)}.",
+            )
+        )
+    if _blank(body.get("prompt")) and "prompt" not in already:
+        problems.append(
+            Problem("prompt", "Prompt is required to restyle: say how the video should change.")
+        )
+    return problems
+
+
+def _blank(prompt: Any) -> bool:
+    """No prompt, only spaces or only zero-width characters: the video would be charged
+    for nothing that was asked."""
+    return prompt is None or (isinstance(prompt, str) and not clean(PROMPT, prompt))

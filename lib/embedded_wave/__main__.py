@@ -12,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
+from lib.domain.catalog import MODELS
 from lib.embedded_wave.server import EmbeddedWave
 from lib.embedded_wave.settings import FAILURE_MESSAGES, REPLY_VARIANTS, EmbeddedSettings, Faults
 
@@ -19,7 +20,8 @@ from lib.embedded_wave.settings import FAILURE_MESSAGES, REPLY_VARIANTS, Embedde
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m lib.embedded_wave",
-        description="Local Wave task API for grok-imagine-1.0-video that renders real MP4s.",
+        description="Local Wave task API for the Grok Imagine video models "
+        "(lib/domain/catalog.py) that renders real MP4s.",
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -50,8 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--link-ttl",
         type=float,
-        default=24 * 3600,
-        help="seconds before a video link expires (default: 24 h)",
+        default=None,
+        help="seconds before a video link expires (default: the model's own, 24 h for "
+        "1.0 and 7 days for today's models)",
     )
     p.add_argument("--render-workers", type=int, default=2)
     p.add_argument("--public-url", help="absolute base URL for links (default: from each request)")
@@ -110,6 +113,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="answer at once, as a service without `Prefer: wait` support does",
     )
     faults.add_argument("--fault-files", action="store_true", help="faults hit downloads too")
+    faults.add_argument(
+        "--retire",
+        action="append",
+        choices=sorted(MODELS),
+        default=[],
+        metavar="MODEL",
+        help="behave as if the service no longer offers MODEL (repeatable): left out of "
+        "GET /v1/models, submits answered 400 model_not_found",
+    )
+    faults.add_argument(
+        "--block-word",
+        action="append",
+        default=[],
+        help="a prompt with this word fails under the content rules (repeatable)",
+    )
     faults.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -138,8 +156,10 @@ def settings_from_args(args: argparse.Namespace) -> EmbeddedSettings:
             reply_variants=frozenset(args.reply_variant),
             ignore_prefer_wait=args.ignore_prefer_wait,
             include_files=args.fault_files,
+            blocked_words=tuple(args.block_word),
             seed=args.seed,
         ),
+        retired_models=tuple(args.retire),
     )
 
 

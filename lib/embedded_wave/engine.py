@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import secrets
 import threading
@@ -25,17 +26,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lib.domain.catalog import IMAGE_TO_VIDEO, TEXT_TO_VIDEO
+from lib.domain.catalog import IMAGE_TO_VIDEO, MODELS, TEXT_TO_VIDEO
 from lib.domain.links import LinkPolicy, link_problem, shown_link
-from lib.domain.money import price_quota, quota_to_usd
+from lib.domain.money import edit_price_quota, quota_to_usd, request_price_quota
 from lib.domain.statuses import TaskStatus
 from lib.domain.validation import (
     InvalidSettings,
     canonical_events,
+    is_edit,
     is_image_to_video,
     validate_request,
 )
 from lib.embedded_wave.callbacks import CallbackSender
+from lib.embedded_wave.production import SourceRefused, SourceVideo, fetch_source
 from lib.embedded_wave.replies import ApiError, Balance, task_not_found
 from lib.embedded_wave.settings import EmbeddedSettings, Faults
 from lib.embedded_wave.tasks import Task, TaskFile, task_object
@@ -51,7 +54,10 @@ class Engine(Timeline):
         self.clock = clock
         self.counters = Counters()
         self.waiters = TerminalWaiters()
-        self._faults = settings.faults
+        self._faults = replace(
+            settings.faults,
+            retired_models=settings.faults.retired_models | frozenset(settings.retired_models),
+        )
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
         self._tasks: dict[str, Task] = {}
@@ -135,11 +141,43 @@ class Engine(Timeline):
         self, account: str, body: Any, idempotency_key: str | None, base_url: str
     ) -> tuple[Task, bool]:
         """Create a task (or return the one this idempotency key made). -> (task, replayed)"""
+        self._refuse_models_not_offered(body)
         try:
             request = validate_request(body)
         except InvalidSettings as exc:
             raise ApiError(400, "invalid_request", str(exc), param=exc.param) from None
         self._refuse_private_links(request)
+        source = self._source_of(request)
+        try:
+            return self._submit(account, body, request, source, idempotency_key, base_url)
+        except BaseException:
+            if source is not None:
+                source.remove()
+            raise
+
+    def _source_of(self, request: dict[str, Any]) -> SourceVideo | None:
+        """A restyle's source video, fetched and measured now: its length is the price."""
+        if not is_edit(request):
+            return None
+        try:
+            return fetch_source(
+                request["video_urls"][0],
+                self.link_policy,
+                Path(self.settings.data_dir) / "sources",
+                request["model"],
+            )
+        except SourceRefused as exc:
+            raise ApiError(400, "invalid_request", str(exc), param="video_urls") from None
+
+    def _submit(
+        self,
+        account: str,
+        body: Any,
+        request: dict[str, Any],
+        source: SourceVideo | None,
+        idempotency_key: str | None,
+        base_url: str,
+    ) -> tuple[Task, bool]:
         fingerprint = hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
@@ -147,8 +185,13 @@ class Engine(Timeline):
         with self._lock:
             replay = self._replay(account, idempotency_key, fingerprint, now)
             if replay:
+                if source is not None:
+                    source.remove()
                 return replay, True
-            price = price_quota(request["duration"])
+            spec = MODELS[request["model"]]
+            price = (
+                edit_price_quota(source.seconds, spec) if source else request_price_quota(request)
+            )
             balance = self._balance(account)
             if price > balance.available:
                 raise ApiError(
@@ -157,7 +200,7 @@ class Engine(Timeline):
                     f"This video costs ${quota_to_usd(price):.4f} ({price} quota) but only "
                     f"${quota_to_usd(max(balance.available, 0)):.4f} is left on the account.",
                 )
-            task = self._new_task(account, body, request, price, now, base_url)
+            task = self._new_task(account, body, request, price, now, base_url, source)
             task.idempotency_key = idempotency_key
             task.fingerprint = fingerprint
             self._index(task)
@@ -165,6 +208,29 @@ class Engine(Timeline):
             self._emit(task, now)
             self._wake.notify_all()
             return task, False
+
+    def offered_models(self) -> list[str]:
+        """The catalog's models this service offers now (GET /v1/models)."""
+        retired = self._faults.retired_models
+        return [model_id for model_id in MODELS if model_id not in retired]
+
+    def _refuse_models_not_offered(self, body: Any) -> None:
+        """A model the service does not (or no longer) offer: 400 `model_not_found`,
+        nothing charged (DECIDED in wave-api.md). A missing or mistyped `model` is left to
+        the request rules, which name what is allowed."""
+        model_id = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(model_id, str) or model_id in self.offered_models():
+            return
+        if model_id in MODELS:
+            spec = MODELS[model_id]
+            instead = f"; use {spec.replacement} instead" if spec.replacement else ""
+            message = f"The model {model_id} has been retired{instead}."
+        else:
+            message = (
+                f"The model {model_id[:64]!r} does not exist. "
+                f"Available: {', '.join(self.offered_models())}."
+            )
+        raise ApiError(400, "model_not_found", message, param="model")
 
     def _refuse_private_links(self, request: dict[str, Any]) -> None:
         """Picture links that point inside a private network are refused before anything
@@ -245,6 +311,7 @@ class Engine(Timeline):
         price: int,
         now: float,
         base_url: str,
+        source: SourceVideo | None = None,
     ) -> Task:
         while True:
             task_id = f"task-wave{int(now)}{secrets.token_hex(5)}"
@@ -252,6 +319,10 @@ class Engine(Timeline):
                 break
         s = self.settings
         processing_at = now + s.queue_seconds * s.time_scale
+        if source is not None:  # a restyle takes as long as a video of the source's length
+            seconds, resolution = math.ceil(source.seconds), source.resolution
+        else:
+            seconds, resolution = request["duration"], request["resolution"]
         return Task(
             task_id=task_id,
             account=account,
@@ -264,11 +335,18 @@ class Engine(Timeline):
             created_at=now,
             base_url=base_url,
             processing_at=processing_at,
-            finish_at=processing_at
-            + s.processing_seconds(request["duration"], request["resolution"]),
+            finish_at=processing_at + s.processing_seconds(seconds, resolution),
             planned_failure=self._plan_failure(),
             callback_url=request.get("callback_url"),
             callback_events=sorted(canonical_events(request)),
+            source=None
+            if source is None
+            else {
+                "path": source.path,
+                "seconds": str(source.seconds),
+                "width": source.width,
+                "height": source.height,
+            },
         )
 
     def _plan_failure(self) -> str | None:

@@ -175,14 +175,26 @@ def _build_routes(wave: EmbeddedWave) -> Starlette:
         account = account_of(request, settings)
         return JSONResponse(balance_reply(engine.balance(account), engine.clock()))
 
+    async def models(request: Request) -> Response:
+        account_of(request, settings)
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [
+                    {"id": model_id, "object": "model", "owned_by": "xai", "created": 0}
+                    for model_id in engine.offered_models()
+                ],
+            }
+        )
+
     async def video_file(request: Request) -> Response:
         path, expired = engine.video_file(request.path_params["name"])
         if expired:
             raise ApiError(
                 410,
                 "link_expired",
-                "This video link has expired: the service keeps videos for "
-                f"{settings.link_ttl_seconds / 3600:g} hours.",
+                "This video link has expired: the service keeps each video for a limited "
+                "time (24 hours for the 1.0 model, 7 days for today's models).",
             )
         if path is None or not path.is_file():
             raise ApiError(404, "not_found", "There is no video at this address.")
@@ -203,6 +215,7 @@ def _build_routes(wave: EmbeddedWave) -> Starlette:
         Route("/v1/tasks/{task_id}", get_task, methods=["GET"]),
         Route("/v1/tasks/{task_id}/cancel", cancel_task, methods=["POST"]),
         Route("/v1/dashboard/billing/balance", balance, methods=["GET"]),
+        Route("/v1/models", models, methods=["GET"]),
         Route("/files/{name}", video_file, methods=["GET", "HEAD"]),
     ]
     if settings.admin:
@@ -256,6 +269,7 @@ _ENDPOINTS = (
     ("POST", re.compile(r"^/v1/tasks/[^/]+/cancel/?$"), "cancel"),
     ("GET", re.compile(r"^/v1/tasks/[^/]+/?$"), "get"),
     ("GET", re.compile(r"^/v1/dashboard/billing/balance/?$"), "balance"),
+    ("GET", re.compile(r"^/v1/models/?$"), "models"),
     (None, re.compile(r"^/files/"), "file"),
     (None, re.compile(r"^/_embedded/"), "admin"),
 )

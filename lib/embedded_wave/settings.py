@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import MODELS, QUOTA_PER_USD, short_side
 
 # The failure codes of the contract, and the words the service uses for each.
 FAILURE_MESSAGES = {
@@ -18,6 +18,14 @@ FAILURE_MESSAGES = {
     "Try again in a few minutes.",
     "task_failed": "The video could not be generated.",
 }
+
+# A prompt refused under the content rules (Faults.blocked_words): DECIDED code for the
+# embedded server; the real service's wording varies (wave-api.md, Models).
+CONTENT_MODERATED = "content_moderated"
+CONTENT_MESSAGE = (
+    "The request was refused under the content policy: the prompt asks for something "
+    "the service does not make. Nothing was charged."
+)
 
 # Reply variants the contract says real replies have shown (client must accept them).
 REPLY_VARIANTS = frozenset({"progress_string", "seconds_timestamps", "url_string", "extra_fields"})
@@ -46,6 +54,12 @@ class Faults:
     ignore_prefer_wait: bool = False
     # Request faults hit /v1 endpoints; set this to hit video downloads too.
     include_files: bool = False
+    # Models the service no longer offers: left out of GET /v1/models, and a submit is
+    # answered 400 `model_not_found` (switchable while running, through the admin route).
+    retired_models: frozenset[str] = frozenset()
+    # A prompt containing one of these words (any case) fails under the content rules
+    # (`content_moderated`, cost 0), as the real service's moderation does.
+    blocked_words: tuple[str, ...] = ()
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -61,6 +75,9 @@ class Faults:
         unknown = set(self.reply_variants) - REPLY_VARIANTS
         if unknown:
             raise ValueError(f"unknown reply variants {sorted(unknown)}")
+        unknown = set(self.retired_models) - set(MODELS)
+        if unknown:
+            raise ValueError(f"retired_models must be among {sorted(MODELS)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Faults:
@@ -73,12 +90,18 @@ class Faults:
             data["task_failure_codes"] = tuple(data["task_failure_codes"])
         if "reply_variants" in data:
             data["reply_variants"] = frozenset(data["reply_variants"])
+        if "retired_models" in data:
+            data["retired_models"] = frozenset(data["retired_models"])
+        if "blocked_words" in data:
+            data["blocked_words"] = tuple(data["blocked_words"])
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["task_failure_codes"] = list(self.task_failure_codes)
         out["reply_variants"] = sorted(self.reply_variants)
+        out["retired_models"] = sorted(self.retired_models)
+        out["blocked_words"] = list(self.blocked_words)
         return out
 
 
@@ -94,8 +117,11 @@ class EmbeddedSettings:
     queue_seconds: float = 2.0
     processing_base_seconds: float = 6.0
     processing_seconds_per_video_second: float = 0.75
-    hd_processing_factor: float = 1.5  # 720p takes this much longer than 480p
-    link_ttl_seconds: float = float(GROK_IMAGINE_VIDEO.link_ttl_seconds)
+    # A sharper video takes longer, in proportion to its short side: 720p 1.5 times as
+    # long as 480p, 1080p 2.25 times.
+    base_short_side: int = 480
+    # None: each model's own (24 hours for 1.0, 7 days for today's models).
+    link_ttl_seconds: float | None = None
     render_workers: int = 2
     render_threads: int = 1
     callback_timeout_seconds: float = 10.0
@@ -119,17 +145,24 @@ class EmbeddedSettings:
     # /_embedded/... endpoints (counters, faults) for tests and benchmarks.
     admin: bool = False
     faults: Faults = field(default_factory=Faults)
+    # Models retired from the start (`--retire MODEL`): added to faults.retired_models.
+    retired_models: tuple[str, ...] = ()
 
     def with_faults(self, **changes: Any) -> EmbeddedSettings:
         return replace(self, faults=replace(self.faults, **changes))
 
     @property
     def starting_balance_quota(self) -> int:
-        return int(self.starting_balance_usd * GROK_IMAGINE_VIDEO.quota_per_usd)
+        return int(self.starting_balance_usd * QUOTA_PER_USD)
+
+    def link_ttl(self, model_id: str) -> float:
+        """How long a finished video's link lasts, for a task of this model."""
+        if self.link_ttl_seconds is not None:
+            return self.link_ttl_seconds
+        return float(MODELS[model_id].link_ttl_seconds)
 
     def processing_seconds(self, duration: int, resolution: str) -> float:
         """How long a task pretends to take before it completes (the render may be slower)."""
         seconds = self.processing_base_seconds + self.processing_seconds_per_video_second * duration
-        if resolution == "720p":
-            seconds *= self.hd_processing_factor
+        seconds *= short_side(resolution) / self.base_short_side
         return seconds * self.time_scale

@@ -41,6 +41,9 @@ class Task:
     fingerprint: str | None = None
     callback_url: str | None = None
     callback_events: list[str] = field(default_factory=list)
+    # A restyle (`edit`): the fetched source (deleted once rendered), its length (s, the
+    # price's), and the output's frame.
+    source: dict[str, Any] | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -77,6 +80,8 @@ def task_object(task: Task, now: float, variants: frozenset[str] = frozenset()) 
     if task.is_terminal:
         body["completed_at"] = stamp(task.completed_at or now)
         body["cost"] = task.cost or 0
+        # Completed tasks are charged; failed and cancelled ones refunded in full.
+        body["billing_status"] = "settled" if task.status == TaskStatus.COMPLETED else "refunded"
     if task.status == TaskStatus.COMPLETED and task.video_name:
         url = f"{task.base_url}files/{task.video_name}"
         body["result"] = {

@@ -8,7 +8,10 @@ from __future__ import annotations
 import logging
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
 
+from lib.domain.catalog import MODELS
 from lib.domain.statuses import TaskStatus
 from lib.domain.validation import (
     is_image_to_video,
@@ -16,15 +19,17 @@ from lib.domain.validation import (
 from lib.embedded_wave.production import (
     FetchedPictures,
     ProductionJob,
+    SourceVideo,
     UpstreamBadRequest,
     fetch_pictures,
     produce_video,
     render_pictures,
 )
-from lib.embedded_wave.settings import FAILURE_MESSAGES
+from lib.embedded_wave.settings import CONTENT_MESSAGE, CONTENT_MODERATED, FAILURE_MESSAGES
 from lib.embedded_wave.tasks import Task, task_object
 
 log = logging.getLogger(__name__)
+_FAILURE_WORDS = {**FAILURE_MESSAGES, CONTENT_MODERATED: CONTENT_MESSAGE}
 
 
 class Timeline:
@@ -63,11 +68,13 @@ class Timeline:
             task.status = TaskStatus.PROCESSING
             self._store.save(task)
             self._emit(task, now)
+        if task.planned_failure is None and self._blocked(task):
+            task.planned_failure = CONTENT_MODERATED
         if task.planned_failure:
             fail_at = (task.processing_at + task.finish_at) / 2
             if now < fail_at:
                 return fail_at
-            self._fail(task, now, task.planned_failure, FAILURE_MESSAGES[task.planned_failure])
+            self._fail(task, now, task.planned_failure, _FAILURE_WORDS[task.planned_failure])
             return None
         render = self._renders.get(task.task_id) or self._start_render(task)
         if not render.done():
@@ -85,10 +92,15 @@ class Timeline:
             return task.finish_at
         self._renders.pop(task.task_id, None)
         task.status = TaskStatus.COMPLETED
-        task.expires_at = now + self.settings.link_ttl_seconds
+        task.expires_at = now + self.settings.link_ttl(task.model)
         self._live_files.add(task.task_id)
         self._settle(task, now, cost=task.price)
         return None
+
+    def _blocked(self, task: Task) -> bool:
+        """The prompt has a word the content rules refuse (Faults.blocked_words)."""
+        prompt = str(task.request.get("prompt") or "").casefold()
+        return any(word.casefold() in prompt for word in self._faults.blocked_words if word)
 
     def _start_render(self, task: Task) -> Future:
         if self._pool is None:
@@ -99,12 +111,21 @@ class Timeline:
             task.video_name = f"{secrets.token_hex(12)}-{task.task_id}.mp4"
             self._store.save(task)
         request = task.request
+        spec = MODELS[task.model]
+        picture_shape = is_image_to_video(request) and not spec.uses_ratio_with_pictures
+        source = task.source
         job = ProductionJob(
             out_path=str(self.files_dir / task.video_name),
             prompt=request.get("prompt", ""),
-            duration=request["duration"],
-            resolution=request["resolution"],
-            aspect_ratio=None if is_image_to_video(request) else request["aspect_ratio"],
+            duration=request.get("duration", 0),
+            resolution=request.get("resolution", ""),
+            model_id=task.model,
+            aspect_ratio=None if picture_shape or source else request["aspect_ratio"],
+            source=None
+            if source is None
+            else SourceVideo(
+                source["path"], Decimal(source["seconds"]), source["width"], source["height"]
+            ),
             image_urls=tuple(request.get("image_urls") or ()),
             threads=self.settings.render_threads,
             links=self.link_policy,
@@ -179,6 +200,8 @@ class Timeline:
         """A terminal state: charge (completed) or refund (failed, cancelled) and tell."""
         if task.status == TaskStatus.COMPLETED:
             task.last_progress = 100
+        if task.source and task.status != TaskStatus.COMPLETED:  # a restyle never made
+            Path(task.source["path"]).unlink(missing_ok=True)
         task.completed_at = now
         task.cost = cost
         self._active.discard(task.task_id)

@@ -14,6 +14,7 @@ from lib.config import StudioConfig
 from lib.domain import urls
 from lib.domain.links import LinkPolicy
 from lib.engine.archive import MediaUrlPolicy
+from lib.engine.offer import ModelOffer
 from lib.engine.tracker import Tracker, TrackerSettings
 from lib.outside.fetch import Resolver, system_resolver
 from lib.outside.pictures import ImageLimits
@@ -67,6 +68,9 @@ class Studio:
         self.tracker = Tracker(
             self.store, self.client, config.library_dir, media_policy(config), settings
         )
+        # Which models the service offers (GET /v1/models): asked at start, then in the
+        # background; pages only read it.
+        self.offer = ModelOffer(self.client.models)
 
     def callback_url(self) -> str | None:
         """Where the service reports finished tasks; None when it cannot reach us."""
@@ -82,8 +86,10 @@ class Studio:
 
     def start(self) -> None:
         self.tracker.start()
+        self.offer.start()
 
     def stop(self) -> None:
+        self.offer.stop()
         self.tracker.stop()
         self.client.close()
 

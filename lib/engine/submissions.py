@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lib.domain.money import price_quota
+from lib.domain.money import request_price_quota
 from lib.domain.retry import FIRST_RESUBMIT_SECONDS
 from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
 from lib.domain.validation import InvalidSettings, Problem, validate_request
@@ -24,6 +24,7 @@ from lib.wave import (
     AuthError,
     InsufficientBalance,
     InvalidRequest,
+    ModelNotFound,
     WaveError,
 )
 
@@ -73,7 +74,7 @@ def submit_video(
         request=request,
         person=fit(PERSON, person),
         campaign=campaign,
-        estimate_quota=price_quota(request["duration"]),
+        estimate_quota=request_price_quota(request),
         images=pictures,
     )
     task, created = studio.store.create_task(new, now)
@@ -81,8 +82,10 @@ def submit_video(
         return SubmitOutcome(task, created=False)
     try:
         state = send_submit(studio.client, task, studio.callback_url())
-    except (InvalidRequest, InsufficientBalance, AuthError):
+    except (InvalidRequest, InsufficientBalance, AuthError) as exc:
         studio.store.discard_unsent(task.id)
+        if isinstance(exc, ModelNotFound):  # retired since the list was read: off at once
+            studio.offer.mark_gone(request["model"], str(exc))
         raise
     except WaveError as exc:
         # No answer we can trust: the service may or may not have the task. The tracker

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import GROK_IMAGINE_VIDEO, model_spec
 from lib.domain.retry import ARCHIVE, RESUBMIT
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
@@ -257,9 +257,10 @@ class Tracker:
         now = self.clock()
         expires = task.provider_expires_at
         if expires is None and task.finished_at is not None:
-            # No expiry in the reply: the model's links last this long (24 h), so a copy
-            # that keeps failing is given up then instead of being retried forever.
-            expires = task.finished_at + timedelta(seconds=GROK_IMAGINE_VIDEO.link_ttl_seconds)
+            # No expiry in the reply: the model's links last this long (24 h or 7 days),
+            # so a copy that keeps failing is given up then instead of retried forever.
+            spec = model_spec(task.model) or GROK_IMAGINE_VIDEO
+            expires = task.finished_at + timedelta(seconds=spec.link_ttl_seconds)
         if not task.provider_video_url:
             self.store.record_archive_problem(
                 task.id,

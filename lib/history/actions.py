@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lib.create import form
+from lib.domain.catalog import display_name
 from lib.domain.statuses import TaskStatus
 from lib.domain.validation import InvalidSettings
 from lib.engine.submissions import submit_video
@@ -103,6 +104,9 @@ def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
         return Retry(None, "Only a failed video can be tried again.")
     if not person:
         return Retry(None, "Enter your name in the sidebar first, so the new video is yours.")
+    gone = not_offered(studio, task)
+    if gone:
+        return Retry(None, gone)
     images = [(image.url, image.asset_sha256) for image in task.images]
     try:
         outcome = submit_video(
@@ -124,7 +128,30 @@ def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
     return Retry(outcome.task, f"Trying again — estimate {usd(outcome.task.estimate_quota)}")
 
 
-def use_settings(state: MutableMapping[str, Any], task: Task) -> None:
-    """Fill the Create form with this video's settings (then switch to Create)."""
+def not_offered(studio: Studio, task: Task) -> str | None:
+    """Why this video's model can't make it again, and what to do; None if it can."""
+    if studio.offer.availability(task.model).available:
+        return None
+    instead = studio.offer.instead_of(task.model, task.mode == "image")
+    advice = (
+        f" Press “Use these settings” to make it with {instead.display_name}, the closest."
+        if instead
+        else " No other model is offered right now."
+    )
+    return f"{display_name(task.model)} is no longer offered by the video service.{advice}"
+
+
+def use_settings(state: MutableMapping[str, Any], task: Task, studio: Studio | None = None) -> None:
+    """Fill the Create form with this video's settings (then switch to Create). A model
+    the service no longer offers is replaced by the closest one, and the form says so."""
     images = [(image.url, image.asset_sha256) for image in task.images]
     form.prefill(state, task.request, task.campaign, images)
+    if studio is None or studio.offer.availability(task.model).available:
+        return
+    instead = studio.offer.instead_of(task.model, task.mode == "image")
+    if instead is not None:
+        why = (
+            f"This video was made with {display_name(task.model)}, which the video service "
+            f"no longer offers: the form uses {instead.display_name}, the closest."
+        )
+        form.prefill_instead(state, task.request, instead, why)

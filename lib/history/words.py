@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lib.create import form
+from lib.domain.catalog import display_name
 from lib.domain.money import quota_usd as usd
-from lib.domain.statuses import ArchiveState, TaskStatus
+from lib.domain.statuses import ArchiveState, TaskStatus, blocked_by_content_rules
 from lib.store.schema import Task
 
 if TYPE_CHECKING:
@@ -39,16 +40,26 @@ def status_words(task: Task) -> str:
             ArchiveState.FAILED: "Made, but not saved",
         }.get(task.archive_state, "Saving your video…")
     if task.status == TaskStatus.FAILED:
-        return "Failed"
+        return "Blocked" if blocked(task) else "Failed"
     if task.status == TaskStatus.CANCELLED:
         return "Cancelled"
     return task.status.capitalize()
 
 
+def blocked(task: Task) -> bool:
+    """Refused by the service under its content rules (a failure of its own kind)."""
+    return task.status == TaskStatus.FAILED and blocked_by_content_rules(
+        task.error_code, task.error_message
+    )
+
+
 def _charged(task: Task, capital: bool) -> str:
-    """'you were not charged' or 'you were charged $0.0446', as the store has it."""
+    """'you were not charged' or 'you were charged $0.0446', as the store has it (the
+    service's `cost`), with the service's own billing word when it gave one."""
     cost = task.cost_quota or 0
     words = f"you were charged {usd(cost)}" if cost else "you were not charged"
+    if task.billing_status:
+        words += f" (the service says: {task.billing_status})"
     return words[0].upper() + words[1:] if capital else words
 
 
@@ -74,6 +85,7 @@ FAILURE_REASONS = {
     ),
 }
 GENERIC_FAILURE = "This video couldn't be made. {Charged}."
+BLOCKED = "Blocked by the service's content rules"
 # Codes whose own message from the service is worth showing (in smaller text).
 SHOW_SERVICE_MESSAGE = {"upstream_bad_request"}
 
@@ -112,6 +124,9 @@ def service_words(message: str, task: Task) -> str:
 
 def problem_of(task: Task) -> CardProblem | None:
     """Why this video can't be watched, in words; None when nothing went wrong."""
+    if blocked(task):
+        said = service_words(task.error_message, task) if task.error_message else None
+        return CardProblem(f"{BLOCKED}. {_charged(task, True)}.", said or None)
     if task.status == TaskStatus.FAILED:
         template = FAILURE_REASONS.get(task.error_code or "", GENERIC_FAILURE)
         text = template.format(charged=_charged(task, False), Charged=_charged(task, True))
@@ -153,15 +168,18 @@ def money_line(task: Task) -> str:
 
 
 def settings_line(task: Task) -> str:
-    """The parameters in words: mode, shape or pictures, resolution, length."""
+    """The parameters in words: model, mode, shape or pictures, resolution, length."""
     if task.mode == "image":
         count = len(task.images) or len(task.request.get("image_urls", ()))
         shape = f"{count} picture{'s' if count != 1 else ''}"
+        if task.request.get("aspect_ratio"):  # a model that keeps the shape chosen
+            shape += f" · {task.request['aspect_ratio']}"
         mode = form.MODE_LABELS["image"]
     else:
         shape = task.aspect_ratio or ""
         mode = form.MODE_LABELS["text"]
-    return " · ".join(p for p in (mode, shape, task.resolution, f"{task.duration} s") if p)
+    parts = (display_name(task.model), mode, shape, task.resolution, f"{task.duration} s")
+    return " · ".join(p for p in parts if p)
 
 
 def when_words(when: datetime, timezone: str | None = None, now: datetime | None = None) -> str:

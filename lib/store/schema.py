@@ -90,6 +90,9 @@ class Task(Base):
     pre_consumed_quota: Mapped[int | None] = mapped_column(BigInteger)
     cost_quota: Mapped[int | None] = mapped_column(BigInteger)  # settled
     refunded_quota: Mapped[int | None] = mapped_column(BigInteger)
+    # What the service's reply said of the money (`settled`, `refunded`); None before it
+    # said, and for videos recorded before services sent it.
+    billing_status: Mapped[str | None] = mapped_column(String(16))
 
     error_code: Mapped[str | None] = mapped_column(String(SERVICE_ERROR_CODE.max_length))
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -146,6 +149,7 @@ class Task(Base):
             "pre_consumed_quota",
             "cost_quota",
             "refunded_quota",
+            "model",
         ),
     )
 

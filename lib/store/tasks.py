@@ -247,6 +247,7 @@ class Store(Reads, Leases):
         )
         task.cost_quota = cost
         task.refunded_quota = max(pre - cost, 0)
+        task.billing_status = state.billing_status
         task.finished_at = state.completed_at or now
         if state.status == TaskStatus.COMPLETED:
             task.progress = 100

@@ -32,8 +32,9 @@ def _cached_report(
     end: date | None,
     people: tuple[str, ...],
     campaigns: tuple[str, ...],
+    models: tuple[str, ...] = (),
 ) -> Report:
-    return report_of(_store, version, start, end, people, campaigns)
+    return report_of(_store, version, start, end, people, campaigns, models)
 
 
 def overview(store: Store) -> Overview:
@@ -48,11 +49,12 @@ def report(
     people: Iterable[str] = (),
     campaigns: Iterable[str] = (),
     version: tuple[Any, ...] | None = None,
+    models: Iterable[str] = (),
 ) -> Report:
     """`build_report` of the tasks created from `start` to `end` (see `period_tasks`),
     cached until the store changes. `version`: the one `overview` saw, if at hand."""
     version = version if version is not None else store_version(store)
-    key = (tuple(sorted(people)), tuple(sorted(campaigns)))
+    key = (tuple(sorted(people)), tuple(sorted(campaigns)), tuple(sorted(models)))
     return _cached_report(store, database_key(store), version, start, end, *key)
 
 

@@ -5,6 +5,7 @@ from lib.wave.errors import (
     AuthError,
     InsufficientBalance,
     InvalidRequest,
+    ModelNotFound,
     RateLimited,
     ServerError,
     ServiceUnreachable,
@@ -13,7 +14,7 @@ from lib.wave.errors import (
     UnexpectedReply,
     WaveError,
 )
-from lib.wave.replies import Balance, CancelResult, TaskState, parse_task
+from lib.wave.replies import Balance, CancelResult, TaskState, parse_models, parse_task
 
 __all__ = [
     "AuthError",
@@ -21,6 +22,7 @@ __all__ = [
     "CancelResult",
     "InsufficientBalance",
     "InvalidRequest",
+    "ModelNotFound",
     "RateLimited",
     "ServerError",
     "ServiceUnreachable",
@@ -30,5 +32,6 @@ __all__ = [
     "UnexpectedReply",
     "WaveClient",
     "WaveError",
+    "parse_models",
     "parse_task",
 ]

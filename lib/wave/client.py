@@ -39,6 +39,7 @@ from lib.wave.replies import (
     parse_balance,
     parse_cancel,
     parse_error_body,
+    parse_models,
     parse_retry_after,
     parse_task,
 )
@@ -162,6 +163,15 @@ class WaveClient:
             log.info("Wave service has no balance endpoint (404): balance not shown")
             return None
         return parse_balance(self._payload(outcome.response))
+
+    def models(self) -> tuple[str, ...] | None:
+        """The ids of the models the service offers, or None when it has no such list
+        (404): then every model of the catalog counts as offered."""
+        outcome = self._exchange("GET", "/models", retries=self.get_retries)
+        if outcome.response.status_code == 404:
+            log.info("Wave service has no model list (404): the catalog stands")
+            return None
+        return parse_models(self._payload(outcome.response))
 
     # ----- transport --------------------------------------------------------------------
     def _exchange(

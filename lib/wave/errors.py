@@ -58,6 +58,12 @@ class InvalidRequest(WaveError):
     default_message = "The video service refused the request as invalid."
 
 
+class ModelNotFound(InvalidRequest):
+    """The service does not (or no longer) offer the model asked for; nothing charged."""
+
+    default_message = "The video service does not offer this model."
+
+
 class TaskNotCancellable(WaveError):
     default_message = "Only a task that is still queued can be cancelled."
 
@@ -92,7 +98,9 @@ def error_for_status(
     """The typed error for an error reply (status plus what its body said)."""
     kind: type[WaveError]
     if status == 400:
-        kind = TaskNotCancellable if code == "task_not_cancellable" else InvalidRequest
+        kind = {"task_not_cancellable": TaskNotCancellable, "model_not_found": ModelNotFound}.get(
+            code or "", InvalidRequest
+        )
     elif status in (401, 403):
         kind = AuthError
     elif status == 402:

@@ -45,6 +45,7 @@ class TaskState:
     completed_at: datetime | None = None
     cost: int | None = None  # quota, terminal states only
     pre_consumed_cost: int | None = None  # quota, in the submit reply
+    billing_status: str | None = None  # "settled" / "refunded" (terminal states)
     video_urls: tuple[str, ...] = ()
     expires_at: datetime | None = None  # earliest expiry of the video links
     error_code: str | None = None
@@ -101,6 +102,7 @@ def parse_task(data: Any, *, wait_honoured: bool = False) -> TaskState:
         completed_at=parse_time(data.get("completed_at")),
         cost=_quota(data.get("cost")),
         pre_consumed_cost=_quota(data.get("pre_consumed_cost")),
+        billing_status=_billing(data.get("billing_status")),
         video_urls=tuple(url for video_urls, _ in videos for url in video_urls),
         expires_at=min(expiries) if expiries else None,
         error_code=error_code,
@@ -119,6 +121,13 @@ def parse_status(value: Any) -> str:
         shown = "no status" if not status else f"the unknown status {str(value)[:40]!r}"
         raise UnexpectedReply(f"The video service sent a task with {shown}.")
     return status
+
+
+def _billing(value: Any) -> str | None:
+    """The reply's `billing_status`, as a short word the store can hold (else None)."""
+    text = _text(value)
+    word = text.strip().lower() if text else ""
+    return word if word and len(word) <= 16 and word.replace("_", "").isalpha() else None
 
 
 def _progress(value: Any) -> int:
@@ -160,6 +169,22 @@ def _task_error(error: Any) -> tuple[str | None, str | None]:
         code = _text(error.get("code"))
         return code and fit(SERVICE_ERROR_CODE, code), _text(error.get("message"))
     return None, _text(error)
+
+
+# ----- models -------------------------------------------------------------------------
+def parse_models(data: Any) -> tuple[str, ...]:
+    """The model ids of a GET /v1/models reply (OpenAI-style `{"data": [{"id"}]}`); what
+    else an entry carries (a `price_config`...) is not read: prices come from the catalog."""
+    entries = data.get("data") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        raise UnexpectedReply("The video service sent a list of models the studio can't read.")
+    ids = []
+    for entry in entries:
+        model_id = entry.get("id") if isinstance(entry, dict) else entry
+        text = _text(model_id) if isinstance(model_id, str) else None
+        if text and len(text) <= 128:
+            ids.append(text)
+    return tuple(ids)
 
 
 # ----- cancel and balance -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -228,3 +229,20 @@ def test_costs_show_the_new_spend_and_the_ledger_downloads(page, studio_server):
     [balloon] = [row for row in rows if "A hot air balloon over fields" in row.values()]
     assert balloon["status"] == "completed"
     assert "37188" in balloon.values() and "0.074376" in balloon.values()  # quota and USD
+
+
+def test_a_video_with_another_model_from_the_picker_to_playing(page, studio_server):
+    open_create(page, studio_server)
+    page.get_by_role("combobox", name=re.compile("Model")).click()
+    page.get_by_role("option", name="Grok Imagine (official)", exact=True).click()
+    expect(page.get_by_text("xAI's own model")).to_be_visible()
+    page.get_by_role("textbox", name="Prompt").fill("A paper plane over a city, 4:3")
+    page.get_by_role("radio", name="4:3").click()
+    set_duration(page, 2)
+    generate_and_open_history(page, "Generate 2 s · $0.0900")  # 2 x 0.045
+    facts = play(page)
+    assert (facts["w"], facts["h"]) == (640, 480)
+    assert abs(facts["d"] - 2) < 0.1
+    expect(
+        page.get_by_text("Grok Imagine (official) · Text to video · 4:3 · 480p · 2 s")
+    ).to_be_visible()

@@ -16,7 +16,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from bench.seed_store import seed_store
-from lib.costs import cache, export, filters, frames, loading
+from lib.costs import cache, export, filters, frames, keys, loading
 from lib.domain import money
 from lib.domain.money import format_usd, quota_to_usd, round_usd
 from lib.server import warmup
@@ -24,7 +24,7 @@ from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.ui import cached
 from lib.wave import parse_task
-from tests.factories import add_task, reply
+from tests.factories import REQUEST, add_task, reply
 from tests.studio_harness import STUDIO
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -402,6 +402,7 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
         "created_utc",
         "person",
         "campaign",
+        "model",
         "mode",
         "resolution",
         "duration_s",
@@ -420,6 +421,7 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
     by_person = {(row["person"], row["status"]): row for row in rows}
     a2 = next(row for row in rows if row["duration_s"] == "10")
     assert a2["created_utc"] == "2026-11-23T09:30:00Z"
+    assert a2["model"] == "grok-imagine-1.0-video"
     assert (a2["estimate_usd"], a2["pre_consumed_usd"]) == ("0.074376", "0.074376")
     assert (a2["settled_usd"], a2["refunded_usd"]) == ("0.060000", "0.014376")
     assert (a2["settled_quota"], a2["refunded_quota"]) == ("30000", "7188")
@@ -530,6 +532,7 @@ def test_the_page_shows_the_store_totals_tables_chart_and_download(quiet_studio)
         "Day",
         "Person",
         "Campaign",
+        "Model",
         "Resolution",
     ]
     for table in tables:
@@ -640,3 +643,28 @@ def test_the_page_says_that_charges_are_whole_quota_units(quiet_studio):
     said = " ".join(c.value for c in at.main.caption)
     said += " ".join(b.proto.help for b in at.main.get("download_button"))
     assert "500,000 quota = $1" in said and "whole quota units" in said
+
+
+# ----- several models ---------------------------------------------------------------------
+def test_costs_per_model_a_filter_and_the_csv_column(quiet_studio):
+    store = quiet_studio.studio.store
+    now = datetime.now(UTC)
+    economy = {**REQUEST, "model": "grok-imagine-video-1.5-rev", "resolution": "720p"}
+    for request, cost in ((REQUEST, 22313), (economy, 64530), (economy, 64530)):
+        task = add_task(store, request, estimate=cost)
+        reply(store, task.id, "queued", at=now, pre_consumed_cost=cost)
+        reply(store, task.id, "completed", at=now, cost=cost, billing_status="settled")
+    at = costs_page()
+    at.segmented_control(key="costs.period").set_value(filters.ALL_TIME).run()
+    per_model = next(t.value for t in at.main.dataframe if t.value.columns[0] == "Model")
+    assert list(per_model["Model"]) == ["Grok Imagine 1.5 Economy", "Grok Imagine 1.0"]
+    assert list(per_model["Videos"]) == [2, 1]
+    assert list(per_model["Settled"]) == [0.2581, 0.0446]  # 129060 and 22313 quota
+    picker = at.multiselect(key=keys.MODELS)
+    assert picker.format_func("grok-imagine-video-1.5-rev") == "Grok Imagine 1.5 Economy"
+    picker.set_value(["grok-imagine-video-1.5-rev"]).run()
+    assert metrics(at)["Settled"] == "$0.2581" and metrics(at)["Videos"] == "2"
+    rows = read_csv(export.ledger_csv_for(store, None, None, models=("grok-imagine-1.0-video",)))
+    assert [(row["model"], row["settled_quota"]) for row in rows] == [
+        ("grok-imagine-1.0-video", "22313")
+    ]

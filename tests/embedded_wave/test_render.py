@@ -336,7 +336,7 @@ def test_failure_mid_render_deletes_the_partial_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("duration", "width", "height"), [(5, 854, 480), (31, 854, 480), (6, 855, 480), (6, 0, 480)]
+    ("duration", "width", "height"), [(0, 854, 480), (31, 854, 480), (6, 855, 480), (6, 0, 480)]
 )
 def test_impossible_jobs_are_refused_before_any_work(tmp_path, duration, width, height):
     with pytest.raises(ValueError):

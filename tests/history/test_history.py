@@ -509,7 +509,7 @@ def test_use_these_settings_fills_create_and_goes_there(store, quiet):
         pictures=[(asset_url, asset.sha256), (link, None)],
     )
     at = history()
-    assert "Image to video · 2 pictures · 720p · 10 s" in texts(at.caption)
+    assert "Grok Imagine 1.0 · Image to video · 2 pictures · 720p · 10 s" in texts(at.caption)
     at.button(key=f"reuse-{task_id}").click().run()
     assert on_page(at).endswith("views/create.py")
     state = at.session_state

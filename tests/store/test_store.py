@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -77,11 +78,55 @@ def test_upgrading_a_first_release_store_keeps_its_rows_and_adds_the_costs_index
     with engine.begin() as connection:  # a store as the first release left it
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-    Store(engine).create_task(new_task(), NOW)
+        # A row as that release wrote it (today's tables have more columns).
+        connection.execute(
+            text(
+                "INSERT INTO tasks (id, idempotency_key, status, progress, request, model, mode, "
+                "prompt, resolution, duration, person, campaign, estimate_quota, created_at, "
+                "updated_at, archive_state, archive_attempts, tracking, api_calls) VALUES "
+                "('t1', 'key-1', 'submitting', 0, '{}', 'grok-imagine-1.0-video', 'text', "
+                "'a cat', '480p', 6, 'Ana', 'Spring', 22313, '2026-11-24 09:30:00', "
+                "'2026-11-24 09:30:00', 'none', 0, 1, 0)"
+            )
+        )
     migrate(engine)
     indexes = {index["name"] for index in inspect(engine).get_indexes("tasks")}
     assert "ix_tasks_status_costs" in indexes and "ix_tasks_status" not in indexes
     assert Store(engine).task_by_key("key-1").person == "Ana"
+
+
+def test_a_store_of_the_release_before_several_models_keeps_every_row(tmp_path):
+    # Made by the code before this change (fixtures/make_old_store.py says how).
+    old = tmp_path / "old.sqlite3"
+    old.write_bytes((Path(__file__).parent / "fixtures" / "old_store_0002.sqlite3").read_bytes())
+    store = Store.open(f"sqlite:///{old}")
+    done, failed = store.task_by_key("old-done"), store.task_by_key("old-failed")
+    assert (done.model, done.status, done.cost_quota, done.refunded_quota) == (
+        "grok-imagine-1.0-video",
+        "completed",
+        22313,
+        0,
+    )
+    assert (failed.model, failed.status, failed.cost_quota, failed.refunded_quota) == (
+        "grok-imagine-1.0-video",
+        "failed",
+        0,
+        37188,
+    )
+    assert failed.error_code == "task_failed" and failed.resolution == "720p"
+    assert done.billing_status is None  # that service never said: nothing is made up
+    index = next(
+        i
+        for i in inspect(store.engine).get_indexes("tasks")
+        if i["name"] == "ix_tasks_status_costs"
+    )
+    assert index["column_names"][-1] == "model"
+    # New replies are kept with their billing words.
+    task, _ = store.create_task(new_task("new"), NOW)
+    store.apply_state(
+        task.id, reply("completed", cost=22313, billing_status="settled"), "service", NOW, NOW
+    )
+    assert store.get_task(task.id).billing_status == "settled"
 
 
 def test_the_newest_finished_videos_are_read_in_index_order(store):

@@ -24,6 +24,7 @@ from lib.wave import (
     CancelResult,
     InsufficientBalance,
     InvalidRequest,
+    ModelNotFound,
     RateLimited,
     ServerError,
     ServiceUnreachable,
@@ -502,6 +503,45 @@ def test_balance_is_none_when_the_service_has_no_such_endpoint(scripted):
     client = studio_client(scripted.url)
     assert client.balance() is None
     assert [s["path"] for s in scripted.seen] == ["/v1/dashboard/billing/balance"]
+
+
+# ----- models -------------------------------------------------------------------------------
+def test_models_lists_what_the_service_offers(start_wave):
+    wave = start_wave(retired_models=("grok-imagine-1.0-video",))
+    client = studio_client(wave)
+    assert client.models() == (
+        "grok-imagine-video-1.5-rev",
+        "grok-imagine-video",
+        "grok-imagine-video-1.5",
+    )
+    with pytest.raises(ModelNotFound) as refused:
+        client.submit(SEED_BODY, "key-retired")
+    assert refused.value.param == "model" and "grok-imagine-video-1.5-rev" in str(refused.value)
+
+
+def test_models_is_none_when_the_service_has_no_such_list(scripted):
+    scripted.script(error_reply(404, "not_found", "Not Found"))
+    assert studio_client(scripted.url).models() is None
+
+
+def test_a_reply_as_today_billing_status_seconds_and_a_percent_string():
+    state = parse_task(
+        {
+            "task_id": "task-wave1",
+            "status": "completed",
+            "progress": "45%",
+            "created_at": 1775285160,
+            "completed_at": 1775285191,
+            "cost": 64530,
+            "billing_status": "settled",
+            "result": {"videos": [{"url": "https://x.example/a.mp4", "expires_at": 1775889991}]},
+        }
+    )
+    assert state.billing_status == "settled" and state.cost == 64530
+    assert state.completed_at == datetime(2026, 4, 4, 6, 46, 31, tzinfo=UTC)
+    assert state.expires_at - state.completed_at == timedelta(days=7)
+    failed = parse_task({"task_id": "t", "status": "failed", "progress": "", "billing_status": 7})
+    assert failed.progress == 0 and failed.billing_status is None
 
 
 # ----- the API key stays secret -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.catalog import ALL_DURATIONS, GROK_IMAGINE_VIDEO
 
 from ._encode import Mp4Writer, atomic_output
 from ._image_scene import ImageScene
@@ -25,7 +25,7 @@ FPS = GROK_IMAGINE_VIDEO.fps
 @dataclass(frozen=True)
 class RenderJob:
     out_path: str  # final .mp4 path
-    duration: int  # seconds, 6..30
+    duration: int  # seconds, within the catalog's lengths (1..30)
     width: int  # frame width (even)
     height: int  # frame height (even)
     prompt: str = ""  # may be empty for image-to-video
@@ -65,7 +65,7 @@ def _scene(job: RenderJob) -> PromptScene | ImageScene:
 
 
 def _check(job: RenderJob) -> None:
-    low, high = GROK_IMAGINE_VIDEO.min_duration, GROK_IMAGINE_VIDEO.max_duration
+    low, high = ALL_DURATIONS
     if not (isinstance(job.duration, int) and low <= job.duration <= high):
         raise ValueError(f"duration must be a whole number of seconds, {low}..{high}")
     for name in ("width", "height"):
