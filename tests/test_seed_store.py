@@ -14,7 +14,7 @@ from lib.domain.money import price_quota
 from lib.store.schema import Task, TaskEvent, TaskImage
 from lib.store.tasks import Store
 from tests.costs.test_costs import sql_sums
-from tests.history.test_history import history, shown
+from tests.history.pages import history, shown
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

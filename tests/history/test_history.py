@@ -24,7 +24,6 @@ from lib.create import keys
 from lib.domain import markdown
 from lib.embedded_wave.settings import Faults
 from lib.engine.pictures import store_reference_image
-from lib.engine.runtime import set_current
 from lib.engine.submissions import submit_video
 from lib.history import actions, player, progress, queries, words
 from lib.server import routes
@@ -34,84 +33,21 @@ from lib.store.tasks import Store
 from lib.wave import TaskNotCancellable, parse_task
 from tests import images
 from tests.factories import FAR, PRICE, REQUEST, make
-from tests.studio_harness import STUDIO, RunningStudio, running_studio
-
-
-@pytest.fixture
-def quiet(studio: RunningStudio) -> RunningStudio:
-    """The studio with its tracker stopped, so tasks made in the store stay as made."""
-    studio.studio.tracker.stop()
-    return studio
-
-
-@pytest.fixture
-def store(quiet: RunningStudio) -> Store:
-    return quiet.studio.store
-
-
-def studio_with(tmp_path: Path, **wave_changes):
-    """A running studio with other embedded-API settings, as the pages' current()."""
-
-    class Started:
-        def __enter__(self) -> RunningStudio:
-            self.context = running_studio(tmp_path / "studio", wave_changes=wave_changes)
-            running = self.context.__enter__()
-            set_current(running.studio)
-            return running
-
-        def __exit__(self, *exc) -> None:
-            set_current(None)
-            self.context.__exit__(*exc)
-
-    return Started()
+from tests.history.pages import (
+    history,
+    html_of,
+    linked_page,
+    on_page,
+    run,
+    shown,
+    status_lines,
+    studio_with,
+    texts,
+)
+from tests.studio_harness import STUDIO
 
 
 # ----- the page --------------------------------------------------------------------------
-def history(who: str | None = "Ana", **query: str) -> AppTest:
-    at = AppTest.from_file(STUDIO, default_timeout=30)
-    at.switch_page("views/history.py")
-    if who:
-        at.session_state["who"] = who
-    for name, value in query.items():
-        at.query_params[name] = value
-    return run(at)
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def shown(at: AppTest) -> list[str]:
-    """The task ids of the cards on screen, in order (each card has "use these settings")."""
-    keys = [b.key or "" for b in at.button]
-    return [key.removeprefix("reuse-") for key in keys if key.startswith("reuse-")]
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
-
-
-def status_lines(at: AppTest) -> list[str]:
-    """The bold status line of each finished card."""
-    return [m.value.strip("*") for m in at.markdown]
-
-
-def html_of(at: AppTest) -> str:
-    return "\n".join(texts(at.html))
-
-
-def on_page(at: AppTest) -> str:
-    """The file of the page the last run finished on."""
-    return at._registered_pages[at._finished_page_script_hash]["script_path"]
-
-
-def linked_page(at: AppTest, link) -> str:
-    """The file of the page a st.page_link leads to."""
-    return at._registered_pages[link.proto.page_script_hash]["script_path"]
-
-
 def wait_for(store: Store, task_id: str, done, limit: float = 30) -> Task:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:

@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from lib.create import keys
 from lib.embedded_wave.settings import Faults
 from tests.factories import add_task, reply
-from tests.history.test_history import history, on_page, quiet, run, status_lines, store, texts
-
-__all__ = ["quiet", "store"]  # fixtures used here
+from tests.history.pages import history, on_page, run, status_lines, texts
 
 TODAY = {
     "model": "grok-imagine-video-1.5-rev",

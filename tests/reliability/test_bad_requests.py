@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.history import queries
 from tests.factories import make
-from tests.history.test_history import history
+from tests.history.pages import history
 from tests.reliability.canary import errors_logged
 
 SECRET = "test-callback-secret"  # tests/studio_harness.py

@@ -19,7 +19,7 @@ from lib.wave import parse_task
 from tests.costs.test_costs import costs_page, metrics
 from tests.engine.test_tracker import wait_archived
 from tests.factories import PRICE, REQUEST
-from tests.history.test_history import history, status_lines, studio_with, texts
+from tests.history.pages import history, status_lines, studio_with, texts
 from tests.reliability import figures
 from tests.studio_harness import RunningStudio
 

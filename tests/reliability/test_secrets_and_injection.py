@@ -50,7 +50,7 @@ from tests.costs.test_costs import costs_page
 from tests.create.test_page import generate, plain
 from tests.engine.test_tracker import wait_archived
 from tests.factories import PRICE, REQUEST, make
-from tests.history.test_history import history, texts
+from tests.history.pages import history, texts
 from tests.reliability import figures
 from tests.reliability.canary import connections, listener, touching
 from tests.studio_harness import ROOT, STUDIO, RunningStudio, running_studio

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.create import keys
 from lib.ui import identity as people
 from tests.factories import make
-from tests.history.test_history import on_page, run, shown
+from tests.history.pages import on_page, run, shown
 from tests.studio_harness import STUDIO
 
 

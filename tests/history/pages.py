@@ -1,0 +1,72 @@
+"""Driving History under AppTest, and reading what it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lib.engine.runtime import set_current
+from tests.studio_harness import STUDIO, RunningStudio, running_studio
+
+
+def history(who: str | None = "Ana", **query: str) -> AppTest:
+    at = AppTest.from_file(STUDIO, default_timeout=30)
+    at.switch_page("views/history.py")
+    if who:
+        at.session_state["who"] = who
+    for name, value in query.items():
+        at.query_params[name] = value
+    return run(at)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown(at: AppTest) -> list[str]:
+    """The task ids of the cards on screen, in order (each card has "use these settings")."""
+    keys = [b.key or "" for b in at.button]
+    return [key.removeprefix("reuse-") for key in keys if key.startswith("reuse-")]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def status_lines(at: AppTest) -> list[str]:
+    """The bold status line of each finished card."""
+    return [m.value.strip("*") for m in at.markdown]
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(texts(at.html))
+
+
+def on_page(at: AppTest) -> str:
+    """The file of the page the last run finished on."""
+    return at._registered_pages[at._finished_page_script_hash]["script_path"]
+
+
+def linked_page(at: AppTest, link) -> str:
+    """The file of the page a st.page_link leads to."""
+    return at._registered_pages[link.proto.page_script_hash]["script_path"]
+
+
+def studio_with(tmp_path: Path, **wave_changes):
+    """A running studio with other embedded-API settings, as the pages' current()."""
+
+    class Started:
+        def __enter__(self) -> RunningStudio:
+            self.context = running_studio(tmp_path / "studio", wave_changes=wave_changes)
+            running = self.context.__enter__()
+            set_current(running.studio)
+            return running
+
+        def __exit__(self, *exc) -> None:
+            set_current(None)
+            self.context.__exit__(*exc)
+
+    return Started()
