@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `lib` importable
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
-from lib.domain.catalog import GROK_IMAGINE_15, GROK_IMAGINE_VIDEO, image_frame_size  # noqa: E402
+from lib.domain.catalog import GROK_IMAGINE_15, GROK_IMAGINE_VIDEO  # noqa: E402
+from lib.domain.frames import image_frame_size  # noqa: E402
 from lib.embedded_wave.render import RenderJob, render_video  # noqa: E402
 
 TARGET = 0.5  # wall seconds per video second, for the 480p text-to-video case

@@ -10,7 +10,8 @@ from typing import Any
 
 from lib.create import keys
 from lib.create.draft import whole_number
-from lib.domain.catalog import AUTO_RATIO, AUTO_RENDERS_AS, MODELS, ModelSpec, display_name
+from lib.domain.catalog import MODELS, ModelSpec, display_name
+from lib.domain.frames import AUTO_RATIO, AUTO_RENDERS_AS
 from lib.domain.money import format_usd
 from lib.domain.validation import check_request, shown
 

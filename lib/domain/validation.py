@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.domain.catalog import (
-    AUTO_RATIO,
     EDIT,
     GROK_IMAGINE_VIDEO,
     IMAGE_TO_VIDEO,
@@ -22,6 +21,7 @@ from lib.domain.catalog import (
     ModelSpec,
     canonical_event,
 )
+from lib.domain.frames import AUTO_RATIO
 from lib.domain.links import LinkPolicy, LinkRefused, link_problem, parse_link, shown_link
 from lib.domain.statuses import TERMINAL_STATUSES
 from lib.domain.text_fields import PROMPT, clean

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lib.domain.catalog import MODELS, image_frame_size, short_side
+from lib.domain.catalog import MODELS
+from lib.domain.frames import image_frame_size, short_side
 from lib.domain.links import LinkPolicy, LinkRefused, shown_link
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
 from lib.embedded_wave.render._restyle import RestyleJob, restyle_video

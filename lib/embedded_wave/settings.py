@@ -7,7 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lib.domain.catalog import MODELS, QUOTA_PER_USD, short_side
+from lib.domain.catalog import MODELS, QUOTA_PER_USD
+from lib.domain.frames import short_side
 
 # The failure codes of the contract, and the words the service uses for each.
 FAILURE_MESSAGES = {

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from lib.domain.catalog import image_frame_size
+from lib.domain.frames import image_frame_size
 from lib.domain.statuses import ArchiveState, TaskStatus
 from lib.store.schema import Asset, Task
 

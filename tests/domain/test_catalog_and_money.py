@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.frames import image_frame_size
 from lib.domain.money import format_usd, price_quota, price_usd, quota_to_usd
 
 

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lib.domain.catalog import GROK_IMAGINE_VIDEO, image_frame_size
+from lib.domain.catalog import GROK_IMAGINE_VIDEO
+from lib.domain.frames import image_frame_size
 from lib.embedded_wave.render import RenderInfo, RenderJob, render_video
 from lib.embedded_wave.render._draw import font as load_font
 from lib.embedded_wave.render._draw import printable, wrap
