@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
-from lib.domain.money import QUOTA_PER_USD, quota_to_usd
+from lib.domain.money import QUOTA_PER_USD, format_usd, quota_to_usd
 
 MAX_CAP_USD = Decimal("1000000")  # a cap above this is a typing mistake, not a budget
 DEFAULT_WARN_PERCENT = 80
@@ -104,8 +104,9 @@ class OverBudget(Exception):
         self.cap = cap
         self.amount_quota = amount_quota
         who = ", ".join(admins[:3]) if admins else "an admin"
+        price = format_usd(quota_to_usd(amount_quota))
         super().__init__(
-            f"This video ({whole_usd(amount_quota)}) would go over {cap.label} monthly "
+            f"This video ({price}) would go over {cap.label} monthly "
             f"budget: {cap.left_words()}. An admin ({who}) can raise the budget or let "
             "this one video through."
         )

@@ -66,6 +66,11 @@ def remembered_name(cookies: Mapping[str, str]) -> str:
         return ""
 
 
+def request_headers() -> Mapping[str, str]:
+    """The headers of the request that opened this tab (the proxy's, in header mode)."""
+    return st.context.headers
+
+
 def browser_cookies() -> Mapping[str, str]:
     """The cookies the browser sent when this tab opened."""
     return st.context.cookies
@@ -206,7 +211,7 @@ def _issued_at(value: Any) -> datetime | None:
 
 def _header() -> Identity:
     config = current().config
-    headers = st.context.headers
+    headers = request_headers()
     if config.proxy_secret_header:
         given = (headers.get(config.proxy_secret_header) or "").encode("utf-8", "surrogatepass")
         if not hmac.compare_digest(given, (config.proxy_secret or "").encode()):
@@ -250,7 +255,7 @@ def _open() -> Identity:
 
 
 def _ignored_headers() -> None:
-    headers = st.context.headers
+    headers = request_headers()
     sent = [h for h in IDENTITY_HEADERS if headers.get(h)]
     if sent:
         _log_once(
