@@ -30,7 +30,7 @@ NOTICE = "admin.notice"
 
 
 def said(change: team_budgets.Changed) -> None:
-    st.session_state[NOTICE] = (str(change), change.ok)
+    st.session_state[NOTICE] = (str(change) or "Nothing changed.", change.ok)
 
 
 st.title("Admin")
@@ -78,18 +78,22 @@ with budgets_tab:
         return "" if quota is None else whole_usd(quota).lstrip("$").replace(",", "")
 
     with st.form("admin.team-budgets"):
-        team = st.text_input("Team, each month ($)", value=cap_text(Scope.TEAM))
+        team = st.text_input(
+            "Team, each month ($)", value=cap_text(Scope.TEAM), key="admin.team-cap"
+        )
         default = st.text_input(
-            "Each person, unless set below ($)", value=cap_text(Scope.PERSON_DEFAULT)
+            "Each person, unless set below ($)",
+            value=cap_text(Scope.PERSON_DEFAULT),
+            key="admin.default-cap",
         )
         if st.form_submit_button("Save team budgets"):
-            said(team_budgets.set_cap(store, actor, Scope.TEAM, "", team))
-            if st.session_state[NOTICE][1]:
-                said(team_budgets.set_cap(store, actor, Scope.PERSON_DEFAULT, "", default))
+            said(team_budgets.set_team_caps(store, actor, team, default))
             st.rerun()
     with st.form("admin.person-budget"):
-        who = st.selectbox("Person", list(names), format_func=names.get, index=None)
-        amount = st.text_input("Their monthly budget ($)")
+        who = st.selectbox(
+            "Person", list(names), format_func=names.get, index=None, key="admin.person"
+        )
+        amount = st.text_input("Their monthly budget ($)", key="admin.person-cap")
         left, right = st.columns(2)
         if left.form_submit_button("Save person's budget") and who:
             said(team_budgets.set_cap(store, actor, Scope.PERSON, who, amount))
@@ -99,9 +103,13 @@ with budgets_tab:
             st.rerun()
     with st.form("admin.campaign-budget"):
         campaign = st.selectbox(
-            "Campaign", [c for c in store.campaigns() if c], index=None, accept_new_options=True
+            "Campaign",
+            [c for c in store.campaigns() if c],
+            index=None,
+            accept_new_options=True,
+            key="admin.campaign",
         )
-        amount = st.text_input("Its monthly budget ($)")
+        amount = st.text_input("Its monthly budget ($)", key="admin.campaign-cap")
         if st.form_submit_button("Save campaign budget"):
             said(team_budgets.set_cap(store, actor, Scope.CAMPAIGN, campaign or "", amount))
             st.rerun()

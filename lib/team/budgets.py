@@ -104,6 +104,9 @@ def set_cap(
         cap = parse_cap_usd(amount)
     except BadAmount as bad:
         return refuse(store, actor, "budget.set", label, f"{bad} (you typed “{amount}”)")
+    current = {(b.scope, b.target): b.cap_quota for b in store.budgets()}.get((scope, target))
+    if current == cap:
+        return Changed("", ok=True)  # nothing changed: nothing to log
     old = store.set_budget(scope, target, cap, actor.name, datetime.now(UTC))
     before = "none" if old is None else whole_usd(old)
     after = "none" if cap is None else whole_usd(cap)
@@ -117,7 +120,27 @@ def set_cap(
         now=datetime.now(UTC),
     )
     words = "removed" if cap is None else f"set to {after} a month"
-    return Changed(f"Budget {words}.", ok=True)
+    return Changed(f"{SCOPE_WORDS[scope]} budget {words}.", ok=True)
+
+
+SCOPE_WORDS = {
+    Scope.TEAM: "The team's",
+    Scope.PERSON_DEFAULT: "Each person's",
+    Scope.PERSON: "This person's",
+    Scope.CAMPAIGN: "The campaign's",
+}
+
+
+def set_team_caps(store: Store, actor: Actor | None, team: str, each: str) -> Changed:
+    """The team's cap and the per-person default, from one form: stops at the first
+    refusal (the second is then left as it was)."""
+    said = []
+    for scope, amount in ((Scope.TEAM, team), (Scope.PERSON_DEFAULT, each)):
+        change = set_cap(store, actor, scope, "", amount)
+        if not change.ok:
+            return change
+        said.append(str(change))
+    return Changed(" ".join(s for s in said if s) or "Nothing changed.", ok=True)
 
 
 def let_one_through(store: Store, actor: Actor | None, account_id: str) -> Changed:
