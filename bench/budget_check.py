@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
