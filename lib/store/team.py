@@ -113,6 +113,10 @@ class Team:
     def record_sign_in(self, account_id: str, issued_at: datetime) -> bool:
         """A sign-in seen by a page: True the first time this session (cookie issued at
         `issued_at`) is seen, so that it is logged once, not per tab."""
+        with self.session() as session:  # every page run asks: a read, unless it is new
+            seen = session.scalar(select(Account.last_sign_in_at).where(Account.id == account_id))
+        if seen is not None and seen >= issued_at:
+            return False
         with self.writing() as session:
             account = session.get(Account, account_id, with_for_update=True)
             if account is None:

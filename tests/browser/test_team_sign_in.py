@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from lib.domain import urls
 from lib.embedded_wave.background import free_port
+from lib.store.tasks import Store
+from lib.store.team import AuditFilter
 from tests.browser.conftest import ROOT, StudioProcess
 from tests.oidc import RunningProvider, confirm_sign_out, oidc_provider, sign_in
 
@@ -124,3 +127,20 @@ def test_an_address_outside_the_allow_list_is_refused(studio, provider, context)
     sign_in(page, provider, provider.accounts["outsider@elsewhere.example"])
     expect(page.get_by_text("may not use this studio")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("button", name="Generate")).to_have_count(0)
+
+
+def test_a_tampered_sign_in_cookie_signs_nobody_in_and_is_logged(studio, provider, context):
+    page = context.new_page()
+    signed_in(page, studio, provider, "member@example.com")
+    cookie = next(c for c in context.cookies(studio.url) if c["name"] == "_streamlit_user")
+    payload, _, signature = cookie["value"].rpartition(".")
+    forged = {**cookie, "value": f"{payload}.{'A' * len(signature)}"}
+    context.add_cookies([forged])
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
+    video = page.request.get(f"{studio.url}{urls.HISTORY_CHANGES}?ids=&wait=0")
+    assert video.status == 401
+    store = Store.open(f"sqlite:///{studio.data_dir / 'studio.sqlite3'}")
+    logged = store.audit_events(AuditFilter(actions=["sign_in.tampered_cookie"]))
+    assert len(logged) >= 2  # the page's and the route's
+    store.engine.dispose()
