@@ -20,6 +20,7 @@ from lib.ui.share import share_button
 
 studio = current()
 store = studio.store
+actor = current_actor()  # once per run: every card asks whether its buttons show
 state = st.session_state
 timezone = st.context.timezone
 
@@ -65,7 +66,7 @@ def card_actions(task: Task, address: str) -> None:
         if st.button("Use these settings", key=keys.reuse(task.id), type="tertiary"):
             actions.use_settings(state, task)
             go_to("views/create.py")
-        mine = actions.may_act(current_actor(), task)  # a hint: the actions check again
+        mine = actions.may_act(actor, task)  # a hint: the actions check again
         if mine and actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
             message = actions.cancel_task(studio, task.id, current_actor())
             notify(message, message.ok)
