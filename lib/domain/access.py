@@ -7,6 +7,7 @@ videos; admins act on anyone's, set budgets and roles, and read the audit log.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -95,6 +96,23 @@ def check_admin(actor: Actor | None, action: str = "admin.open") -> Actor:
 
 
 # ----- sign-in ----------------------------------------------------------------------
+def issued_at(value: object) -> datetime | None:
+    """A sign-in's `iat` claim (seconds since 1970) as a UTC time; None if it is not one."""
+    try:
+        return datetime.fromtimestamp(int(value), UTC)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def session_revoked(issued: datetime | None, signed_out_at: datetime | None) -> bool:
+    """A sign-in session from before the account's last sign-out (or of unknown age,
+    once there was one) is refused: Streamlit's cookie is not kept on any server, so
+    without this a copy of it would outlive the sign-out."""
+    if signed_out_at is None:
+        return False
+    return issued is None or issued <= signed_out_at
+
+
 class SignIn(StrEnum):
     """How the studio knows who someone is (STUDIO_SIGN_IN): exactly one at a time."""
 

@@ -10,10 +10,12 @@ import hmac
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from starlette.requests import Request
 
 from lib.config import StudioConfig
-from lib.domain.access import SignIn, allowed_email
+from lib.domain.access import SignIn, allowed_email, issued_at, session_revoked
+from lib.store.schema import Account
 from lib.store.tasks import Store
 from lib.store.team import REFUSED, email_login
 
@@ -72,19 +74,10 @@ def may_read(request: Request, config: StudioConfig, store: Store) -> bool:
 
 
 def _not_signed_out(store: Store, email: str, issued: object) -> bool:
-    from sqlalchemy import select
-
-    from lib.store.schema import Account
-
     with store.session() as session:
         account = session.scalar(select(Account).where(Account.login == email_login(email)))
     if account is None:
         return True  # signed in, page not opened yet: the account is made there
     if account.status != "active":
         return False
-    if account.signed_out_at is None:
-        return True
-    try:
-        return datetime.fromtimestamp(int(issued), UTC) > account.signed_out_at  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError, OSError):
-        return False
+    return not session_revoked(issued_at(issued), account.signed_out_at)

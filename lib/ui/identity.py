@@ -21,7 +21,16 @@ from urllib.parse import unquote
 import streamlit as st
 
 from lib.config import StudioConfig
-from lib.domain.access import ROLE_WORDS, Actor, Role, SignIn, allowed_email, role_from_settings
+from lib.domain.access import (
+    ROLE_WORDS,
+    Actor,
+    Role,
+    SignIn,
+    allowed_email,
+    issued_at,
+    role_from_settings,
+    session_revoked,
+)
 from lib.domain.markdown import escape_markdown
 from lib.domain.text_fields import PERSON, fit
 from lib.engine.runtime import current
@@ -175,11 +184,11 @@ def _oidc() -> Identity:
     store = current().store
     now = datetime.now(UTC)
     account = store.account_for(email_login(email), name, config.default_role, now)
-    issued = _issued_at(user.get("iat")) or now
+    issued = issued_at(user.get("iat"))
     if account.status != "active":
         _log_once(f"disabled:{email}", "sign_in.refused", "account disabled", name, account.id)
         return Identity(None, "Your account is switched off. Ask an admin.")
-    if account.signed_out_at is not None and issued <= account.signed_out_at:
+    if session_revoked(issued, account.signed_out_at):
         _log_once(
             f"revoked:{email}",
             "sign_in.refused",
@@ -191,7 +200,7 @@ def _oidc() -> Identity:
     groups = user.get(config.groups_claim) or []
     groups = [str(g) for g in groups] if isinstance(groups, list) else [str(groups)]
     role = _role(config, account, email, groups)
-    if store.record_sign_in(account.id, issued):
+    if store.record_sign_in(account.id, issued or now):
         store.audit(
             "sign_in",
             actor_id=account.id,
@@ -200,13 +209,6 @@ def _oidc() -> Identity:
             now=now,
         )
     return Identity(Actor(account.id, account.name, role, email, verified=True))
-
-
-def _issued_at(value: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
 
 
 def _header() -> Identity:
