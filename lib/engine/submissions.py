@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lib.domain.access import Actor, NotAllowed, check_can_spend
+from lib.domain.access import Actor, NotAllowed, SignIn, check_can_spend
 from lib.domain.budgets import OverBudget
 from lib.domain.money import price_quota
 from lib.domain.retry import FIRST_RESUBMIT_SECONDS
@@ -33,6 +33,12 @@ from lib.wave import (
 
 if TYPE_CHECKING:
     from lib.engine.runtime import Studio
+
+
+NO_SIGN_IN = (
+    "Nobody can make videos yet: the person who runs the studio must first set up how "
+    "people sign in."
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ def submit_video(
     yet (an older video's outside link, tried again) is fetched and kept first."""
     actor = Actor.member(person) if isinstance(person, str) and person else person
     try:
+        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
+            raise NotAllowed(NO_SIGN_IN, "video.create")
         actor = check_can_spend(actor if isinstance(actor, Actor) else None, "video.create")
     except NotAllowed as refusal:
         _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))

@@ -302,6 +302,7 @@ def test_a_studio_server_with_a_key_keeps_it_to_itself(tmp_path, start_wave):
     port = free_port()
     env = {**os.environ, "WAVE_API_KEY": KEY, "WAVE_BASE_URL": provider.running.api_url}
     env["STUDIO_DATA_DIR"] = str(data)
+    env["STUDIO_SIGN_IN"] = "open"  # its pages and routes, as people see them (issue 16)
     console = tmp_path / "console.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]

@@ -12,10 +12,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.config import load_config
-from lib.domain.access import Role, SignIn
+from lib.domain.access import NotAllowed, Role, SignIn
 from lib.domain.budgets import Scope
 from lib.engine.runtime import set_current
+from lib.engine.submissions import submit_video
 from lib.store.team import AuditFilter, email_login
+from tests.conftest import SEED_BODY
 from tests.factories import add_task
 from tests.studio_harness import STUDIO, running_studio
 
@@ -103,11 +105,15 @@ def events(studio, action: str, outcome: str | None = None) -> list:
 def test_a_real_key_without_sign_in_shows_the_operator_page_and_nobody_can_spend(start):
     config = load_config({"WAVE_API_KEY": "real-key", "STUDIO_DATA_DIR": "/tmp/x"}, False)
     assert config.sign_in == SignIn.NONE
-    start(wave_api_key="real-key", sign_in=SignIn.NONE)
+    running = start(wave_api_key="real-key", sign_in=SignIn.NONE)
     at = page()
     assert "Sign-in is not set up yet" in words(at)
     assert "Nobody can make videos until" in words(at)
     assert not [b for b in at.button if b.label.startswith("Generate")]
+    # Nor through the lib, whatever name a caller gives.
+    with pytest.raises(NotAllowed, match="set up how people sign in"):
+        submit_video(running.studio, SEED_BODY, "Ana", "", "any-key")
+    assert running.studio.store.tasks() == []
 
 
 def test_oidc_signed_out_sees_only_the_sign_in_page(start):
