@@ -8,10 +8,14 @@ without this shell (and the server stayed in that mode)."""
 import streamlit as st
 
 from lib.domain import urls
-from lib.ui.identity import person_field
+from lib.ui.gate import gate
+from lib.ui.identity import identity, person_field
 from lib.ui.sidebar import demo_notice, sidebar_status
 
 st.set_page_config(page_title="Imagine Studio", page_icon="🎬", layout="wide")
+who = identity()
+if gate(who):  # nobody may use the studio yet: the sign-in or operator's page instead
+    st.stop()
 
 pages = [
     st.Page("views/create.py", title="Create", icon=":material/movie:", default=True),
@@ -22,6 +26,14 @@ pages = [
         url_path=urls.HISTORY_PAGE,
     ),
     st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path=urls.COSTS_PAGE),
+    # Listed for admins; others who open its address are refused there (and logged).
+    st.Page(
+        "views/admin.py",
+        title="Admin",
+        icon=":material/admin_panel_settings:",
+        url_path=urls.ADMIN_PAGE,
+        visibility="visible" if who.actor and who.actor.is_admin else "hidden",
+    ),
 ]
 page = st.navigation(pages)
 with st.sidebar:

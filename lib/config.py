@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lib.domain import urls
+from lib.domain.access import Role, SignIn
+from lib.domain.budgets import DEFAULT_WARN_PERCENT, parse_warn_percent
 
 # The Wave service's address since its 2026 move (wave-api.md, Transport).
 REAL_SERVICE_URL = "https://api.qingbo.ai/v1"
@@ -42,6 +44,22 @@ class StudioConfig:
     # Demo mode only: serve the embedded API's /_embedded/ counters and fault switches
     # (benchmarks read them). Off by default: anyone who can reach the studio could use them.
     embedded_admin: bool = False
+
+    # ----- who is using the studio (issue 16; README "Sign-in, roles and budgets") -----
+    sign_in: SignIn = SignIn.OPEN
+    # Why sign-in is not usable as configured (shown to everyone; nobody can spend).
+    sign_in_problem: str | None = None
+    oidc_provider: str | None = None  # the [auth.<name>] to use; None: [auth] itself
+    sign_in_allowed: tuple[str, ...] = ()  # e-mail addresses or domains; empty: anyone
+    admin_emails: tuple[str, ...] = ()
+    admin_groups: tuple[str, ...] = ()  # OIDC group claim values that make an admin
+    viewer_groups: tuple[str, ...] = ()
+    groups_claim: str = "groups"
+    default_role: Role = Role.MEMBER  # a new account's role (oidc, header)
+    open_role: Role = Role.ADMIN  # everyone's role in open mode (names are not verified)
+    proxy_secret_header: str | None = None
+    proxy_secret: str | None = field(default=None, repr=False)
+    budget_warn_percent: int = DEFAULT_WARN_PERCENT
 
     @property
     def uses_embedded(self) -> bool:
@@ -129,6 +147,59 @@ def _switch(value: str) -> bool:
     return value.lower() in ("1", "true", "yes", "on")
 
 
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _role(value: str | None, default: Role) -> Role:
+    try:
+        return Role((value or "").strip().lower())
+    except ValueError:
+        return default
+
+
+def sign_in_settings(get: Any, has_auth: bool, demo: bool) -> dict[str, Any]:
+    """The sign-in mode and its settings. The modes exclude each other: a second one
+    configured beside the chosen one is a problem the page states (and nobody can spend),
+    never a fallback (a header trusted in OIDC mode would let anyone forge a person)."""
+    header = get("STUDIO_TRUSTED_USER_HEADER")
+    chosen = (get("STUDIO_SIGN_IN") or "").lower()
+    problem = None
+    if not chosen:
+        chosen = SignIn.HEADER if header else SignIn.OPEN if demo else SignIn.NONE
+    if chosen not in {mode.value for mode in SignIn}:
+        problem = f"STUDIO_SIGN_IN is “{chosen}”: it must be oidc, header or open."
+    elif chosen == SignIn.OIDC and header:
+        problem = (
+            "STUDIO_SIGN_IN is oidc but STUDIO_TRUSTED_USER_HEADER is also set: "
+            "remove the header setting (in OIDC mode a header must never name a person)."
+        )
+    elif chosen == SignIn.OIDC and not has_auth:
+        problem = "STUDIO_SIGN_IN is oidc but .streamlit/secrets.toml has no [auth] section."
+    elif chosen == SignIn.HEADER and not header:
+        problem = "STUDIO_SIGN_IN is header but STUDIO_TRUSTED_USER_HEADER is not set."
+    elif chosen == SignIn.HEADER and bool(get("STUDIO_PROXY_SECRET_HEADER")) != bool(
+        get("STUDIO_PROXY_SECRET")
+    ):
+        problem = "Set both STUDIO_PROXY_SECRET_HEADER and STUDIO_PROXY_SECRET, or neither."
+    return {
+        "sign_in": SignIn.NONE if problem else SignIn(chosen),
+        "sign_in_problem": problem,
+        "trusted_user_header": header if chosen == SignIn.HEADER else None,
+        "oidc_provider": get("STUDIO_OIDC_PROVIDER"),
+        "sign_in_allowed": _names(get("STUDIO_SIGN_IN_ALLOWED")),
+        "admin_emails": _names(get("STUDIO_ADMINS")),
+        "admin_groups": _names(get("STUDIO_ADMIN_GROUPS")),
+        "viewer_groups": _names(get("STUDIO_VIEWER_GROUPS")),
+        "groups_claim": get("STUDIO_GROUPS_CLAIM") or "groups",
+        "default_role": _role(get("STUDIO_DEFAULT_ROLE"), Role.MEMBER),
+        "open_role": _role(get("STUDIO_OPEN_ROLE"), Role.ADMIN if demo else Role.MEMBER),
+        "proxy_secret_header": get("STUDIO_PROXY_SECRET_HEADER"),
+        "proxy_secret": get("STUDIO_PROXY_SECRET"),
+        "budget_warn_percent": parse_warn_percent(get("STUDIO_BUDGET_WARN_PERCENT")),
+    }
+
+
 def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) -> StudioConfig:
     env = os.environ if env is None else env
     file_secrets = _secrets() if use_secrets else {}
@@ -142,6 +213,8 @@ def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) 
     data_dir = Path(get("STUDIO_DATA_DIR", "data")).resolve()
     database_url = get("STUDIO_DATABASE_URL") or f"sqlite:///{data_dir / 'studio.sqlite3'}"
     callbacks = get("STUDIO_CALLBACKS")
+    has_auth = "auth" in file_secrets
+    people = sign_in_settings(get, has_auth, demo=not get("WAVE_API_KEY"))
     return StudioConfig(
         data_dir=data_dir,
         database_url=database_url,
@@ -151,8 +224,8 @@ def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) 
         callback_secret=get("STUDIO_CALLBACK_SECRET") or _callback_secret(data_dir),
         callbacks=None if callbacks is None else _switch(callbacks),
         media_hosts=tuple(h.strip() for h in (get("STUDIO_MEDIA_HOSTS") or "").split(",") if h),
-        trusted_user_header=get("STUDIO_TRUSTED_USER_HEADER"),
         embedded_time_scale=float(get("STUDIO_EMBEDDED_TIME_SCALE", "1.0")),
         embedded_balance_usd=Decimal(get("STUDIO_EMBEDDED_BALANCE_USD", "10")),
         embedded_admin=_switch(get("STUDIO_EMBEDDED_ADMIN") or "off"),
+        **people,
     )

@@ -8,7 +8,8 @@ from lib.domain import urls
 from lib.domain.catalog import MODELS
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
-from lib.ui.identity import current_person
+from lib.team.budgets import budget_line
+from lib.ui.identity import current_actor, current_person
 
 studio = current()
 state = st.session_state
@@ -212,9 +213,29 @@ with left:
     held = draft.draft_from(state)
 
     def send() -> None:
-        submit.send(studio, state, current_person())
+        submit.send(studio, state, current_actor())
 
-    st.button(price.button_label(held), type="primary", on_click=send, use_container_width=True)
+    actor = current_actor()
+    viewer = actor is not None and not actor.can_spend
+    st.button(
+        price.button_label(held),
+        type="primary",
+        on_click=send,
+        use_container_width=True,
+        disabled=viewer,  # a hint only: the server refuses a viewer's submit anyway
+        help="Viewers cannot make videos. Ask an admin to make you a member." if viewer else None,
+    )
+    line = budget_line(
+        store=studio.store,
+        actor=actor,
+        campaign=held.campaign,
+        warn_percent=studio.config.budget_warn_percent,
+    )
+    if line is not None:
+        if line.warn:
+            st.warning(line.text, icon=":material/savings:")
+        else:
+            st.caption(line.text)
     field_problem("person")
     field_problem("form")
     # Messages quote what was typed: shown as typed, never as Markdown.

@@ -14,12 +14,13 @@ from lib.history import words as card_words
 from lib.history.queries import EVERYONE
 from lib.store.schema import Task
 from lib.ui import live_refresh
-from lib.ui.identity import current_person
+from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
 from lib.ui.share import share_button
 
 studio = current()
 store = studio.store
+actor = current_actor()  # once per run: every card asks whether its buttons show
 state = st.session_state
 timezone = st.context.timezone
 
@@ -65,11 +66,12 @@ def card_actions(task: Task, address: str) -> None:
         if st.button("Use these settings", key=keys.reuse(task.id), type="tertiary"):
             actions.use_settings(state, task, studio)
             go_to("views/create.py")
-        if actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
-            message = actions.cancel_task(studio, task.id)
+        mine = actions.may_act(actor, task)  # a hint: the actions check again
+        if mine and actions.can_cancel(task) and st.button("Cancel", key=keys.cancel(task.id)):
+            message = actions.cancel_task(studio, task.id, current_actor())
             notify(message, message.ok)
-        if actions.can_retry(task) and st.button("Try again", key=keys.retry(task.id)):
-            retry = actions.retry_task(studio, task.id, current_person())
+        if mine and actions.can_retry(task) and st.button("Try again", key=keys.retry(task.id)):
+            retry = actions.retry_task(studio, task.id, current_actor())
             if retry.task is not None and urls.TASK_PARAM in st.query_params:
                 st.query_params[urls.TASK_PARAM] = retry.task.id  # follow the new video
             notify(retry.message, retry.task is not None)

@@ -15,6 +15,8 @@ from typing import Any
 from lib.create import keys
 from lib.create.draft import NAME_NEEDED, Draft, draft_from
 from lib.create.pictures import settle_links
+from lib.domain.access import Actor, NotAllowed
+from lib.domain.budgets import OverBudget
 from lib.domain.catalog import display_name
 from lib.engine import submissions
 from lib.engine.pictures import keep_link
@@ -56,8 +58,11 @@ class SubmitResult:
     refused: bool = False  # the problems are the service's, not the form's rules
 
 
-def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> SubmitResult:
-    """Check, then send exactly once. Nothing is sent while any field has a problem."""
+def submit_draft(studio: Any, draft: Draft, who: Actor | str | None, key: str) -> SubmitResult:
+    """Check, then send exactly once. Nothing is sent while any field has a problem.
+    `who`: the signed-in Actor (a plain name: a member of that name). Rights and budgets
+    are checked by lib/engine/submissions.py, at the moment the task is recorded."""
+    person = who.name if isinstance(who, Actor) else who
     for link in draft.links:  # not fetched in the background yet: fetched now
         if link not in draft.linked:
             draft.linked[link] = keep_link(studio, link, person or "")
@@ -71,10 +76,12 @@ def submit_draft(studio: Any, draft: Draft, person: str | None, key: str) -> Sub
         return SubmitResult(problems=problems)
     try:
         outcome = submissions.submit_video(
-            studio, draft.request(), person, draft.campaign, key, draft.all_images()
+            studio, draft.request(), who, draft.campaign, key, draft.all_images()
         )
     except ModelNotFound:  # retired since the list was read (now marked: lib/engine/offer)
         return SubmitResult(problems={"model": not_offered(studio, draft) or ""}, refused=True)
+    except (NotAllowed, OverBudget) as exc:  # a viewer, or a cap this video would cross
+        return SubmitResult(notice=str(exc))
     except InvalidRequest as exc:  # the service refused a field
         return SubmitResult(problems={exc.param or "form": str(exc)}, refused=True)
     except InsufficientBalance as exc:
@@ -107,13 +114,14 @@ def not_offered(studio: Any, draft: Draft) -> str | None:
     return f"{display_name(draft.model)} can't be used: {availability.reason}{advice}"
 
 
-def send(studio: Any, state: MutableMapping[str, Any], person: str | None) -> SubmitResult:
+def send(studio: Any, state: MutableMapping[str, Any], who: Actor | str | None) -> SubmitResult:
     """The Generate button: the form read again (a field typed just before the click
     arrives with the click), links still being fetched waited for, sent once, and what
     happened kept for the page."""
+    person = who.name if isinstance(who, Actor) else who
     settle_links(studio, state, person)
     latest = draft_from(state)
-    result = submit_draft(studio, latest, person, submission_key(latest.request(), person))
+    result = submit_draft(studio, latest, who, submission_key(latest.request(), person))
     state[keys.TRIED] = True
     state[keys.REFUSED] = result.problems if result.refused else {}
     state[keys.RESULT] = result

@@ -25,6 +25,7 @@ LIBRARY_ROUTE = LIBRARY + "{name}"
 # The pages' url_paths (studio.py), and History's query parameters.
 HISTORY_PAGE = "history"
 COSTS_PAGE = "costs"
+ADMIN_PAGE = "admin"  # issue 16: roles, budgets, the audit log
 TASK_PARAM = "task"  # ?task=<id>: that one video
 PAGE_PARAM = "page"  # ?page=3
 

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lib.domain.access import Actor, NotAllowed, SignIn, check_can_spend
+from lib.domain.budgets import OverBudget
 from lib.domain.money import request_price_quota
 from lib.domain.retry import FIRST_RESUBMIT_SECONDS
 from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
 from lib.domain.validation import InvalidSettings, Problem, validate_request
 from lib.engine.pictures import keep_images
 from lib.engine.sending import send_submit
+from lib.store.budgets import BudgetCheck
 from lib.store.schema import Task
 from lib.store.tasks import NewTask
+from lib.store.team import REFUSED
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -32,6 +36,12 @@ if TYPE_CHECKING:
     from lib.engine.runtime import Studio
 
 
+NO_SIGN_IN = (
+    "Nobody can make videos yet: the person who runs the studio must first set up how "
+    "people sign in."
+)
+
+
 @dataclass(frozen=True)
 class SubmitOutcome:
     task: Task
@@ -42,16 +52,31 @@ class SubmitOutcome:
 def submit_video(
     studio: Studio,
     body: dict[str, Any],
-    person: str,
+    person: Actor | str | None,
     campaign: str,
     idempotency_key: str,
     images: list[tuple[str, str | None]] | None = None,
 ) -> SubmitOutcome:
     """Make one task from a request. Raises lib.domain.validation.InvalidSettings for bad fields
-    (nothing stored, nothing sent) and lib.wave errors for a refusal by the service.
+    (nothing stored, nothing sent), lib.domain.access.NotAllowed for nobody or a viewer,
+    lib.domain.budgets.OverBudget for a video that would cross a monthly cap (checked in
+    the transaction that records it), and lib.wave errors for a refusal by the service.
+    Refusals of a right or a budget are written to the audit log.
+
+    `person`: the Actor the page resolved from the sign-in; a plain name (tests,
+    benchmarks, tools) is a member of that name.
 
     The service only ever gets the studio's own copies of pictures: one that is not kept
     yet (an older video's outside link, tried again) is fetched and kept first."""
+    actor = Actor.member(person) if isinstance(person, str) and person else person
+    try:
+        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
+            raise NotAllowed(NO_SIGN_IN, "video.create")
+        actor = check_can_spend(actor if isinstance(actor, Actor) else None, "video.create")
+    except NotAllowed as refusal:
+        _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))
+        raise
+    person = actor.name
     request = validate_request(body)
     existing = studio.store.task_by_key(idempotency_key)
     if existing is not None:  # this click was sent already: nothing is fetched or sent again
@@ -76,8 +101,14 @@ def submit_video(
         campaign=campaign,
         estimate_quota=request_price_quota(request),
         images=pictures,
+        account_id=actor.account_id,
     )
-    task, created = studio.store.create_task(new, now)
+    check = BudgetCheck(actor.name, tuple(studio.store.admin_names()))
+    try:
+        task, created = studio.store.create_task(new, now, check)
+    except OverBudget as refusal:
+        _refused(studio, actor, "budget.refused", str(refusal), refusal.cap.scope)
+        raise
     if not created:
         return SubmitOutcome(task, created=False)
     try:
@@ -98,3 +129,16 @@ def submit_video(
         studio.store.count_api_calls(task.id)
     studio.tracker.record_submitted(task, state)
     return SubmitOutcome(studio.store.get_task(task.id) or task, created=True)
+
+
+def _refused(studio: Studio, actor: Actor | None, action: str, why: str, target: str = "") -> None:
+    """An attempt refused by a right or a budget, in the audit log."""
+    studio.store.audit(
+        action,
+        actor_id=actor.account_id if actor else None,
+        actor_name=actor.name if actor else "",
+        outcome=REFUSED,
+        target=target,
+        detail=why,
+        now=datetime.now(UTC),
+    )

@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lib.create import form
+from lib.domain.access import Actor, NotAllowed, check_acts_on
+from lib.domain.budgets import OverBudget
 from lib.domain.catalog import display_name
 from lib.domain.statuses import TaskStatus
 from lib.domain.validation import InvalidSettings
 from lib.engine.submissions import submit_video
 from lib.store.schema import Task
+from lib.store.team import REFUSED
 from lib.wave import (
     InsufficientBalance,
     TaskNotCancellable,
@@ -46,12 +49,53 @@ class Message(str):
         return message
 
 
-def cancel_task(studio: Studio, task_id: str, now: datetime | None = None) -> Message:
-    """Cancel a video that is still waiting in line, and record the refund. -> words."""
+def as_actor(person: Actor | str | None) -> Actor | None:
+    """The page passes the signed-in Actor; a plain name (tests, tools) is a member."""
+    if isinstance(person, str):
+        return Actor.member(person) if person else None
+    return person
+
+
+def may_act(actor: Actor | None, task: Task) -> bool:
+    """Whether this person may cancel or retry this video (for showing the buttons)."""
+    try:
+        check_acts_on(actor, task.account_id, task.person, "video.any")
+    except NotAllowed:
+        return False
+    return True
+
+
+def allowed(studio: Studio, actor: Actor | None, task: Task, action: str) -> str | None:
+    """None when this person may act on this video; else why not (and it is logged)."""
+    try:
+        check_acts_on(actor, task.account_id, task.person, action)
+    except NotAllowed as refusal:
+        studio.store.audit(
+            action,
+            actor_id=actor.account_id if actor else None,
+            actor_name=actor.name if actor else "",
+            outcome=REFUSED,
+            target=task.id,
+            detail=str(refusal),
+            now=datetime.now(UTC),
+        )
+        return str(refusal)
+    return None
+
+
+def cancel_task(
+    studio: Studio, task_id: str, person: Actor | str | None, now: datetime | None = None
+) -> Message:
+    """Cancel a video that is still waiting in line, and record the refund. -> words.
+    Only its owner (or an admin) may: checked here, whatever the page shows."""
     store = studio.store
     task = store.get_task(task_id)
     if task is None:
         return Message("This video no longer exists.")
+    actor = as_actor(person)
+    refusal = allowed(studio, actor, task, "video.cancel")
+    if refusal:
+        return Message(refusal)
     if not can_cancel(task):
         state = status_words(task).lower()
         return Message(f"Only a video waiting in line can be cancelled; this one is {state}.")
@@ -76,6 +120,14 @@ def cancel_task(studio: Studio, task_id: str, now: datetime | None = None) -> Me
     )
     settled = store.apply_state(task.id, cancelled, "service", when, when)
     refunded = settled.refunded_quota if settled and settled.refunded_quota else 0
+    store.audit(
+        "video.cancel",
+        actor_id=actor.account_id if actor else None,
+        actor_name=actor.name if actor else "",
+        target=task.id,
+        detail=f"refunded {refunded} quota",
+        now=when,
+    )
     return Message(f"Cancelled — {usd(refunded)} refunded", ok=True)
 
 
@@ -95,23 +147,30 @@ def retry_key(task: Task) -> str:
     return f"retry-{task.id}"
 
 
-def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
-    """Send a failed video's request again, with its pictures, as a new video."""
+def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retry:
+    """Send a failed video's request again, with its pictures, as a new video. Only its
+    owner (or an admin) may, within the budgets."""
     task = studio.store.get_task(task_id)
     if task is None:
         return Retry(None, "This video no longer exists.")
     if not can_retry(task):
         return Retry(None, "Only a failed video can be tried again.")
-    if not person:
+    actor = as_actor(person)
+    if actor is None:
         return Retry(None, "Enter your name in the sidebar first, so the new video is yours.")
+    refusal = allowed(studio, actor, task, "video.retry")
+    if refusal:
+        return Retry(None, refusal)
     gone = not_offered(studio, task)
     if gone:
         return Retry(None, gone)
     images = [(image.url, image.asset_sha256) for image in task.images]
     try:
         outcome = submit_video(
-            studio, dict(task.request), person, task.campaign, retry_key(task), images
+            studio, dict(task.request), actor, task.campaign, retry_key(task), images
         )
+    except (NotAllowed, OverBudget) as exc:
+        return Retry(None, f"Couldn't try again: {exc}")
     except InvalidSettings as exc:
         if exc.param == "image_urls":  # an older video's outside link that can't be fetched
             return Retry(
@@ -125,6 +184,14 @@ def retry_task(studio: Studio, task_id: str, person: str | None) -> Retry:
         return Retry(None, f"Couldn't start it again: {exc}")
     if not outcome.created:
         return Retry(outcome.task, "You already tried this one again — look for the newer video.")
+    studio.store.audit(
+        "video.retry",
+        actor_id=actor.account_id,
+        actor_name=actor.name,
+        target=outcome.task.id,
+        detail=f"again of {task.id}",
+        now=datetime.now(UTC),
+    )
     return Retry(outcome.task, f"Trying again — estimate {usd(outcome.task.estimate_quota)}")
 
 

@@ -19,6 +19,7 @@ from lib.domain import urls
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.outside.picture_folder import ImageFolder
+from lib.server.people import may_read
 from lib.store.reads import still_in_flight_in_store
 
 MAX_CALLBACK_BYTES = 64 * 1024
@@ -27,6 +28,7 @@ LIBRARY_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
 # Archived files never change (a new video gets a new name), so browsers may keep them.
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 NO_STORE = {"Cache-Control": "no-store"}
+SIGN_IN_FIRST = {"error": "sign in first"}
 CLOSE = {"Connection": "close"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_WATCHED = 100  # ids per request: a page shows 24
@@ -85,8 +87,11 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
 
     async def library(request: Request) -> Response:
         """Archived videos and posters, streamed from disk (range requests supported)."""
+        studio = get_studio()
+        if not await run_in_threadpool(may_read, request, studio.config, studio.store):
+            return JSONResponse(SIGN_IN_FIRST, status_code=401)
         name = request.path_params["name"]
-        path = get_studio().config.library_dir / name
+        path = studio.config.library_dir / name
         if not LIBRARY_NAME.match(name) or not path.is_file():
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(
@@ -96,9 +101,12 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
     async def history_changes(request: Request) -> Response:
         """Held until one of these videos is done, or `wait` seconds: what an open History
         page waits on (lib/ui/live_refresh.py). Reads only the store, never the service."""
+        studio = get_studio()
+        if not await run_in_threadpool(may_read, request, studio.config, studio.store):
+            return JSONResponse(SIGN_IN_FIRST, status_code=401)
         ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
         wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
-        store = get_studio().store
+        store = studio.store
         watched = set(ids[:MAX_WATCHED])
         deadline = time.monotonic() + wait
         while True:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -84,6 +85,8 @@ class Task(Base):
     # Their lengths are the rules' (lib/domain/text_fields.py): what the form accepts fits.
     person: Mapped[str] = mapped_column(String(PERSON.max_length), index=True)
     campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="", index=True)
+    # The account that made it (issue 16); `person` keeps the name shown, as it was then.
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
 
     # Money, in quota (500,000 = $1).
     estimate_quota: Mapped[int] = mapped_column(BigInteger)
@@ -151,6 +154,17 @@ class Task(Base):
             "refunded_quota",
             "model",
         ),
+        # A month's spend for the budgets (team, one person, one campaign), read from the
+        # index alone: the check runs inside every submit's transaction.
+        Index(
+            "ix_tasks_month_spend",
+            "created_at",
+            "account_id",
+            "campaign",
+            "cost_quota",
+            "pre_consumed_quota",
+            "estimate_quota",
+        ),
     )
 
 
@@ -167,6 +181,7 @@ class Asset(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by: Mapped[str] = mapped_column(String(PERSON.max_length))
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))  # issue 16
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
@@ -206,3 +221,66 @@ class TaskEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     task: Mapped[Task] = relationship(back_populates="events")
+
+
+# ----- the team (issue 16): accounts, budgets, the audit log -----------------------------
+class Account(Base):
+    """A person: a stable id, how they sign in (`login`), their e-mail and name, their
+    role and whether they may sign in."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # "email:<address>" (sign-in or proxy), "header:<value>", "name:<typed name>"
+    login: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    role: Mapped[str] = mapped_column(String(16))  # lib.domain.access.Role
+    status: Mapped[str] = mapped_column(String(16), default="active")  # or "disabled"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sessions (sign-in cookies) issued before this are refused: "sign out everywhere".
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Budget(Base):
+    """A monthly cap: for the team, one person, each person (default) or one campaign."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))  # lib.domain.budgets.Scope
+    target: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="")
+    cap_quota: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[str] = mapped_column(String(PERSON.max_length))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("scope", "target", name="uq_budgets_scope_target"),)
+
+
+class BudgetPass(Base):
+    """An admin lets one video of this person through the caps; used by the next one."""
+
+    __tablename__ = "budget_passes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(String(PERSON.max_length))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    task_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditEvent(Base):
+    """Who did (or tried) what, when: sign-ins, videos, budgets, roles, refusals."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    actor_name: Mapped[str] = mapped_column(String(PERSON.max_length), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # "done" or "refused"
+    target: Mapped[str] = mapped_column(String(320), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

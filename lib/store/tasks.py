@@ -18,12 +18,15 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
+from lib.domain.access import Role
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
+from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
 from lib.store.reads import Reads
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
 from lib.store.signal import Signal
+from lib.store.team import DONE, Team, account_in, add_audit, name_login
 from lib.wave.replies import TaskState
 
 # How far along each status is; a reply may only move a task to a later rank.
@@ -41,9 +44,11 @@ class NewTask:
     campaign: str
     estimate_quota: int
     images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
+    # The account making it; None: the account of `person`'s name (made if new).
+    account_id: str | None = None
 
 
-class Store(Reads, Leases):
+class Store(Reads, Leases, Team):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -77,9 +82,13 @@ class Store(Reads, Leases):
                 self.finished.notify()  # committed: a reader woken now sees it
 
     # ----- creating and submitting ----------------------------------------------------
-    def create_task(self, new: NewTask, now: datetime) -> tuple[Task, bool]:
+    def create_task(
+        self, new: NewTask, now: datetime, budget: BudgetCheck | None = None
+    ) -> tuple[Task, bool]:
         """Record a task before it is sent. -> (task, created). A second call with the same
-        idempotency key (a double click, a rerun) returns the first task, created=False."""
+        idempotency key (a double click, a rerun) returns the first task, created=False.
+        With `budget`, the month's caps are checked in the same transaction as the insert
+        (raises lib.domain.budgets.OverBudget), one submit at a time."""
         existing = self.task_by_key(new.idempotency_key)
         if existing:
             return existing, False
@@ -115,7 +124,36 @@ class Store(Reads, Leases):
         task.events = [TaskEvent(at=now, status=TaskStatus.SUBMITTING, progress=0, source="studio")]
         try:
             with self.writing() as session:
+                lock_budgets(session)
+                if session.scalar(
+                    select(Task.id).where(Task.idempotency_key == task.idempotency_key)
+                ):
+                    raise IntegrityError("same key", None, Exception())  # made meanwhile
+                task.account_id = new.account_id
+                if task.account_id is None and new.person:
+                    owner = account_in(
+                        session, name_login(new.person), new.person, Role.MEMBER, now
+                    )
+                    task.account_id = owner.id
+                granted = None
+                if budget is not None:
+                    granted = enforce(
+                        session, budget, task.account_id, new.campaign, new.estimate_quota, now
+                    )
                 session.add(task)
+                if granted is not None:
+                    granted.task_id = task.id
+                add_audit(
+                    session,
+                    "video.create",
+                    task.account_id,
+                    new.person,
+                    DONE,
+                    task.id,
+                    f"{task.duration} s, {task.resolution}, campaign “{task.campaign}”, "
+                    f"estimate {task.estimate_quota} quota",
+                    now,
+                )
         except IntegrityError:  # the same key, inserted by a concurrent rerun
             existing = self.task_by_key(new.idempotency_key)
             if existing is None:

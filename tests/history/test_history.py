@@ -485,14 +485,14 @@ def test_cancel_too_late_says_so_in_words(store):
     studio = SimpleNamespace(
         store=store, client=StartedAlready(), tracker=SimpleNamespace(poke=lambda: pokes.append(1))
     )
-    message = actions.cancel_task(studio, task_id)
+    message = actions.cancel_task(studio, task_id, "Ana")
     assert message.startswith("Too late to cancel: this video is no longer waiting in line")
     assert not message.ok
     row = store.get_task(task_id)
     assert row.status == "queued" and row.cost_quota is None  # nothing recorded as cancelled
     assert row.next_check_at <= datetime.now(UTC) and pokes  # the tracker asks the service now
     processing = make(store, "processing")
-    assert "waiting in line" in actions.cancel_task(studio, processing)
+    assert "waiting in line" in actions.cancel_task(studio, processing, "Ana")
 
 
 def test_retry_a_failed_video_makes_a_new_one_with_the_same_settings(tmp_path):

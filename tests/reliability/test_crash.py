@@ -70,6 +70,8 @@ class StudioUnderTest:
             "STUDIO_DATA_DIR": str(self.data_dir),
             "STUDIO_PUBLIC_URL": f"http://127.0.0.1:{self.port}",
             "STUDIO_CALLBACKS": "on",
+            # A real key needs a sign-in mode before anyone can spend (issue 16).
+            "STUDIO_SIGN_IN": "open",
         }
         command = [sys.executable, "-m", "tests.reliability.studio_process"]
         command += [str(self.requests_file), "--", "--server.port", str(self.port)]

@@ -38,6 +38,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Code, Dataframe, Html, Text
 
 from lib.create import keys
+from lib.domain.access import SignIn
 from lib.domain.markdown import escape_markdown
 from lib.embedded_wave.background import free_port
 from lib.embedded_wave.settings import Faults
@@ -301,6 +302,7 @@ def test_a_studio_server_with_a_key_keeps_it_to_itself(tmp_path, start_wave):
     port = free_port()
     env = {**os.environ, "WAVE_API_KEY": KEY, "WAVE_BASE_URL": provider.running.api_url}
     env["STUDIO_DATA_DIR"] = str(data)
+    env["STUDIO_SIGN_IN"] = "open"  # its pages and routes, as people see them (issue 16)
     console = tmp_path / "console.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
@@ -411,12 +413,16 @@ def test_code_in_prompts_names_and_campaigns_shows_as_typed(quiet):
     create_page = AppTest.from_file(STUDIO, default_timeout=30).run()
     signed_in = AppTest.from_file(STUDIO, default_timeout=30)
     signed_in.user = {"is_logged_in": True, "name": PERSON, "email": "eve@example.com"}
+    open_mode = quiet.studio.config
+    quiet.studio.config = replace(open_mode, sign_in=SignIn.OIDC)  # st.user counts there only
+    signed_in.run()
+    quiet.studio.config = open_mode
     pages = {
         "history": history(who=PERSON),
         "history, one video": history(who=PERSON, task=make(store, "queued", prompt=PROMPT)),
         "create": create_page,
         "costs": costs_page(),
-        "signed in": signed_in.run(),
+        "signed in": signed_in,
     }
     checked, as_code = 0, []
     for name, at in pages.items():
@@ -437,7 +443,7 @@ def test_code_in_prompts_names_and_campaigns_shows_as_typed(quiet):
     assert CAMPAIGN in board.selectbox(key="history.campaign").options
     assert PERSON in board.selectbox(key="history.person").options
     assert CAMPAIGN in pages["create"].selectbox(key=keys.CAMPAIGN).options
-    assert f"Signed in as **{escape_markdown(PERSON)}**" in texts(
+    assert f"Signed in as **{escape_markdown(PERSON)}** · Member" in texts(
         pages["signed in"].sidebar.markdown
     )
 

@@ -78,17 +78,7 @@ def test_upgrading_a_first_release_store_keeps_its_rows_and_adds_the_costs_index
     with engine.begin() as connection:  # a store as the first release left it
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        # A row as that release wrote it (today's tables have more columns).
-        connection.execute(
-            text(
-                "INSERT INTO tasks (id, idempotency_key, status, progress, request, model, mode, "
-                "prompt, resolution, duration, person, campaign, estimate_quota, created_at, "
-                "updated_at, archive_state, archive_attempts, tracking, api_calls) VALUES "
-                "('t1', 'key-1', 'submitting', 0, '{}', 'grok-imagine-1.0-video', 'text', "
-                "'a cat', '480p', 6, 'Ana', 'Spring', 22313, '2026-11-24 09:30:00', "
-                "'2026-11-24 09:30:00', 'none', 0, 1, 0)"
-            )
-        )
+        insert_old_task(connection, "key-1", "Ana")
     migrate(engine)
     indexes = {index["name"] for index in inspect(engine).get_indexes("tasks")}
     assert "ix_tasks_status_costs" in indexes and "ix_tasks_status" not in indexes
@@ -127,6 +117,27 @@ def test_a_store_of_the_release_before_several_models_keeps_every_row(tmp_path):
         task.id, reply("completed", cost=22313, billing_status="settled"), "service", NOW, NOW
     )
     assert store.get_task(task.id).billing_status == "settled"
+
+
+def insert_old_task(connection, key: str, person: str, campaign: str = "Spring") -> None:
+    """A task row as an older release wrote it (its columns only: today's model has more)."""
+    connection.execute(
+        text(
+            "INSERT INTO tasks (id, idempotency_key, status, progress, request, model, mode,"
+            " prompt, aspect_ratio, resolution, duration, person, campaign, estimate_quota,"
+            " created_at, updated_at, archive_state, archive_attempts, tracking, api_calls)"
+            " VALUES (:id, :key, 'completed', 100, '{}', 'grok-imagine-1.0-video', 'text',"
+            " 'a cat', '16:9', '480p', 6, :person, :campaign, 22313, :at, :at, 'none', 0,"
+            " 0, 0)"
+        ),
+        {
+            "id": key.replace("-", "")[:32].ljust(32, "0"),
+            "key": key,
+            "person": person,
+            "campaign": campaign,
+            "at": NOW.replace(tzinfo=None),
+        },
+    )
 
 
 def test_the_newest_finished_videos_are_read_in_index_order(store):
