@@ -15,6 +15,7 @@ import requests
 
 from lib.embedded_wave.background import RunningWave, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings
+from tests.services.postgres import PostgresServer, postgres_server  # noqa: F401
 
 SEED_PROMPT = "A rainy night street under neon lights, cyberpunk vibe, slow camera push-in"
 # The model page's example request (shared/seed), exactly as it is written there.
@@ -189,6 +190,42 @@ def image_host(tmp_path: Path) -> Iterator[Callable[[str, bytes | None], str]]:
     yield host
     server.shutdown()
     server.server_close()
+
+
+# The databases the store-sensitive tests run on (issue 15): the default SQLite file and
+# PostgreSQL (a server of the session's own, tests/services/postgres.py). Only what the
+# database changes runs on both: the store, the tracker's leases and re-sends, crashes,
+# money; pages and the practice service run on SQLite alone.
+DATABASES = ("sqlite", "postgresql")
+MIGRATED_TEMPLATE = "studio_migrated"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(request: pytest.FixtureRequest) -> PostgresServer:
+    """The session's PostgreSQL with a migrated template: each test's database is a copy
+    of it (a few hundredths of a second) instead of running every migration again."""
+    from lib.store.database import make_engine, migrate
+
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.create_database(MIGRATED_TEMPLATE, template="template0")
+    engine = make_engine(server.url(MIGRATED_TEMPLATE))
+    migrate(engine)
+    engine.dispose()  # a template in use cannot be copied
+    return server
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store's URL on each database in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'studio.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("migrated_postgres")
+    url = server.create_database(template=MIGRATED_TEMPLATE)
+    try:
+        yield url
+    finally:
+        server.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture

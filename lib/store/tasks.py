@@ -23,6 +23,7 @@ from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
 from lib.store.reads import Reads
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
+from lib.store.shared import Shared
 from lib.store.signal import Signal
 from lib.wave.replies import TaskState
 
@@ -43,7 +44,7 @@ class NewTask:
     images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
 
 
-class Store(Reads, Leases):
+class Store(Reads, Leases, Shared):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)

@@ -121,8 +121,10 @@ def test_image_to_video_from_uploaded_pictures(tmp_path):
         ]
 
 
-def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path):
-    with running_studio(tmp_path, wave_changes={"time_scale": 0.2}) as rs:
+def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path, database_url):
+    with running_studio(
+        tmp_path, wave_changes={"time_scale": 0.2}, config_changes={"database_url": database_url}
+    ) as rs:
         store = rs.studio.store
         rs.studio.tracker.stop()  # the process "dies": nobody follows anything any more
         tasks = [submit(rs) for _ in range(3)]
@@ -165,8 +167,13 @@ def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path):
         assert counts["requests.file"] == 4
 
 
-def test_two_trackers_on_one_store_follow_each_task_once(tmp_path):
-    with running_studio(tmp_path, callbacks=False, wave_changes={"time_scale": 0.1}) as rs:
+def test_two_trackers_on_one_store_follow_each_task_once(tmp_path, database_url):
+    with running_studio(
+        tmp_path,
+        callbacks=False,
+        wave_changes={"time_scale": 0.1},
+        config_changes={"database_url": database_url},
+    ) as rs:
         second = Tracker(
             rs.studio.store,
             rs.studio.client,
@@ -190,13 +197,16 @@ def test_two_trackers_on_one_store_follow_each_task_once(tmp_path):
             assert history.count(("completed", "archive")) == 1
 
 
-def test_the_tracker_resumes_from_the_store_after_a_restart(tmp_path):
+def test_the_tracker_resumes_from_the_store_after_a_restart(tmp_path, database_url):
     data = tmp_path / "kept"
-    with running_studio(data, wave_changes={"time_scale": 0.3}) as first:
+    on = {"database_url": database_url}
+    with running_studio(data, wave_changes={"time_scale": 0.3}, config_changes=on) as first:
         task = submit(first)
         port = int(first.base_url.rsplit(":", 1)[1])
     # The whole server went away mid-task; it comes back on the same port and data.
-    with running_studio(data, port=port, wave_changes={"time_scale": 0.3}) as second:
+    with running_studio(
+        data, port=port, wave_changes={"time_scale": 0.3}, config_changes=on
+    ) as second:
         done = wait_archived(second, task.id)
         assert_archived(second, done)
         assert Path(second.studio.config.library_dir / done.video_file).is_file()
