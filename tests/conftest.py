@@ -16,6 +16,7 @@ import requests
 from lib.embedded_wave.background import RunningWave, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings
 from tests.services.postgres import PostgresServer, postgres_server  # noqa: F401
+from tests.services.s3 import S3Service, s3_service  # noqa: F401
 
 SEED_PROMPT = "A rainy night street under neon lights, cyberpunk vibe, slow camera push-in"
 # The model page's example request (shared/seed), exactly as it is written there.
@@ -226,6 +227,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
     finally:
         server.drop_database(url.rsplit("/", 1)[1])
+
+
+def s3_settings(service: S3Service, prefix: str | None = None) -> dict[str, Any]:
+    """StudioConfig changes for a studio on the session's S3 server, under a key prefix
+    of its own (one bucket is shared by the session)."""
+    import secrets
+
+    return {
+        "storage": "s3",
+        "s3_bucket": service.bucket,
+        "s3_endpoint_url": service.endpoint_url,
+        "s3_region": service.region,
+        "s3_prefix": prefix or f"test-{secrets.token_hex(6)}/",
+        "s3_access_key_id": service.access_key_id,
+        "s3_secret_access_key": service.secret_access_key,
+    }
 
 
 @pytest.fixture

@@ -76,9 +76,19 @@ def submit_video(
         estimate_quota=price_quota(request["duration"]),
         images=pictures,
     )
-    task, created = studio.store.create_task(new, now)
+    # Stored with this server's sending lease: if it dies before the reply, another
+    # server re-sends it (same key) as soon as the lease runs out.
+    task, created = studio.store.create_task(new, now, studio.tracker.sending_lease())
     if not created:
         return SubmitOutcome(task, created=False)
+    studio.tracker.sending_started(task.id)
+    try:
+        return _send(studio, task)
+    finally:
+        studio.tracker.sending_done(task.id)
+
+
+def _send(studio: Studio, task: Task) -> SubmitOutcome:
     try:
         state = send_submit(studio.client, task, studio.callback_url())
     except (InvalidRequest, InsufficientBalance, AuthError):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,3 +69,12 @@ class Shared:
             except IntegrityError:
                 if attempt == ATTEMPTS - 1:
                     raise
+
+    def problem(self) -> str | None:
+        """Why the database cannot be used right now (for /api/ready), or None."""
+        try:
+            with self.session() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver's error: the reason, never the URL
+            return f"the database does not answer ({type(exc).__name__})"
+        return None

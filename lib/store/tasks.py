@@ -78,9 +78,13 @@ class Store(Reads, Leases, Shared):
                 self.finished.notify()  # committed: a reader woken now sees it
 
     # ----- creating and submitting ----------------------------------------------------
-    def create_task(self, new: NewTask, now: datetime) -> tuple[Task, bool]:
+    def create_task(
+        self, new: NewTask, now: datetime, lease: tuple[str, datetime] | None = None
+    ) -> tuple[Task, bool]:
         """Record a task before it is sent. -> (task, created). A second call with the same
-        idempotency key (a double click, a rerun) returns the first task, created=False."""
+        idempotency key (a double click, a rerun) returns the first task, created=False.
+        `lease` (owner, until): the sending server's; the task is due at once, so that if
+        that server dies mid-send another re-sends it as soon as the lease runs out."""
         existing = self.task_by_key(new.idempotency_key)
         if existing:
             return existing, False
@@ -106,7 +110,9 @@ class Store(Reads, Leases, Shared):
             archive_attempts=0,
             tracking=True,
             # Not due yet: the submit in progress will set it; a crash leaves it due.
-            next_check_at=now + timedelta(seconds=60),
+            next_check_at=now if lease else now + timedelta(seconds=60),
+            lease_owner=lease[0] if lease else None,
+            lease_until=lease[1] if lease else None,
             api_calls=0,
         )
         task.images = [

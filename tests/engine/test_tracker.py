@@ -17,6 +17,7 @@ from lib.engine.pictures import store_reference_image
 from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings, poll_interval
 from lib.outside.videos import probe_video
+from lib.storage.local import LocalStorage
 from lib.store.tasks import NewTask
 from lib.wave import parse_task
 from tests import images
@@ -152,7 +153,7 @@ def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path, database_url):
         successor = Tracker(
             store,
             rs.studio.client,
-            rs.studio.config.library_dir,
+            rs.studio.storage,
             rs.studio.tracker.media_policy,
             TrackerSettings(use_callbacks=True, callback_url=rs.studio.callback_url),
         )
@@ -177,7 +178,7 @@ def test_two_trackers_on_one_store_follow_each_task_once(tmp_path, database_url)
         second = Tracker(
             rs.studio.store,
             rs.studio.client,
-            rs.studio.config.library_dir,
+            rs.studio.storage,
             rs.studio.tracker.media_policy,
             TrackerSettings(use_callbacks=False),
         )
@@ -272,6 +273,8 @@ def test_a_video_link_that_trickles_is_cut_at_one_deadline(tmp_path):
     with local_site(drip_every=0.05) as site:
         policy = MediaUrlPolicy(hosts=(), local_origins=(site.base,))
         with pytest.raises(ArchiveError) as failed:
-            archive_video(site.url("/drip"), tmp_path, "v", policy, deadline_seconds=1.0)
+            archive_video(
+                site.url("/drip"), LocalStorage(tmp_path), "v", policy, deadline_seconds=1.0
+            )
     assert str(failed.value) == "the download did not finish within 1 second"
-    assert list(tmp_path.iterdir()) == []  # no part file left behind
+    assert list((tmp_path / "library").iterdir()) == []  # no part file left behind
