@@ -176,7 +176,13 @@ class Tracker:
         until = now + timedelta(seconds=self.settings.lease_seconds)
         with self._busy_lock:
             busy = set(self._busy)
-        for task in self.store.claim_due(self.owner, now, until, room, busy):
+        claimed = self.store.claim_due(self.owner, now, until, room, busy)
+        if self.stopping:
+            # The claim may have been committed after hand_over released everything:
+            # let go of it too, or these tasks would wait for the lease to run out.
+            self.store.release_all([self.owner])
+            return
+        for task in claimed:
             with self._busy_lock:
                 self._busy.add(task.id)
             self._pool.submit(self._follow, task)
@@ -216,6 +222,8 @@ class Tracker:
     # ----- following one task -------------------------------------------------------------
     def _follow(self, task: Task) -> None:
         try:
+            if self.stopping:
+                return  # handed over: another server follows it now
             if task.wave_task_id is None:
                 self._resubmit(task)
             elif task.status == TaskStatus.COMPLETED:

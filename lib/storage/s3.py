@@ -138,5 +138,5 @@ def words(exc: Exception) -> str:
     status = _status(exc)
     if status:
         code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
-        return f"the store answered {status} {code}".strip()
+        return f"the store answered {status} {code if code != str(status) else ''}".strip()
     return type(exc).__name__.replace("Error", " error").strip()
