@@ -48,6 +48,9 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
                 "backend": "embedded" if studio.config.uses_embedded else "wave",
                 "backend_label": studio.config.backend_label,
                 "tasks_being_followed": studio.tracker.busy,
+                # Which tracker this is: the owner of its leases in the store (benchmarks
+                # and operators tell the servers apart by it).
+                "tracker": studio.tracker.owner,
             }
         )
 
