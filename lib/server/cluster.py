@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from lib.config import StudioConfig
 from lib.engine.runtime import Studio
-from lib.store.presence import DatabaseClaim, DatabaseShared
+from lib.store.presence import DatabaseClaim, DatabaseShared, alone_on
 
 log = logging.getLogger("imagine_studio")
 SECRET_FACT = "callback_secret_fingerprint"
@@ -29,8 +29,17 @@ def claim_database(studio: Studio) -> DatabaseClaim:
     """Register this server on its database; refuse demo mode on a shared one."""
     config = studio.config
     where = _database_words(config)
+    engine = studio.store.engine
+    if alone_on(engine):
+        # Nobody else is running: leases left behind are a crashed server's (this one's,
+        # before a restart). Its tasks are taken back now, not when the leases run out.
+        released = studio.store.release_every_lease()
+        if released:
+            log.info(
+                "no other server is running: %d task(s) left by a stopped one resumed", released
+            )
     try:
-        return DatabaseClaim(studio.store.engine, exclusive=config.uses_embedded)
+        return DatabaseClaim(engine, exclusive=config.uses_embedded)
     except DatabaseShared:
         pass
     if config.uses_embedded:

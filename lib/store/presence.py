@@ -74,3 +74,14 @@ class DatabaseClaim:
         if self._file is not None:
             os.close(self._file)
             self._file = None
+
+
+def alone_on(engine: Engine) -> bool:
+    """Whether no other server is using the database right now (an exclusive claim would
+    be granted; it is let go at once). Then every lease in it belongs to a server that
+    has died, and a restarted server may take its tasks back without waiting."""
+    try:
+        DatabaseClaim(engine, exclusive=True).release()
+    except DatabaseShared:
+        return False
+    return True

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from lib.server.cluster import CannotStart, check_callback_secret, fingerprint
+from lib.server.cluster import CannotStart, check_callback_secret, claim_database, fingerprint
 from lib.store.database import make_engine
 from lib.store.presence import DatabaseClaim, DatabaseShared
 from lib.store.tasks import Store
@@ -147,3 +147,35 @@ def test_on_one_sqlite_file_the_secret_is_not_checked(tmp_path, caplog):
     assert caplog.text == ""
     assert server.store.cluster_fact("callback_secret_fingerprint") is None
     server.store.engine.dispose()
+
+
+def test_a_server_alone_on_its_database_takes_a_dead_servers_tasks_back_at_once(
+    tmp_path, database_url
+):
+    """After a crash and a restart (nobody else running) the dead server's leases are let
+    go at start: its tasks resume at once, not after the lease time. With another server
+    running, they are left alone: they may be that server's own."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.store.test_store import new_task
+
+    store = Store.open(database_url)
+    server = SimpleNamespace(
+        config=replace(studio_config(tmp_path), database_url=database_url, wave_api_key="k"),
+        store=store,
+    )
+    try:
+        now = datetime.now(UTC)
+        task, _ = store.create_task(
+            new_task(), now, ("tracker-dead/send", now + timedelta(hours=1))
+        )
+        other = DatabaseClaim(store.engine, False)  # another server is up
+        claim = claim_database(server)
+        assert store.get_task(task.id).lease_owner == "tracker-dead/send"
+        claim.release()
+        other.release()
+        claim = claim_database(server)  # alone now: a restart after the crash
+        assert store.get_task(task.id).lease_owner is None
+        claim.release()
+    finally:
+        store.engine.dispose()
