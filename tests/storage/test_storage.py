@@ -167,3 +167,22 @@ def test_the_copy_command_reads_the_studios_settings(tmp_path, s3_service):
     assert done.returncode == 0, done.stderr
     assert "1 file(s) copied" in done.stdout
     assert s3_service.secret_access_key not in done.stdout + done.stderr
+
+
+def test_on_the_data_folder_a_video_is_served_from_disk_with_seeking_and_its_download_name(
+    tmp_path,
+):
+    with running_studio(tmp_path) as rs:
+        task = wait_archived(rs, submit(rs).id)
+        url = f"{rs.base_url}/library/{task.video_file}"
+        part = requests.get(url, headers={"Range": "bytes=100-199"}, timeout=30)
+        assert part.status_code == 206 and len(part.content) == 100
+        saved = requests.get(f"{url}?download=spring-kite-2026-12-02.mp4", timeout=30)
+        assert saved.headers["content-disposition"].startswith("attachment")
+        assert "spring-kite-2026-12-02.mp4" in saved.headers["content-disposition"]
+        # Anything but the studio's own slug is ignored, never echoed into a header.
+        odd = requests.get(f'{url}?download=x"%0d%0aSet-Cookie:a=b.mp4', timeout=30)
+        assert odd.status_code == 200 and "attachment" not in odd.headers.get(
+            "content-disposition", ""
+        )
+        assert "set-cookie" not in odd.headers
