@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -213,7 +214,18 @@ def main() -> int:
                     for i in held
                 )
 
-            handover = wait("the hand-over", handed_over, 300)
+            def leases_free() -> bool:  # server 1's leases have run out (or are gone)
+                rows = {row.id: row for row in store.tasks()}
+                now = datetime.now(UTC)
+                return all(
+                    not (rows[i].lease_owner or "").startswith(owner)
+                    or rows[i].lease_until is None
+                    or rows[i].lease_until < now
+                    for i in held
+                )
+
+            free = wait("server 1's leases to run out", leases_free, 300)
+            handover = free + wait("the hand-over", handed_over, 900)
             wait("every video archived", lambda: archived(store) == args.videos, 900)
             took = time.monotonic() - started
             rows = store.tasks()
