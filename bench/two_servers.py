@@ -293,7 +293,8 @@ def main() -> int:
     )
     print(f"  charged: {charged_quota(made)} quota = {len(made)} x price")
     print(
-        f"  hand-over of server 1's {len(held)} task(s): {handover:.1f} s (lease {args.lease:g} s)"
+        f"  server 1's {len(held)} unfinished task(s): free to take {free:.1f} s after the "
+        f"kill (lease {args.lease:g} s), all taken by server 2 after {handover:.1f} s"
     )
     print(
         f"  playable (redirect + Range 206 + MP4 box): server 1 {playable[first.url]}, "
