@@ -90,9 +90,13 @@ def ensure_store(folder: Path, tasks: int) -> Path:
     return folder
 
 
-def run_child(variant: Variant, data_dir: Path, repeat: int) -> dict[str, Any]:
+def run_child(
+    variant: Variant, data_dir: Path, repeat: int, database_url: str | None = None
+) -> dict[str, Any]:
     command = [sys.executable, __file__, *variant.args, "--data-dir", str(data_dir)]
     command += ["--repeat", str(repeat)]
+    if database_url:  # another database than the data folder's SQLite file (PostgreSQL)
+        command += ["--database-url", database_url]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
@@ -101,12 +105,18 @@ def run_child(variant: Variant, data_dir: Path, repeat: int) -> dict[str, Any]:
     return json.loads(lines[-1].removeprefix(RESULT))
 
 
-def collect(variant: Variant, data_dir: Path, processes: int, repeat: int) -> dict[str, Any]:
+def collect(
+    variant: Variant,
+    data_dir: Path,
+    processes: int,
+    repeat: int,
+    database_url: str | None = None,
+) -> dict[str, Any]:
     """Per view: the first runs (one per process) and all warm runs together."""
     views: dict[str, dict[str, list[float]]] = {}
     warm_ups: list[float] = []
     for _ in range(processes):
-        result = run_child(variant, data_dir, repeat)
+        result = run_child(variant, data_dir, repeat, database_url)
         warm_ups.append(result["warm_up"])
         for name, runs in result["views"].items():
             view = views.setdefault(name, {"first": [], "script": [], "warm": []})
@@ -192,7 +202,8 @@ def child(args: argparse.Namespace) -> int:
     # embedded API never issued) and change the store under the measurement.
     Tracker.start = lambda self: None  # type: ignore[method-assign]
     time_the_script()
-    with running_studio(args.data_dir) as running:
+    database = {"database_url": args.database_url} if args.database_url else None
+    with running_studio(args.data_dir, config_changes=database) as running:
         store = running.studio.store
         set_current(running.studio)
         if args.naive:
@@ -405,6 +416,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per view (5)")
     parser.add_argument("--child", choices=("history", "costs"), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-warm-up", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -61,6 +61,31 @@ class StudioConfig:
     proxy_secret: str | None = field(default=None, repr=False)
     budget_warn_percent: int = DEFAULT_WARN_PERCENT
 
+    # --- more than one server (issue 15) ---
+    # Where videos, posters and pictures are kept: "local" (the data folder) or "s3".
+    storage: str = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_public_endpoint_url: str | None = None  # the address signed links carry
+    s3_region: str | None = None
+    s3_prefix: str = ""  # keys start with it ("studio/"): one bucket, several studios
+    s3_access_key_id: str | None = field(default=None, repr=False)  # None: boto3's own chain
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    # How long a signed link to a video lasts (seconds): long enough to start and seek.
+    signed_link_seconds: int = 900
+    # A tracker that dies holds its tasks this long before another server takes them.
+    lease_seconds: float = 30.0
+    # Hosts whose plain-http video links are allowed (a staging service), by name.
+    http_media_hosts: tuple[str, ...] = ()
+    # Where the callback secret came from: "settings" (shared by every server) or
+    # "data folder" (made by this server: differs per machine).
+    callback_secret_source: str = "settings"
+
+    @property
+    def shared_database(self) -> bool:
+        """A database other servers can reach (anything but a SQLite file)."""
+        return not self.database_url.startswith("sqlite")
+
     @property
     def uses_embedded(self) -> bool:
         return not self.wave_api_key
@@ -215,17 +240,40 @@ def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) 
     callbacks = get("STUDIO_CALLBACKS")
     has_auth = "auth" in file_secrets
     people = sign_in_settings(get, has_auth, demo=not get("WAVE_API_KEY"))
+    secret = get("STUDIO_CALLBACK_SECRET")
+    storage = (get("STUDIO_STORAGE") or "local").lower()
+    if storage not in ("local", "s3"):
+        raise ValueError(f"STUDIO_STORAGE is {storage!r}: it must be local or s3")
+    if storage == "s3" and not get("STUDIO_S3_BUCKET"):
+        raise ValueError("STUDIO_STORAGE is s3 but STUDIO_S3_BUCKET is not set")
     return StudioConfig(
         data_dir=data_dir,
         database_url=database_url,
         wave_api_key=get("WAVE_API_KEY"),
         wave_base_url=(get("WAVE_BASE_URL") or REAL_SERVICE_URL).rstrip("/"),
         public_url=get("STUDIO_PUBLIC_URL"),
-        callback_secret=get("STUDIO_CALLBACK_SECRET") or _callback_secret(data_dir),
+        callback_secret=secret or _callback_secret(data_dir),
+        callback_secret_source="settings" if secret else "data folder",
         callbacks=None if callbacks is None else _switch(callbacks),
         media_hosts=tuple(h.strip() for h in (get("STUDIO_MEDIA_HOSTS") or "").split(",") if h),
         embedded_time_scale=float(get("STUDIO_EMBEDDED_TIME_SCALE", "1.0")),
         embedded_balance_usd=Decimal(get("STUDIO_EMBEDDED_BALANCE_USD", "10")),
         embedded_admin=_switch(get("STUDIO_EMBEDDED_ADMIN") or "off"),
         **people,
+        storage=storage,
+        s3_bucket=get("STUDIO_S3_BUCKET", ""),
+        s3_endpoint_url=get("STUDIO_S3_ENDPOINT_URL"),
+        s3_public_endpoint_url=get("STUDIO_S3_PUBLIC_ENDPOINT_URL"),
+        s3_region=get("STUDIO_S3_REGION"),
+        s3_prefix=get("STUDIO_S3_PREFIX", ""),
+        s3_access_key_id=get("AWS_ACCESS_KEY_ID"),
+        s3_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
+        signed_link_seconds=int(get("STUDIO_SIGNED_LINK_SECONDS", "900")),
+        lease_seconds=float(get("STUDIO_LEASE_SECONDS", "30")),
+        http_media_hosts=_names(get("STUDIO_HTTP_MEDIA_HOSTS")),
     )
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of host names, lower case."""
+    return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())

@@ -15,6 +15,8 @@ import requests
 
 from lib.embedded_wave.background import RunningWave, serve_in_background
 from lib.embedded_wave.settings import EmbeddedSettings
+from tests.services.postgres import PostgresServer, postgres_server  # noqa: F401
+from tests.services.s3 import S3Service, s3_service  # noqa: F401
 
 SEED_PROMPT = "A rainy night street under neon lights, cyberpunk vibe, slow camera push-in"
 # The model page's example request (shared/seed), exactly as it is written there.
@@ -189,6 +191,58 @@ def image_host(tmp_path: Path) -> Iterator[Callable[[str, bytes | None], str]]:
     yield host
     server.shutdown()
     server.server_close()
+
+
+# The databases the store-sensitive tests run on (issue 15): the default SQLite file and
+# PostgreSQL (a server of the session's own, tests/services/postgres.py). Only what the
+# database changes runs on both: the store, the tracker's leases and re-sends, crashes,
+# money; pages and the practice service run on SQLite alone.
+DATABASES = ("sqlite", "postgresql")
+MIGRATED_TEMPLATE = "studio_migrated"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(request: pytest.FixtureRequest) -> PostgresServer:
+    """The session's PostgreSQL with a migrated template: each test's database is a copy
+    of it (a few hundredths of a second) instead of running every migration again."""
+    from lib.store.database import make_engine, migrate
+
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    server.create_database(MIGRATED_TEMPLATE, template="template0")
+    engine = make_engine(server.url(MIGRATED_TEMPLATE))
+    migrate(engine)
+    engine.dispose()  # a template in use cannot be copied
+    return server
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store's URL on each database in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'studio.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("migrated_postgres")
+    url = server.create_database(template=MIGRATED_TEMPLATE)
+    try:
+        yield url
+    finally:
+        server.drop_database(url.rsplit("/", 1)[1])
+
+
+def s3_settings(service: S3Service, prefix: str | None = None) -> dict[str, Any]:
+    """StudioConfig changes for a studio on the session's S3 server, under a key prefix
+    of its own (one bucket is shared by the session)."""
+    import secrets
+
+    return {
+        "storage": "s3",
+        "s3_bucket": service.bucket,
+        "s3_endpoint_url": service.endpoint_url,
+        "s3_region": service.region,
+        "s3_prefix": prefix or f"test-{secrets.token_hex(6)}/",
+        "s3_access_key_id": service.access_key_id,
+        "s3_secret_access_key": service.secret_access_key,
+    }
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from lib.config import load_config
 from lib.engine.runtime import media_policy
 
@@ -33,6 +35,42 @@ def test_a_real_key_switches_to_the_real_service_and_stays_out_of_repr(tmp_path)
     assert not config.wants_callbacks()  # 127.0.0.1 cannot be reached from the internet
     policy = media_policy(config)
     assert "*.qingbo.ai" in policy.hosts and "cdn.example.net" in policy.hosts
+
+
+def test_plain_http_media_only_from_the_staging_hosts_an_operator_names(tmp_path):
+    """Issue 15: archiving from an http:// service was impossible even for staging."""
+    from lib.engine.archive import UrlRefused
+
+    env = {
+        "STUDIO_DATA_DIR": str(tmp_path),
+        "WAVE_API_KEY": "sk-staging",
+        "WAVE_BASE_URL": "http://wave-staging.internal:8000/v1",
+        "STUDIO_HTTP_MEDIA_HOSTS": "Wave-Staging.internal",
+        "AWS_SECRET_ACCESS_KEY": "s3-secret-value",
+    }
+    config = load_config(env, use_secrets=False)
+    assert "s3-secret-value" not in repr(config)
+    policy = media_policy(config)
+    policy.check("http://wave-staging.internal:8000/files/v.mp4")  # allowed by name
+    for refused in (
+        "http://other.internal/v.mp4",  # another host
+        "http://x.wave-staging.internal/v.mp4",  # names are exact: no sub-domains
+        "http://user:pw@wave-staging.internal/v.mp4",
+        "ftp://wave-staging.internal/v.mp4",
+    ):
+        with pytest.raises(UrlRefused):
+            policy.check(refused)
+    without = media_policy(load_config({**env, "STUDIO_HTTP_MEDIA_HOSTS": ""}, use_secrets=False))
+    with pytest.raises(UrlRefused, match="not https"):
+        without.check("http://wave-staging.internal:8000/files/v.mp4")
+
+
+def test_s3_storage_needs_a_bucket_and_a_known_storage_name(tmp_path):
+    base = {"STUDIO_DATA_DIR": str(tmp_path)}
+    with pytest.raises(ValueError, match="STUDIO_S3_BUCKET"):
+        load_config({**base, "STUDIO_STORAGE": "s3"}, use_secrets=False)
+    with pytest.raises(ValueError, match="local or s3"):
+        load_config({**base, "STUDIO_STORAGE": "ftp"}, use_secrets=False)
 
 
 def test_a_public_url_turns_callbacks_on(tmp_path):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
-import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lib.create import keys
@@ -20,32 +18,22 @@ from lib.domain.budgets import OverBudget
 from lib.domain.catalog import display_name
 from lib.engine import submissions
 from lib.engine.pictures import keep_link
+from lib.store.tasks import Store
 from lib.wave import AuthError, InsufficientBalance, InvalidRequest, ModelNotFound, WaveError
 
 # A second click with the same settings this soon is the same submission (double click).
 SAME_SUBMISSION_SECONDS = 10.0
 
 
-# digest of (person, request) -> (key, when last sent). Kept for the whole server process,
-# not in the session: a reload or a second tab is a new session, and must not pay twice.
-_recent_keys: dict[str, tuple[str, float]] = {}
-_recent_lock = threading.Lock()
-
-
-def submission_key(request: dict[str, Any], person: str | None) -> str:
+def submission_key(store: Store, request: dict[str, Any], person: str | None) -> str:
     """The idempotency key for this click. The same person sending the same settings
     again within a few seconds (a double click, a rerun, a reload, a second tab) gets the
-    same key, so they make one task."""
+    same key, so they make one task. Kept in the store, not in the session nor the
+    process: a reload is a new session, and a second tab may reach another server."""
     sent = json.dumps([person or "", request], sort_keys=True)
     digest = hashlib.sha256(sent.encode()).hexdigest()
-    now = time.monotonic()
-    with _recent_lock:
-        for old, (_, at) in list(_recent_keys.items()):
-            if now - at > SAME_SUBMISSION_SECONDS:
-                del _recent_keys[old]
-        key, _ = _recent_keys.get(digest, (uuid.uuid4().hex, now))
-        _recent_keys[digest] = (key, now)
-    return key
+    window = timedelta(seconds=SAME_SUBMISSION_SECONDS)
+    return store.submission_key(digest, datetime.now(UTC), window)
 
 
 @dataclass
@@ -121,7 +109,9 @@ def send(studio: Any, state: MutableMapping[str, Any], who: Actor | str | None) 
     person = who.name if isinstance(who, Actor) else who
     settle_links(studio, state, person)
     latest = draft_from(state)
-    result = submit_draft(studio, latest, who, submission_key(latest.request(), person))
+    result = submit_draft(
+        studio, latest, who, submission_key(studio.store, latest.request(), person)
+    )
     state[keys.TRIED] = True
     state[keys.REFUSED] = result.problems if result.refused else {}
     state[keys.RESULT] = result

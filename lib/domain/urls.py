@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 HEALTH = "/api/health"
+READY = "/api/ready"  # the database and the storage answer (503 with the reason if not)
 HISTORY_CHANGES = "/api/history/changes"  # held until a shown video is done (live refresh)
 CALLBACKS = "/api/callbacks/wave/"  # + the callback secret
 ASSETS = "/assets/"  # + <sha256>.<ext>: kept reference pictures
@@ -39,8 +40,9 @@ def asset_url(public_url: str | None, name: str) -> str:
     return f"{public_url}{asset_path(name)}"
 
 
-def library_path(name: str) -> str:
-    return LIBRARY + name
+def library_path(name: str, download_as: str | None = None) -> str:
+    """A video or poster; `download_as`: saved under that name (the Download link)."""
+    return LIBRARY + name + (f"?{urlencode({'download': download_as})}" if download_as else "")
 
 
 def callback_url(public_url: str | None, secret: str) -> str:

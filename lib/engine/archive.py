@@ -1,6 +1,7 @@
 """Copying a finished video from the provider's link to our own storage, before the link
 expires (24 h): streamed to disk (never held in memory), proven playable by decoding it,
-moved into place atomically, with a poster picture beside it.
+then put into the storage (lib/storage: the data folder, or a bucket every server
+shares) with a poster picture beside it; readers see nothing or the whole file.
 
 The link comes in a service reply, so it is fetched like any link from outside
 (lib/outside/fetch.py: public addresses, the connection to the checked address, one deadline
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 from lib.domain.links import LinkPolicy, LinkRefused, LocalPrefix
 from lib.outside.fetch import FetchFailed, open_link
 from lib.outside.videos import inspect_video, save_poster
+from lib.storage import LIBRARY, Storage, StorageUnavailable
+from lib.storage.base import key
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,9 @@ class MediaUrlPolicy:
 
     hosts: tuple[str, ...]  # exact names or "*.example.com"
     local_origins: tuple[str, ...] = ()  # "http://127.0.0.1:8501": embedded API only
+    # Hosts named by the operator whose plain-http links are allowed (a staging service;
+    # STUDIO_HTTP_MEDIA_HOSTS). Exact names only: no pattern opens http wholesale.
+    http_hosts: tuple[str, ...] = ()
 
     def check(self, url: str) -> None:
         parts = urlsplit(url)
@@ -52,6 +58,10 @@ class MediaUrlPolicy:
         if origin in self.local_origins:
             return
         host = (parts.hostname or "").lower()
+        if parts.scheme == "http" and host in self.http_hosts:
+            if parts.username or parts.password:
+                raise UrlRefused("the video link carries a user name or password")
+            return
         if parts.scheme != "https":
             raise UrlRefused(f"the video link is not https ({parts.scheme or 'no scheme'})")
         if parts.username or parts.password:
@@ -75,17 +85,18 @@ class ArchivedVideo:
 
 def archive_video(
     url: str,
-    library: Path,
+    storage: Storage,
     name: str,
     policy: MediaUrlPolicy,
     max_bytes: int = 1024 * 1024 * 1024,
     deadline_seconds: float = 600.0,
 ) -> ArchivedVideo:
-    """Download `url` to `<library>/<name>.mp4` plus `<name>.jpg`; raise on any doubt."""
-    library.mkdir(parents=True, exist_ok=True)
-    video = library / f"{name}.mp4"
-    poster = library / f"{name}.jpg"
-    part = library / f".{name}.mp4.part"
+    """Download `url` and keep it as `library/<name>.mp4` plus `<name>.jpg`; raise on any
+    doubt."""
+    scratch = storage.scratch_dir
+    scratch.mkdir(parents=True, exist_ok=True)
+    video, poster = f"{name}.mp4", f"{name}.jpg"
+    part = scratch / f".{name}.mp4.part"
     try:
         size = _download(url, part, policy, max_bytes, deadline_seconds)
         try:
@@ -95,17 +106,20 @@ def archive_video(
             raise ArchiveError("the downloaded file is not a playable video") from None
         if probe.frames == 0 or picture is None:
             raise ArchiveError("the downloaded video has no pictures")
-        poster_part = library / f".{name}.jpg.part"
+        poster_part = scratch / f".{name}.jpg.part"
         save_poster(picture, poster_part)
-        os.replace(poster_part, poster)
-        os.replace(part, video)
+        try:  # the poster first: a video in place always has its poster
+            storage.put_file(key(LIBRARY, poster), poster_part, "image/jpeg")
+            storage.put_file(key(LIBRARY, video), part, "video/mp4")
+        except StorageUnavailable as exc:
+            raise ArchiveError(f"the studio's storage did not take it: {exc}") from None
     finally:
-        for leftover in (part, library / f".{name}.jpg.part"):
+        for leftover in (part, scratch / f".{name}.jpg.part"):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return ArchivedVideo(
-        video_file=video.name,
-        poster_file=poster.name,
+        video_file=video,
+        poster_file=poster,
         video_bytes=size,
         video_width=probe.width,
         video_height=probe.height,

@@ -16,6 +16,7 @@ remembers what it fetched, per link.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -28,8 +29,9 @@ from lib.domain.links import LinkRefused, link_problem, parse_link
 from lib.domain.text_fields import PERSON, fit
 from lib.domain.validation import picture_name
 from lib.outside.fetch import FetchFailed, fetch
-from lib.outside.picture_folder import ImageFolder
-from lib.outside.pictures import ImageLimits, ImageRejected, prepare_image
+from lib.outside.pictures import ImageLimits, ImageRejected, PreparedImage, prepare_image
+from lib.storage import ASSETS, Storage
+from lib.storage.base import is_key, key
 from lib.store.schema import Asset
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ def store_reference_image(
     """-> (the stored asset, its public URL). Raises ImageRejected with a message for people
     (`label` names a picture that came from a link, see prepare_image)."""
     prepared = prepare_image(data, filename, limits, label)
-    ImageFolder(studio.config.assets_dir).save(prepared)  # the file first: a row never lacks it
+    keep_picture_file(studio.storage, prepared)  # the file first: a row never lacks it
     asset = studio.store.add_asset(
         Asset(
             sha256=prepared.sha256,
@@ -68,6 +70,21 @@ def store_reference_image(
         )
     )
     return asset, studio.asset_url(asset)
+
+
+def keep_picture_file(storage: Storage, image: PreparedImage) -> None:
+    """Store the cleaned picture once, by its SHA-256 (the same picture again is not
+    written again), where every server can read it."""
+    digest = hashlib.sha256(image.data).hexdigest()
+    if digest != image.sha256:
+        raise ValueError(f"{image.stored_name} does not match its content")
+    name = key(ASSETS, image.stored_name)
+    if storage.size(name) != len(image.data):
+        storage.put_bytes(name, image.data, image.mime)
+
+
+def picture_file_exists(storage: Storage, name: str) -> bool:
+    return is_key(f"{ASSETS}/{name}") and storage.size(f"{ASSETS}/{name}") is not None
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,7 @@ def own_picture(studio: Studio, link: str) -> LinkedPicture | None:
         return None
     name = canonical.removeprefix(prefix)
     asset = studio.store.get_asset(name.split(".", 1)[0])
-    if asset is None or ImageFolder(studio.config.assets_dir).path_for(name) is None:
+    if asset is None or not picture_file_exists(studio.storage, name):
         return LinkedPicture(link, problem="is not one of the studio's pictures any more.")
     return LinkedPicture(link, studio.asset_url(asset), asset.sha256)
 

@@ -18,6 +18,7 @@ from lib.engine.offer import ModelOffer
 from lib.engine.tracker import Tracker, TrackerSettings
 from lib.outside.fetch import Resolver, system_resolver
 from lib.outside.pictures import ImageLimits
+from lib.storage import Storage, open_storage
 from lib.store.schema import Asset
 from lib.store.tasks import Store
 from lib.wave import WaveClient
@@ -29,10 +30,11 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
     if config.uses_embedded:
         return MediaUrlPolicy(hosts=(), local_origins=(f"{parts.scheme}://{parts.netloc}",))
     host = (parts.hostname or "").lower()
+    http = config.http_media_hosts
     if _is_ip_address(host):  # "*.0.0.1" from 127.0.0.1 would allow https://10.0.0.1/
-        return MediaUrlPolicy(hosts=(host, *config.media_hosts))
+        return MediaUrlPolicy(hosts=(host, *config.media_hosts), http_hosts=http)
     domain = host.split(".", 1)[1] if host.count(".") >= 2 else host
-    return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts))
+    return MediaUrlPolicy(hosts=(host, domain, f"*.{domain}", *config.media_hosts), http_hosts=http)
 
 
 def embedded_local_prefixes(config: StudioConfig) -> tuple[str, ...]:
@@ -61,12 +63,15 @@ class Studio:
         self.link_policy = LinkPolicy(max_bytes=ImageLimits().max_bytes)
         self.link_resolver: Resolver = system_resolver  # tests answer names themselves
         self.store = Store.open(config.database_url)
+        self.storage: Storage = open_storage(config)
         self.client = client or WaveClient(config.wave_base_url, config.api_key())
         settings = tracker_settings or TrackerSettings(
-            use_callbacks=config.wants_callbacks(), callback_url=self._callback_url_or_blank
+            use_callbacks=config.wants_callbacks(),
+            callback_url=self._callback_url_or_blank,
+            lease_seconds=config.lease_seconds,
         )
         self.tracker = Tracker(
-            self.store, self.client, config.library_dir, media_policy(config), settings
+            self.store, self.client, self.storage, media_policy(config), settings
         )
         # Which models the service offers (GET /v1/models): asked at start, then in the
         # background; pages only read it.
@@ -83,6 +88,16 @@ class Studio:
 
     def _callback_url_or_blank(self) -> str:
         return self.callback_url() or ""
+
+    def problems(self) -> list[str]:
+        """What keeps this server from working (for /api/ready); empty when ready."""
+        found = []
+        if self.tracker.stopping:
+            found.append("this server is stopping; its work has gone to the others")
+        for problem in (self.store.problem(), self.storage.problem()):
+            if problem:
+                found.append(problem)
+        return found
 
     def start(self) -> None:
         self.tracker.start()

@@ -105,18 +105,30 @@ def submit_video(
     )
     check = BudgetCheck(actor.name, tuple(studio.store.admin_names()))
     try:
-        task, created = studio.store.create_task(new, now, check)
+        # Stored with this server's sending lease: if it dies before the reply, another
+        # server re-sends it (same key) as soon as the lease runs out.
+        task, created = studio.store.create_task(
+            new, now, budget=check, lease=studio.tracker.sending_lease()
+        )
     except OverBudget as refusal:
         _refused(studio, actor, "budget.refused", str(refusal), refusal.cap.scope)
         raise
     if not created:
         return SubmitOutcome(task, created=False)
+    studio.tracker.sending_started(task.id)
+    try:
+        return _send(studio, task)
+    finally:
+        studio.tracker.sending_done(task.id)
+
+
+def _send(studio: Studio, task: Task) -> SubmitOutcome:
     try:
         state = send_submit(studio.client, task, studio.callback_url())
     except (InvalidRequest, InsufficientBalance, AuthError) as exc:
         studio.store.discard_unsent(task.id)
         if isinstance(exc, ModelNotFound):  # retired since the list was read: off at once
-            studio.offer.mark_gone(request["model"], str(exc))
+            studio.offer.mark_gone(task.model, str(exc))
         raise
     except WaveError as exc:
         # No answer we can trust: the service may or may not have the task. The tracker

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from lib.domain.catalog import GROK_IMAGINE_VIDEO, model_spec
 from lib.domain.retry import ARCHIVE, RESUBMIT
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
 from lib.engine.sending import send_submit
+from lib.storage import Storage
 from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.wave import (
@@ -64,18 +64,22 @@ class Tracker:
         self,
         store: Store,
         client: WaveClient,
-        library: Path,
+        storage: Storage,
         media_policy: MediaUrlPolicy,
         settings: TrackerSettings = TrackerSettings(),
         clock: Callable[[], datetime] = utcnow,
     ):
         self.store = store
         self.client = client
-        self.library = library
+        self.storage = storage
         self.media_policy = media_policy
         self.settings = settings
         self.clock = clock
         self.owner = f"tracker-{uuid.uuid4().hex[:12]}"
+        # The lease a submit in progress holds (lib/engine/submissions.py): another owner
+        # name, so that this tracker's own scheduler leaves it alone too.
+        self.sending_owner = f"{self.owner}/send"
+        self._sending: set[str] = set()
         # None until a reply shows whether the service holds `Prefer: wait` requests.
         self.wait_supported: bool | None = None
         self._wake = threading.Event()
@@ -98,12 +102,43 @@ class Tracker:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
+    def hand_over(self) -> None:
+        """The server is stopping (SIGTERM): take no more work and let go of every lease
+        at once, so another server takes these tasks now rather than when the leases run
+        out. Requests still under way finish; what they learn is kept."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._wake.set()
+        try:
+            released = self.store.release_all([self.owner, self.sending_owner])
+            log.info("tracker: stopping; %d task(s) handed over to the other servers", released)
+        except Exception:
+            log.exception("tracker: could not release its leases (they run out by themselves)")
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self.hand_over()
         for thread in self._threads:
             thread.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # ----- a submit in progress (lib/engine/submissions.py) -----------------------------
+    def sending_lease(self) -> tuple[str, datetime]:
+        """The lease a new task is stored with while this server sends it."""
+        return self.sending_owner, self.clock() + timedelta(seconds=self.settings.lease_seconds)
+
+    def sending_started(self, task_id: str) -> None:
+        with self._busy_lock:
+            self._sending.add(task_id)  # renewed by the heartbeat while it lasts
+
+    def sending_done(self, task_id: str) -> None:
+        with self._busy_lock:
+            self._sending.discard(task_id)
+        self.store.release(task_id, self.sending_owner)
 
     def poke(self) -> None:
         """Something became due (a submit, a callback): look now rather than at the next scan."""
@@ -141,7 +176,13 @@ class Tracker:
         until = now + timedelta(seconds=self.settings.lease_seconds)
         with self._busy_lock:
             busy = set(self._busy)
-        for task in self.store.claim_due(self.owner, now, until, room, busy):
+        claimed = self.store.claim_due(self.owner, now, until, room, busy)
+        if self.stopping:
+            # The claim may have been committed after hand_over released everything:
+            # let go of it too, or these tasks would wait for the lease to run out.
+            self.store.release_all([self.owner])
+            return
+        for task in claimed:
             with self._busy_lock:
                 self._busy.add(task.id)
             self._pool.submit(self._follow, task)
@@ -164,9 +205,11 @@ class Tracker:
         while not self._stop.wait(interval):
             with self._busy_lock:
                 busy = list(self._busy)
+                sending = list(self._sending)
             try:
                 until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
                 self.store.renew_leases(self.owner, busy, until)
+                self.store.renew_leases(self.sending_owner, sending, until)
             except Exception:
                 log.exception("tracker: renewing leases failed")
 
@@ -179,6 +222,8 @@ class Tracker:
     # ----- following one task -------------------------------------------------------------
     def _follow(self, task: Task) -> None:
         try:
+            if self.stopping:
+                return  # handed over: another server follows it now
             if task.wave_task_id is None:
                 self._resubmit(task)
             elif task.status == TaskStatus.COMPLETED:
@@ -214,8 +259,8 @@ class Tracker:
         updated = self.store.apply_state(
             task.id, state, "service", now, self._next_check(task, state, now), asked_at
         )
-        if updated is not None and updated.status == TaskStatus.COMPLETED:
-            self._archive(updated)
+        if updated is not None and updated.status == TaskStatus.COMPLETED and not self.stopping:
+            self._archive(updated)  # (stopping: the server that takes it over copies it)
 
     def _wait_for(self, task: Task) -> int | None:
         if self.settings.use_callbacks or self.wait_supported is False:
@@ -272,7 +317,7 @@ class Tracker:
             return
         try:
             archived = archive_video(
-                task.provider_video_url, self.library, task.id, self.media_policy
+                task.provider_video_url, self.storage, task.id, self.media_policy
             )
         except UrlRefused as exc:
             log.warning("tracker: refused to fetch the video of %s: %s", task.id, exc)

@@ -92,6 +92,6 @@ def download_html(task: Task) -> str:
     if not playable(task):
         return ""
     return (
-        f'<a href="{html.escape(urls.library_path(task.video_file))}"'
+        f'<a href="{html.escape(urls.library_path(task.video_file, download_name(task)))}"'
         f' download="{html.escape(download_name(task))}">Download</a>'
     )

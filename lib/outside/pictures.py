@@ -71,7 +71,7 @@ class PreparedImage:
 
     @property
     def stored_name(self) -> str:
-        """The file name under which ImageFolder keeps it: <sha256>.<ext>."""
+        """The file name under which the storage keeps it: <sha256>.<ext>."""
         return f"{self.sha256}.{self.ext}"
 
 

@@ -19,6 +19,7 @@ from lib.config import StudioConfig
 from lib.domain.urls import EMBEDDED_PREFIX
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.engine.runtime import Studio, embedded_local_prefixes, set_current
+from lib.server.cluster import CannotStart, check_callback_secret, claim_database, hand_over_on_stop
 from lib.server.routes import studio_routes
 from lib.server.warmup import start_warm_up
 
@@ -87,7 +88,15 @@ def lifespan(server: StudioServer, port: Callable[[], int]) -> Callable[[Any], A
         studio = server.open(port())
         rule = "=" * 72
         log.info("%s\n%s\n%s", rule, studio.config.announcement(), rule)
+        try:
+            claim = claim_database(studio)
+            check_callback_secret(studio)
+        except CannotStart as refused:
+            log.error("%s\n%s\n%s", rule, refused, rule)
+            studio.store.engine.dispose()
+            raise
         server.start()
+        hand_over_on_stop(studio)
         set_current(studio)
         start_warm_up(studio.store)  # the first visit after a restart need not wait for imports
         try:
@@ -95,5 +104,6 @@ def lifespan(server: StudioServer, port: Callable[[], int]) -> Callable[[Any], A
         finally:
             set_current(None)
             server.stop()
+            claim.release()
 
     return run

@@ -12,19 +12,22 @@ from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from lib.domain import urls
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
-from lib.outside.picture_folder import ImageFolder
 from lib.server.people import may_read
+from lib.storage import ASSETS, LIBRARY, StorageUnavailable
 from lib.store.reads import still_in_flight_in_store
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
 LIBRARY_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
+PICTURE_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png|webp)$")
+PICTURE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+DOWNLOAD_NAME = re.compile(r"^[a-z0-9-]{1,120}\.mp4$")
 # Archived files never change (a new video gets a new name), so browsers may keep them.
 IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 NO_STORE = {"Cache-Control": "no-store"}
@@ -47,6 +50,9 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
                 "backend": "embedded" if studio.config.uses_embedded else "wave",
                 "backend_label": studio.config.backend_label,
                 "tasks_being_followed": studio.tracker.busy,
+                # Which tracker this is: the owner of its leases in the store (benchmarks
+                # and operators tell the servers apart by it).
+                "tracker": studio.tracker.owner,
             }
         )
 
@@ -78,24 +84,63 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         studio.tracker.poke()
         return JSONResponse({"ok": True})
 
+    async def ready(_request: Request) -> Response:
+        """Whether this server can do its work: the database and the storage answer, and
+        it is not stopping. 503 with the reason otherwise (a load balancer stops sending
+        people here; /api/health stays the cheap "the process is up")."""
+        studio = get_studio()
+        problems = await run_in_threadpool(studio.problems)
+        status = 503 if problems else 200
+        body = {"status": "not ready" if problems else "ready", "problems": problems}
+        return JSONResponse(body, status_code=status, headers=NO_STORE)
+
     async def asset(request: Request) -> Response:
-        """Uploaded reference images, at a stable URL the Wave service can fetch."""
-        path = ImageFolder(get_studio().config.assets_dir).path_for(request.path_params["name"])
-        if path is None:
+        """Kept reference pictures, at a stable URL the Wave service can fetch from any
+        server: read from the storage every server shares (pictures are small)."""
+        name = request.path_params["name"]
+        if not PICTURE_NAME.match(name):
             return JSONResponse({"error": "not found"}, status_code=404)
-        return FileResponse(path, headers=IMMUTABLE)
+        storage = get_studio().storage
+        path = storage.local_path(f"{ASSETS}/{name}")
+        if path is not None:
+            return FileResponse(path, headers=IMMUTABLE)
+        try:
+            data = await run_in_threadpool(storage.read_bytes, f"{ASSETS}/{name}")
+        except StorageUnavailable:
+            return JSONResponse({"error": "storage unavailable"}, status_code=503)
+        if data is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        media_type = PICTURE_TYPES[name.rsplit(".", 1)[1]]
+        return Response(data, media_type=media_type, headers=IMMUTABLE)
 
     async def library(request: Request) -> Response:
-        """Archived videos and posters, streamed from disk (range requests supported)."""
+        """Archived videos and posters: from disk (Range supported), or from a bucket by
+        a redirect to a short-lived signed link, so that the bytes never pass through
+        this process and seeking is the store's own Range support. Signed-in people only."""
+        name = request.path_params["name"]
+        if not LIBRARY_NAME.match(name):
+            return JSONResponse({"error": "not found"}, status_code=404)
         studio = get_studio()
         if not await run_in_threadpool(may_read, request, studio.config, studio.store):
             return JSONResponse(SIGN_IN_FIRST, status_code=401)
-        name = request.path_params["name"]
-        path = studio.config.library_dir / name
-        if not LIBRARY_NAME.match(name) or not path.is_file():
+        download_as = _download_name(request.query_params.get("download"))
+        signed = studio.storage.signed_url(
+            f"{LIBRARY}/{name}", studio.config.signed_link_seconds, download_as
+        )
+        if signed is not None:
+            # Cached less long than the link lives: a kept redirect never leads to an
+            # expired link.
+            cache = f"private, max-age={studio.config.signed_link_seconds // 3}"
+            return RedirectResponse(signed, status_code=307, headers={"Cache-Control": cache})
+        path = studio.storage.local_path(f"{LIBRARY}/{name}")
+        if path is None:
             return JSONResponse({"error": "not found"}, status_code=404)
         return FileResponse(
-            path, media_type=LIBRARY_TYPES[name.rsplit(".", 1)[1]], headers=IMMUTABLE
+            path,
+            media_type=LIBRARY_TYPES[name.rsplit(".", 1)[1]],
+            headers=IMMUTABLE,
+            filename=download_as,
+            content_disposition_type="attachment" if download_as else "inline",
         )
 
     async def history_changes(request: Request) -> Response:
@@ -120,11 +165,18 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
 
     return [
         Route(urls.HEALTH, health, methods=["GET"]),
+        Route(urls.READY, ready, methods=["GET"]),
         Route(urls.HISTORY_CHANGES, history_changes, methods=["GET"]),
         Route(urls.CALLBACK_ROUTE, wave_callback, methods=["POST"]),
         Route(urls.ASSET_ROUTE, asset, methods=["GET", "HEAD"]),
         Route(urls.LIBRARY_ROUTE, library, methods=["GET", "HEAD"]),
     ]
+
+
+def _download_name(text: str | None) -> str | None:
+    """The file name a Download link asks for (lib/history/player.py's own slug), or
+    None: anything else is ignored, never echoed into a header."""
+    return text if text and DOWNLOAD_NAME.match(text) else None
 
 
 def _seconds(text: str, limit: float) -> float:

@@ -7,10 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory lock key for migrating: any fixed number all servers agree on
+# ("IS-MIGR" in ASCII), so servers starting together migrate one after the other.
+MIGRATION_LOCK_KEY = 0x49534D49475200
 # An execution option: this connection's transactions write, so they lock at BEGIN.
 WRITE_LOCK_OPTION = "studio_write_lock"
 
@@ -63,6 +66,14 @@ def migrate(engine: Engine) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin otherwise
     config = alembic_config()
     # Locked from the start: two servers starting together migrate one after the other.
+    # SQLite: the write lock at BEGIN. PostgreSQL: a transaction's advisory lock (a row
+    # lock is not enough: on an empty database there is no row yet, and two servers
+    # creating the same table at once fail on PostgreSQL's catalog, issue 15). The
+    # second server then finds the schema current and applies nothing.
     with engine.execution_options(**{WRITE_LOCK_OPTION: True}).begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -81,6 +81,28 @@ class Leases:
                 .values(lease_owner=None, lease_until=None)
             )
 
+    def release_all(self, owners: Iterable[str]) -> int:
+        """A server stopping hands its tasks over at once: every lease these owners hold
+        is let go (their tasks are due as they were). -> how many."""
+        with self.writing() as session:
+            result = session.execute(
+                update(Task)
+                .where(Task.lease_owner.in_(list(owners)))
+                .values(lease_owner=None, lease_until=None)
+            )
+            return result.rowcount
+
+    def release_every_lease(self) -> int:
+        """At start, when no other server is running: every lease left is a dead
+        server's. -> how many were let go."""
+        with self.writing() as session:
+            result = session.execute(
+                update(Task)
+                .where(Task.lease_owner.is_not(None))
+                .values(lease_owner=None, lease_until=None)
+            )
+            return result.rowcount
+
     def reschedule(self, task_id: str, at: datetime) -> None:
         with self.writing() as session:
             session.execute(update(Task).where(Task.id == task_id).values(next_check_at=at))

@@ -284,3 +284,26 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # "done" or "refused"
     target: Mapped[str] = mapped_column(String(320), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecentSubmission(Base):
+    """A click on Create, kept a few seconds: the same person sending the same settings
+    again (a double click, a reload, a second tab on another server) gets the same
+    idempotency key. In the store, so that every server sharing it agrees."""
+
+    __tablename__ = "recent_submissions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # person + request
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ClusterFact(Base):
+    """What every server sharing the database must agree on, by name (e.g. a fingerprint
+    of the callback secret): a server whose own value differs is told at start."""
+
+    __tablename__ = "cluster_facts"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

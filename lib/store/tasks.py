@@ -25,6 +25,7 @@ from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
 from lib.store.reads import Reads
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
+from lib.store.shared import Shared
 from lib.store.signal import Signal
 from lib.store.team import DONE, Team, account_in, add_audit, name_login
 from lib.wave.replies import TaskState
@@ -48,7 +49,7 @@ class NewTask:
     account_id: str | None = None
 
 
-class Store(Reads, Leases, Team):
+class Store(Reads, Leases, Team, Shared):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -83,12 +84,18 @@ class Store(Reads, Leases, Team):
 
     # ----- creating and submitting ----------------------------------------------------
     def create_task(
-        self, new: NewTask, now: datetime, budget: BudgetCheck | None = None
+        self,
+        new: NewTask,
+        now: datetime,
+        budget: BudgetCheck | None = None,
+        lease: tuple[str, datetime] | None = None,
     ) -> tuple[Task, bool]:
         """Record a task before it is sent. -> (task, created). A second call with the same
         idempotency key (a double click, a rerun) returns the first task, created=False.
         With `budget`, the month's caps are checked in the same transaction as the insert
-        (raises lib.domain.budgets.OverBudget), one submit at a time."""
+        (raises lib.domain.budgets.OverBudget), one submit at a time.
+        `lease` (owner, until): the sending server's; the task is due at once, so that if
+        that server dies mid-send another re-sends it as soon as the lease runs out."""
         existing = self.task_by_key(new.idempotency_key)
         if existing:
             return existing, False
@@ -114,7 +121,9 @@ class Store(Reads, Leases, Team):
             archive_attempts=0,
             tracking=True,
             # Not due yet: the submit in progress will set it; a crash leaves it due.
-            next_check_at=now + timedelta(seconds=60),
+            next_check_at=now if lease else now + timedelta(seconds=60),
+            lease_owner=lease[0] if lease else None,
+            lease_until=lease[1] if lease else None,
             api_calls=0,
         )
         task.images = [

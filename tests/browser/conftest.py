@@ -55,12 +55,11 @@ class StudioProcess:
 
     def start(self) -> None:
         env = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "WAVE_API_KEY"},
             "STUDIO_DATA_DIR": str(self.data_dir),
             "STUDIO_EMBEDDED_TIME_SCALE": os.environ.get("BROWSER_TEST_TIME_SCALE", "0.6"),
-            **self.env,
+            **self.env,  # a test's own WAVE_API_KEY (a shared provider) is kept
         }
-        env.pop("WAVE_API_KEY", None)
         self.log_path = self.data_dir.parent / f"studio-{self.port}.log"
         command = [sys.executable, "-m", "streamlit", "run", self.script]
         command += ["--server.port", str(self.port), "--server.address", "127.0.0.1"]

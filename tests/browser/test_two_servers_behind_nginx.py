@@ -1,6 +1,6 @@
-"""Two real studio servers (`streamlit run app.py`, one data folder) behind Debian's nginx,
-driven in Debian's Chromium through the proxy: the topology of deploy/compose.yaml
-without a container engine.
+"""Two real studio servers (`streamlit run app.py`, a data folder each, one PostgreSQL
+database, one S3 bucket) behind Debian's nginx, driven in Debian's Chromium through the
+proxy: the topology of deploy/compose.yaml without a container engine.
 
 With session affinity the page, its websocket, a reference picture upload and the
 picture's preview all reach one server. Without it (round robin, what a load balancer does
@@ -19,8 +19,10 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from lib.embedded_wave.background import serve_in_background
 from tests import images
 from tests.browser.conftest import SCREENSHOTS, StudioProcess, remember_name
+from tests.conftest import MIGRATED_TEMPLATE, fast_settings
 from tests.services.nginx import RunningNginx, running_nginx
 
 pytestmark = pytest.mark.browser
@@ -29,31 +31,47 @@ UPLOAD = "/_stcore/upload_file/"
 
 
 @pytest.fixture(scope="module")
-def two_studios(tmp_path_factory) -> Iterator[list[StudioProcess]]:
-    """Two servers sharing one data folder (one SQLite database), started side by side."""
-    data_dir = tmp_path_factory.mktemp("two-studios") / "data"
-    shared = {"STUDIO_CALLBACK_SECRET": "shared-by-both-servers-0123456789"}
-    servers = [StudioProcess(data_dir, env=dict(shared)) for _ in range(2)]
-    failures: list[BaseException] = []
+def two_studios(tmp_path_factory, request) -> Iterator[list[StudioProcess]]:
+    """Two servers as deploy/compose.yaml runs them: a data folder each, one PostgreSQL
+    database, one bucket (moto's S3 server), one video service (a practice service of
+    its own on loopback, reached with a key: demo mode never shares a database), the
+    same callback secret. Started side by side."""
+    folder = tmp_path_factory.mktemp("two-studios")
+    postgres = request.getfixturevalue("migrated_postgres")
+    s3 = request.getfixturevalue("s3_service")
+    database = postgres.create_database(template=MIGRATED_TEMPLATE)
+    with serve_in_background(fast_settings(folder / "provider", time_scale=0.1)) as provider:
+        shared = {
+            "WAVE_API_KEY": "wave-test-key",
+            "WAVE_BASE_URL": f"{provider.base_url}/v1",
+            "STUDIO_HTTP_MEDIA_HOSTS": "127.0.0.1",  # the practice service's plain http
+            "STUDIO_DATABASE_URL": database,
+            "STUDIO_CALLBACK_SECRET": "shared-by-both-servers-0123456789",
+            **s3.env(),
+            "STUDIO_S3_PREFIX": "two-studios/",
+        }
+        servers = [StudioProcess(folder / f"data{n}", env=dict(shared)) for n in (1, 2)]
+        failures: list[BaseException] = []
 
-    def start(server: StudioProcess) -> None:
+        def start(server: StudioProcess) -> None:
+            try:
+                server.start()
+            except BaseException as error:  # reported below, with the server's log
+                failures.append(error)
+
+        threads = [threading.Thread(target=start, args=(server,)) for server in servers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         try:
-            server.start()
-        except BaseException as error:  # reported below, with the server's log
-            failures.append(error)
-
-    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    try:
-        if failures:
-            raise failures[0]
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
+            if failures:
+                raise failures[0]
+            yield servers
+        finally:
+            for server in servers:
+                server.stop()
+            postgres.drop_database(database.rsplit("/", 1)[1])
 
 
 def upstreams(servers: list[StudioProcess]) -> list[str]:
@@ -126,6 +144,15 @@ def test_with_affinity_the_page_its_websocket_and_uploads_work_through_the_proxy
                 timeout=30_000,
             )
             assert any(url.endswith("/_stcore/stream") for url in frames)
+            # Kept in the bucket: the service may fetch a picture from either server.
+            shown = page.eval_on_selector_all(
+                "img[alt^=reference]", "all => all.map(i => new URL(i.src).pathname)"
+            )
+            for server in two_studios:
+                for path in shown:
+                    reply = requests.get(f"{server.url}{path}", timeout=30)
+                    assert reply.status_code == 200, (server.url, path)
+                    assert reply.headers["content-type"].startswith("image/")
             assert f":{proxy.port}/" in frames[0]  # the websocket went through the proxy
             cookie = next(c for c in context.cookies() if c["name"] == "studio_affinity")
         finally:

@@ -17,6 +17,7 @@ from lib.engine.pictures import store_reference_image
 from lib.engine.submissions import submit_video
 from lib.engine.tracker import Tracker, TrackerSettings, poll_interval
 from lib.outside.videos import probe_video
+from lib.storage.local import LocalStorage
 from lib.store.tasks import NewTask
 from lib.wave import parse_task
 from tests import images
@@ -121,8 +122,10 @@ def test_image_to_video_from_uploaded_pictures(tmp_path):
         ]
 
 
-def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path):
-    with running_studio(tmp_path, wave_changes={"time_scale": 0.2}) as rs:
+def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path, database_url):
+    with running_studio(
+        tmp_path, wave_changes={"time_scale": 0.2}, config_changes={"database_url": database_url}
+    ) as rs:
         store = rs.studio.store
         rs.studio.tracker.stop()  # the process "dies": nobody follows anything any more
         tasks = [submit(rs) for _ in range(3)]
@@ -150,7 +153,7 @@ def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path):
         successor = Tracker(
             store,
             rs.studio.client,
-            rs.studio.config.library_dir,
+            rs.studio.storage,
             rs.studio.tracker.media_policy,
             TrackerSettings(use_callbacks=True, callback_url=rs.studio.callback_url),
         )
@@ -165,12 +168,17 @@ def test_a_new_tracker_finishes_what_a_crashed_one_left(tmp_path):
         assert counts["requests.file"] == 4
 
 
-def test_two_trackers_on_one_store_follow_each_task_once(tmp_path):
-    with running_studio(tmp_path, callbacks=False, wave_changes={"time_scale": 0.1}) as rs:
+def test_two_trackers_on_one_store_follow_each_task_once(tmp_path, database_url):
+    with running_studio(
+        tmp_path,
+        callbacks=False,
+        wave_changes={"time_scale": 0.1},
+        config_changes={"database_url": database_url},
+    ) as rs:
         second = Tracker(
             rs.studio.store,
             rs.studio.client,
-            rs.studio.config.library_dir,
+            rs.studio.storage,
             rs.studio.tracker.media_policy,
             TrackerSettings(use_callbacks=False),
         )
@@ -190,13 +198,16 @@ def test_two_trackers_on_one_store_follow_each_task_once(tmp_path):
             assert history.count(("completed", "archive")) == 1
 
 
-def test_the_tracker_resumes_from_the_store_after_a_restart(tmp_path):
+def test_the_tracker_resumes_from_the_store_after_a_restart(tmp_path, database_url):
     data = tmp_path / "kept"
-    with running_studio(data, wave_changes={"time_scale": 0.3}) as first:
+    on = {"database_url": database_url}
+    with running_studio(data, wave_changes={"time_scale": 0.3}, config_changes=on) as first:
         task = submit(first)
         port = int(first.base_url.rsplit(":", 1)[1])
     # The whole server went away mid-task; it comes back on the same port and data.
-    with running_studio(data, port=port, wave_changes={"time_scale": 0.3}) as second:
+    with running_studio(
+        data, port=port, wave_changes={"time_scale": 0.3}, config_changes=on
+    ) as second:
         done = wait_archived(second, task.id)
         assert_archived(second, done)
         assert Path(second.studio.config.library_dir / done.video_file).is_file()
@@ -262,6 +273,8 @@ def test_a_video_link_that_trickles_is_cut_at_one_deadline(tmp_path):
     with local_site(drip_every=0.05) as site:
         policy = MediaUrlPolicy(hosts=(), local_origins=(site.base,))
         with pytest.raises(ArchiveError) as failed:
-            archive_video(site.url("/drip"), tmp_path, "v", policy, deadline_seconds=1.0)
+            archive_video(
+                site.url("/drip"), LocalStorage(tmp_path), "v", policy, deadline_seconds=1.0
+            )
     assert str(failed.value) == "the download did not finish within 1 second"
-    assert list(tmp_path.iterdir()) == []  # no part file left behind
+    assert list((tmp_path / "library").iterdir()) == []  # no part file left behind

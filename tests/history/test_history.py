@@ -90,7 +90,7 @@ def test_a_finished_video_plays_from_the_library_with_its_poster_first(store):
     assert f'src="/library/{task_id}.mp4"' in player
     assert "/media/" not in player and "base64" not in player and len(player) < 1000
     [link] = [h for h in texts(at.html) if "download=" in h]
-    assert f'href="/library/{task_id}.mp4"' in link
+    assert f'href="/library/{task_id}.mp4?download=' in link
     assert 'download="spring-a-red-kite-over-a-windy-beach-' in link
     assert not at.get("download_button")  # never bytes through the page
     assert "Ready" in status_lines(at)

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import math
-import os
 import random
 import struct
 import threading
 import time
 import warnings
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import GifImagePlugin, Image, ImageCms, PngImagePlugin
 
-from lib.outside import picture_bytes, picture_folder
+from lib.outside import picture_bytes
 from lib.outside import pictures as reference_images
-from lib.outside.picture_folder import ImageFolder
 from lib.outside.pictures import (
     ImageLimits,
     ImageRejected,
@@ -570,99 +566,3 @@ def test_messages_and_results_use_the_cleaned_name():
     assert caught.value.filename == "empty.png"
     assert str(caught.value).startswith("empty.png is empty")
     assert prepare_image(png(100, 100), "/tmp/up/logo.png").original_name == "logo.png"
-
-
-# --- the folder ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def saved(tmp_path) -> tuple[ImageFolder, PreparedImage, Path]:
-    folder = ImageFolder(tmp_path / "images")
-    prepared = prepare_image(png(200, 100), "logo.png")
-    return folder, prepared, folder.save(prepared)
-
-
-def test_save_writes_one_file_named_by_its_sha(saved, tmp_path):
-    _, prepared, path = saved
-    assert path == tmp_path / "images" / f"{prepared.sha256}.png"
-    assert path.read_bytes() == prepared.data
-    assert os.listdir(tmp_path / "images") == [path.name]  # no temporary files left
-
-
-def test_a_second_save_does_not_rewrite_the_file(saved):
-    folder, prepared, path = saved
-    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
-    assert folder.save(prepared) == path
-    assert path.stat().st_mtime_ns == 1_000_000_000
-
-
-def test_save_replaces_a_whole_file_atomically(tmp_path, monkeypatch):
-    folder = ImageFolder(tmp_path)
-    prepared = prepare_image(jpeg(200, 100), "a.jpg")
-    calls = []
-    real_replace = os.replace
-
-    def spy(source, target):
-        assert Path(source).parent == tmp_path
-        assert Path(source).read_bytes() == prepared.data  # complete before it appears
-        calls.append(Path(target))
-        real_replace(source, target)
-
-    monkeypatch.setattr(picture_folder.os, "replace", spy)
-    path = folder.save(prepared)
-    assert calls == [path]
-
-
-def test_a_failed_save_leaves_nothing_behind(tmp_path, monkeypatch):
-    folder = ImageFolder(tmp_path)
-
-    def fail(source, target):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(picture_folder.os, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        folder.save(prepare_image(jpeg(200, 100), "a.jpg"))
-    assert os.listdir(tmp_path) == []
-
-
-def test_save_refuses_an_image_whose_sha_does_not_match(tmp_path):
-    prepared = prepare_image(jpeg(200, 100), "a.jpg")
-    forged = PreparedImage(**{**prepared.__dict__, "sha256": "0" * 64})
-    with pytest.raises(ValueError, match="does not match"):
-        ImageFolder(tmp_path).save(forged)
-    assert os.listdir(tmp_path) == []
-
-
-def test_path_for_finds_a_saved_image(saved):
-    folder, prepared, path = saved
-    assert folder.path_for(prepared.stored_name) == path
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "../x.png",
-        "abc.png",
-        "{sha}.gif",
-        "{sha}.png/../../etc",
-        "../{sha}.png",
-        "{sha}.PNG",
-        "{SHA}.png",
-        "{sha}.png\n",
-        "{sha}.png.bak",
-        "{sha}.png/",
-        "",
-    ],
-)
-def test_path_for_refuses_anything_else_even_if_such_a_file_exists(saved, name):
-    folder, prepared, _ = saved
-    name = name.format(sha=prepared.sha256, SHA=prepared.sha256.upper())
-    with contextlib.suppress(OSError):  # plant the file where a lax check would look
-        (folder.folder / name).write_bytes(b"not for serving")
-    assert folder.path_for(name) is None
-
-
-def test_path_for_a_well_formed_name_that_was_never_saved_is_none(saved):
-    folder, prepared, _ = saved
-    assert folder.path_for(f"{prepared.sha256}.jpg") is None
-    assert folder.path_for("0" * 64 + ".png") is None

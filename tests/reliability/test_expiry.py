@@ -107,7 +107,7 @@ def test_the_tracker_was_down_until_after_the_link_expired(tmp_path):
         successor = Tracker(
             rs.studio.store,
             rs.studio.client,
-            rs.studio.config.library_dir,
+            rs.studio.storage,
             rs.studio.tracker.media_policy,
             TrackerSettings(use_callbacks=True, callback_url=rs.studio.callback_url),
         )

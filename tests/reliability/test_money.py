@@ -4,6 +4,8 @@ one task at the provider and one charge in the provider's wallet."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,14 +15,16 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from lib.create import keys
+from lib.create.submit import submission_key
 from lib.domain.money import price_quota
 from lib.embedded_wave.settings import Faults
 from lib.engine.submissions import submit_video
+from lib.store.tasks import Store
 from tests.create.test_page import generate
 from tests.engine.test_tracker import BODY, wait_archived
 from tests.reliability import figures
 from tests.reliability.provider_records import provider_tasks
-from tests.studio_harness import STUDIO, RunningStudio, running_studio
+from tests.studio_harness import ROOT, STUDIO, RunningStudio, running_studio
 
 PRICE = price_quota(6)  # the 6 s default video, in quota
 PROMPT = "A paper boat on a puddle, macro"
@@ -143,10 +147,14 @@ def heal_after_first(rs: RunningStudio, counter: str) -> Iterator[None]:
         watcher.join(timeout=5)
 
 
-def test_a_submit_whose_reply_was_dropped_is_sent_again_with_the_same_key(tmp_path):
+def test_a_submit_whose_reply_was_dropped_is_sent_again_with_the_same_key(tmp_path, database_url):
     """The provider accepts and charges, then the connection drops — every time, so the
     submit is left pending and the tracker re-sends it later with the same key."""
-    with running_studio(tmp_path, wave_changes={"faults": Faults(drop_rate=1.0)}) as rs:
+    with running_studio(
+        tmp_path,
+        wave_changes={"faults": Faults(drop_rate=1.0)},
+        config_changes={"database_url": database_url},
+    ) as rs:
         outcome = submit_video(rs.studio, BODY, "Ana", "", "lost-reply-key")
         assert outcome.pending and outcome.task.status == "submitting"
         assert rs.counters()["faults.drop.submit"] == 3  # the client's 3 tries, one key
@@ -181,3 +189,38 @@ def test_a_read_timeout_after_the_provider_accepted_is_retried_with_the_same_key
         counts = rs.counters()
         assert (counts["faults.late.submit"], counts["requests.submit"]) == (1, 2)
         count_charges(rs, "reply after read timeout")
+
+
+# ----- a second tab landing on another server (issue 15) --------------------------------
+SECOND_SERVER_KEY = """
+import sys
+from lib.create.submit import submission_key
+from lib.store.tasks import Store
+print(submission_key(Store.open(sys.argv[1]), {"prompt": sys.argv[2]}, "Ana Lopez"))
+"""
+
+
+def key_on_another_server(database_url: str, prompt: str) -> str:
+    """The key another server process sharing the database gives the same click."""
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_SERVER_KEY, database_url, prompt],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_same_click_on_two_servers_sharing_a_database_gets_one_key(database_url):
+    """A reload or a second tab that the load balancer sends to the other server is the
+    same submission: the recent clicks live in the store, not in one process's memory."""
+    store = Store.open(database_url)
+    try:
+        here = submission_key(store, {"prompt": PROMPT}, "Ana Lopez")
+        assert key_on_another_server(database_url, PROMPT) == here
+        # Other settings are another video: a key of their own.
+        assert key_on_another_server(database_url, "A different video") != here
+    finally:
+        store.engine.dispose()

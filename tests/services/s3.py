@@ -70,7 +70,7 @@ class S3Service:
         )
 
     def env(self) -> dict[str, str]:
-        """The studio's proposed settings for this store (issue 15)."""
+        """The studio's settings for this store (lib/config.py, README's settings)."""
         return {
             "STUDIO_STORAGE": "s3",
             "STUDIO_S3_ENDPOINT_URL": self.endpoint_url,

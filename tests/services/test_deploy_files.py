@@ -31,6 +31,7 @@ SHARED_SETTINGS = {
     "STUDIO_S3_REGION",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
+    "STUDIO_LEASE_SECONDS",
 }
 
 
@@ -137,3 +138,23 @@ def test_the_bucket_making_step_makes_the_bucket_once_and_can_run_again(compose,
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "bucket ready: compose-init-check"
     s3_service.client().head_bucket(Bucket="compose-init-check")
+
+
+def test_the_studio_reads_every_setting_compose_gives_it(compose):
+    """The names in compose are the studio's own (issue 15): filled in as .env would."""
+    from lib.config import load_config
+
+    given = compose["services"]["studio1"]["environment"]
+    filled = {name: value if "${" not in value else "filled-in" for name, value in given.items()}
+    filled["STUDIO_S3_PUBLIC_ENDPOINT_URL"] = "https://studio.example.com"
+    config = load_config(filled, use_secrets=False)
+    assert (config.storage, config.s3_bucket, config.s3_region) == (
+        "s3",
+        "studio-media",
+        "us-east-1",
+    )
+    assert config.s3_endpoint_url == "http://minio:9000"
+    assert config.s3_public_endpoint_url == "https://studio.example.com"
+    assert config.s3_access_key_id == config.s3_secret_access_key == "filled-in"
+    assert config.shared_database and config.callback_secret_source == "settings"
+    assert config.lease_seconds == 30.0 and not config.uses_embedded

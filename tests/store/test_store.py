@@ -4,6 +4,8 @@ one task per idempotency key."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +24,7 @@ from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.schema import Base, Task
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
+from tests.studio_harness import ROOT
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 REQUEST = {
@@ -47,7 +50,15 @@ def reply(status: str, **fields) -> object:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(database_url) -> Store:
+    """A store on SQLite, then on PostgreSQL (tests/conftest.py's `database_url`)."""
+    store = Store.open(database_url)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Store:
     return Store.open(f"sqlite:///{tmp_path / 'studio.sqlite3'}")
 
 
@@ -140,7 +151,8 @@ def insert_old_task(connection, key: str, person: str, campaign: str = "Spring")
     )
 
 
-def test_the_newest_finished_videos_are_read_in_index_order(store):
+def test_the_newest_finished_videos_are_read_in_index_order(sqlite_store):
+    store = sqlite_store
     task, _ = store.create_task(new_task(), NOW)
     done = parse_task({"task_id": "task-wave-1", "status": "completed", "cost": 22313})
     store.apply_state(task.id, done, "service", NOW, NOW)
@@ -258,7 +270,7 @@ def test_writers_take_turns_so_a_hint_is_never_overwritten(store):
         hinted.set()
 
     with store.writing() as session:
-        row = session.get(Task, task.id)
+        row = session.get(Task, task.id, with_for_update=True)  # as the store's writes read
         thread = threading.Thread(target=hint)
         thread.start()
         assert not hinted.wait(0.5)  # waits for this transaction to end
@@ -302,3 +314,45 @@ def test_finishing_a_task_wakes_waiters_and_other_writes_do_not(store):
     started = time.monotonic()
     assert waited(store, seen, 5) is True
     assert time.monotonic() - started < 1
+
+
+MIGRATE_AT_ONCE = """
+import sys, time
+from lib.store.database import make_engine, migrate
+url, start = sys.argv[1], float(sys.argv[2])
+engine = make_engine(url)
+with engine.connect():
+    pass  # connected before the start, so that every process begins at the same moment
+time.sleep(max(start - time.time(), 0))
+migrate(engine)
+"""
+
+
+def test_servers_starting_at_the_same_moment_migrate_one_empty_postgresql_database(
+    postgres_server,
+):
+    """Issue 15: two servers migrating one empty PostgreSQL database at once crashed on
+    `UniqueViolation ... pg_type_typname_nsp_index` (6 tries of 6). Four processes here,
+    each connected first and then migrating at one agreed moment."""
+    url = postgres_server.create_database(template="template0")
+    start = time.time() + 4
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE_AT_ONCE, url, str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0] * 4, "\n".join(outputs)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert version == [(ScriptDirectory.from_config(alembic_config()).get_current_head(),)]
+    finally:
+        engine.dispose()
+        postgres_server.drop_database(url.rsplit("/", 1)[1])

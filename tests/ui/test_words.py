@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import StudioConfig
 from lib.engine.archive import ArchiveError, MediaUrlPolicy, archive_video
+from lib.storage.local import LocalStorage
 from lib.ui.sidebar import DEMO_NOTICE
 from tests.studio_harness import STUDIO
 
@@ -64,7 +65,7 @@ def broken_host():
 def test_a_broken_download_is_said_in_words(broken_host, tmp_path):
     policy = MediaUrlPolicy(hosts=(), local_origins=(broken_host,))
     with pytest.raises(ArchiveError) as caught:
-        archive_video(f"{broken_host}/v.mp4", tmp_path, "a" * 32, policy)
+        archive_video(f"{broken_host}/v.mp4", LocalStorage(tmp_path), "a" * 32, policy)
     message = str(caught.value)
     assert message == "the video could not be fetched: the connection broke off"
     assert not any(name in message for name in PROGRAM_NAMES)
@@ -75,5 +76,5 @@ def test_a_file_that_is_no_video_is_said_in_words(image_host, tmp_path):
     origin = url.rsplit("/", 1)[0]
     policy = MediaUrlPolicy(hosts=(), local_origins=(origin,))
     with pytest.raises(ArchiveError) as caught:
-        archive_video(url, tmp_path, "b" * 32, policy)
+        archive_video(url, LocalStorage(tmp_path), "b" * 32, policy)
     assert str(caught.value) == "the downloaded file is not a playable video"
