@@ -167,7 +167,7 @@ def test_a_server_alone_on_its_database_takes_a_dead_servers_tasks_back_at_once(
     try:
         now = datetime.now(UTC)
         task, _ = store.create_task(
-            new_task(), now, ("tracker-dead/send", now + timedelta(hours=1))
+            new_task(), now, lease=("tracker-dead/send", now + timedelta(hours=1))
         )
         other = DatabaseClaim(store.engine, False)  # another server is up
         claim = claim_database(server)
