@@ -270,10 +270,10 @@ def load_config(env: Mapping[str, str] | None = None, use_secrets: bool = True) 
         s3_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
         signed_link_seconds=int(get("STUDIO_SIGNED_LINK_SECONDS", "900")),
         lease_seconds=float(get("STUDIO_LEASE_SECONDS", "30")),
-        http_media_hosts=_names(get("STUDIO_HTTP_MEDIA_HOSTS")),
+        http_media_hosts=_host_names(get("STUDIO_HTTP_MEDIA_HOSTS")),
     )
 
 
-def _names(value: str | None) -> tuple[str, ...]:
+def _host_names(value: str | None) -> tuple[str, ...]:
     """A comma-separated list of host names, lower case."""
     return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())

@@ -66,8 +66,11 @@ class DatabaseClaim:
     def release(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                # Closed for real, not back to the pool: the session's advisory locks
-                # end with it.
+                # Unlocked first: the server ends a closed session's locks only once its
+                # backend process has exited, a moment after the client hangs up.
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            with contextlib.suppress(Exception):
+                # Closed for real, not back to the pool: nothing of the session is reused.
                 self._connection.invalidate()
                 self._connection.close()
             self._connection = None

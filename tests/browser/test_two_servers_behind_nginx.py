@@ -43,6 +43,7 @@ def two_studios(tmp_path_factory, request) -> Iterator[list[StudioProcess]]:
     with serve_in_background(fast_settings(folder / "provider", time_scale=0.1)) as provider:
         shared = {
             "WAVE_API_KEY": "wave-test-key",
+            "STUDIO_SIGN_IN": "open",  # a real key needs a sign-in mode; names suffice here
             "WAVE_BASE_URL": f"{provider.base_url}/v1",
             "STUDIO_HTTP_MEDIA_HOSTS": "127.0.0.1",  # the practice service's plain http
             "STUDIO_DATABASE_URL": database,

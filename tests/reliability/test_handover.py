@@ -124,6 +124,7 @@ def cluster(tmp_path, migrated_postgres) -> Iterator[Callable[..., tuple]]:
             provider.wave.engine.set_faults(faults)
             env = {
                 "WAVE_API_KEY": API_KEY,
+                "STUDIO_SIGN_IN": "open",  # a real key needs a sign-in mode
                 "WAVE_BASE_URL": f"{provider.base_url}/v1",
                 "STUDIO_DATABASE_URL": database,
                 "STUDIO_CALLBACK_SECRET": "one-secret-for-both-servers",

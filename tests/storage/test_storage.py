@@ -62,7 +62,9 @@ def s3_studio(tmp_path: Path, name: str, settings: dict, provider: RunningStudio
     if provider is not None:
         settings = {
             **settings,
-            "wave_api_key": "wave-test-key",
+            # Servers sharing a database share one account: the key the first server's
+            # practice service knows it by (either server may follow any video).
+            "wave_api_key": "embedded-demo-key",
             "wave_base_url": f"{provider.base_url}/wave/v1",
             "http_media_hosts": ("127.0.0.1",),
         }
