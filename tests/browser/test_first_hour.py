@@ -47,8 +47,10 @@ def test_a_new_user_names_themselves_reuses_settings_and_shares_a_video(browser,
         # The person says who they are, and makes a video.
         name_field(page).fill("Ana Lopez")
         name_field(page).press("Enter")
+        # Generous: as the suite's first browser test, the page's cookie-writing element
+        # may be loaded for the first time by a server that has just started.
         page.wait_for_function(
-            f"() => document.cookie.includes('{COOKIE}=Ana%20Lopez')", timeout=30_000
+            f"() => document.cookie.includes('{COOKIE}=Ana%20Lopez')", timeout=90_000
         )
         prompt = "A teaser: a red sneaker spinning on a turntable, studio light"
         page.get_by_role("textbox", name="Prompt").fill(prompt)
