@@ -23,7 +23,6 @@ from lib.engine.sending import send_submit
 from lib.store.budgets import BudgetCheck
 from lib.store.schema import Task
 from lib.store.tasks import NewTask
-from lib.store.team import REFUSED
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -145,12 +144,4 @@ def _send(studio: Studio, task: Task) -> SubmitOutcome:
 
 def _refused(studio: Studio, actor: Actor | None, action: str, why: str, target: str = "") -> None:
     """An attempt refused by a right or a budget, in the audit log."""
-    studio.store.audit(
-        action,
-        actor_id=actor.account_id if actor else None,
-        actor_name=actor.name if actor else "",
-        outcome=REFUSED,
-        target=target,
-        detail=why,
-        now=datetime.now(UTC),
-    )
+    studio.store.audit_refused(actor, action, why, target)

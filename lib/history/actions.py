@@ -15,7 +15,6 @@ from lib.domain.statuses import TaskStatus
 from lib.domain.validation import InvalidSettings
 from lib.engine.submissions import submit_video
 from lib.store.schema import Task
-from lib.store.team import REFUSED
 from lib.wave import (
     InsufficientBalance,
     TaskNotCancellable,
@@ -70,15 +69,7 @@ def allowed(studio: Studio, actor: Actor | None, task: Task, action: str) -> str
     try:
         check_acts_on(actor, task.account_id, task.person, action)
     except NotAllowed as refusal:
-        studio.store.audit(
-            action,
-            actor_id=actor.account_id if actor else None,
-            actor_name=actor.name if actor else "",
-            outcome=REFUSED,
-            target=task.id,
-            detail=str(refusal),
-            now=datetime.now(UTC),
-        )
+        studio.store.audit_refused(actor, action, str(refusal), task.id)
         return str(refusal)
     return None
 

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lib.domain.access import Role
+from lib.domain.access import Actor, Role
 from lib.domain.text_fields import PERSON, fit
 from lib.store.schema import Account, AuditEvent, Budget, BudgetPass
 
@@ -187,6 +187,18 @@ class Team:
     ) -> None:
         with self.writing() as session:
             add_audit(session, action, actor_id, actor_name, outcome, target, detail, now)
+
+    def audit_refused(self, actor: Actor | None, action: str, why: str, target: str = "") -> None:
+        """An attempt refused by a right, a budget or a bad value, in the audit log."""
+        self.audit(
+            action,
+            actor_id=actor.account_id if actor else None,
+            actor_name=actor.name if actor else "",
+            outcome=REFUSED,
+            target=target,
+            detail=why,
+            now=datetime.now(UTC),
+        )
 
     def audit_events(self, chosen: AuditFilter) -> list[AuditEvent]:
         query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -12,7 +12,7 @@ from lib.domain.budgets import BadAmount, Cap, Scope, parse_cap_usd, tightest, w
 from lib.domain.text_fields import CAMPAIGN, clean, length_problem
 from lib.store.budgets import caps_in
 from lib.store.tasks import Store
-from lib.store.team import DONE, REFUSED
+from lib.store.team import DONE
 
 # A campaign a budget names: what a spreadsheet would run, or markup, is refused.
 _NOT_A_NAME = re.compile(r"^[=+\-@\t\r]|[<>]")
@@ -56,15 +56,7 @@ class Changed(str):
 
 
 def refuse(store: Store, actor: Actor | None, action: str, target: str, why: str) -> Changed:
-    store.audit(
-        action,
-        actor_id=actor.account_id if actor else None,
-        actor_name=actor.name if actor else "",
-        outcome=REFUSED,
-        target=target,
-        detail=why,
-        now=datetime.now(UTC),
-    )
+    store.audit_refused(actor, action, why, target)
     return Changed(why, ok=False)
 
 

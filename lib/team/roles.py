@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from lib.config import StudioConfig
 from lib.domain.access import Actor, NotAllowed, Role, check_admin, role_from_settings
 from lib.store.tasks import Store
-from lib.store.team import REFUSED
 from lib.team.budgets import Changed, refuse
 
 
@@ -16,14 +15,7 @@ def open_admin_page(store: Store, actor: Actor | None) -> str | None:
     try:
         check_admin(actor, "admin.open")
     except NotAllowed as refusal:
-        store.audit(
-            "admin.open",
-            actor_id=actor.account_id if actor else None,
-            actor_name=actor.name if actor else "",
-            outcome=REFUSED,
-            detail=str(refusal),
-            now=datetime.now(UTC),
-        )
+        store.audit_refused(actor, "admin.open", str(refusal))
         return str(refusal)
     return None
 
