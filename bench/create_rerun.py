@@ -27,12 +27,17 @@ CHILD = r"""
 import json, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, ".")
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from lib.create import keys
 from lib.engine.runtime import set_current
 from tests.studio_harness import STUDIO, running_studio
 
 reruns = int(sys.argv[1])
+# A server compiles each page's script once and keeps the bytecode (its Runtime holds one
+# ScriptCache); AppTest makes a new cache on every run, which would time the compiler too.
+kept = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: kept
 with tempfile.TemporaryDirectory() as tmp, running_studio(Path(tmp) / "studio") as running:
     set_current(running.studio)
     at = AppTest.from_file(STUDIO, default_timeout=60)

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib.config import StudioConfig
 from lib.domain.access import (
@@ -43,6 +44,7 @@ MAX_NAME = PERSON.max_length
 COOKIE = "imagine_studio_name"
 USER_COOKIE = "_streamlit_user"  # Streamlit's signed sign-in cookie (st.login)
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chrome's cap)
+_HEADERS_SEEN = "people.headers-seen"
 _KEPT = "people.name"  # the field's value, kept where Streamlit does not drop it
 
 # Writes (or, for an empty name, removes) the cookie in the page itself: the server
@@ -257,6 +259,10 @@ def _open() -> Identity:
 
 
 def _ignored_headers() -> None:
+    # A tab's headers are those of the request that opened it: looked at once.
+    if st.session_state.get(_HEADERS_SEEN):
+        return
+    st.session_state[_HEADERS_SEEN] = True
     headers = request_headers()
     sent = [h for h in IDENTITY_HEADERS if headers.get(h)]
     if sent:
@@ -265,8 +271,29 @@ def _ignored_headers() -> None:
         )
 
 
+_THIS_RUN = "people.identity-this-run"
+
+
 def identity() -> Identity:
-    """Who is acting now, by the one sign-in mode configured."""
+    """Who is acting now, by the one sign-in mode configured.
+
+    Worked out once per run of the page (the shell, the sidebar, the form and its button
+    all ask, and each answer reads the store): kept beside the run's own cursors, which
+    Streamlit makes anew for every run and fragment run, and the typed name, which the
+    sidebar may fill in from the browser's cookie during the run."""
+    run = get_script_run_ctx()
+    if run is None:
+        return _identity_now()
+    key = (run.cursors, st.session_state.get(NAME_KEY))
+    kept = st.session_state.get(_THIS_RUN)
+    if kept is not None and kept[0] is key[0] and kept[1] == key[1]:
+        return kept[2]
+    found = _identity_now()
+    st.session_state[_THIS_RUN] = (*key, found)
+    return found
+
+
+def _identity_now() -> Identity:
     mode = current().config.sign_in
     if mode == SignIn.OIDC:
         _ignored_headers()
