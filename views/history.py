@@ -3,16 +3,19 @@ made. The queries, the words and the actions live in lib/history/."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
-from lib.history import actions, keys, player, queries
+from lib.history import actions, keys, player, queries, reviewing
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
-from lib.store.schema import Task
+from lib.review.states import change_review
+from lib.store.schema import Review, Task
 from lib.ui import live_refresh
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
@@ -30,7 +33,9 @@ def notify(message: str, ok: bool) -> None:
     st.rerun()
 
 
-def card(task: Task, progress: flight.Progress | None, address: str) -> None:
+def card(
+    task: Task, progress: flight.Progress | None, address: str, review: Review | None = None
+) -> None:
     with st.container(border=True, key=keys.card(task.id)):
         if player.playable(task):
             st.html(player.player_html(task))
@@ -55,7 +60,25 @@ def card(task: Task, progress: flight.Progress | None, address: str) -> None:
         st.caption(card_words.settings_line(task))
         st.caption(card_words.byline(task, timezone))
         st.caption(card_words.money_line(task))
+        card_review(task, review)
         card_actions(task, address)
+
+
+def card_review(task: Task, review: Review | None) -> None:
+    """Issue 17: the review line, its reason, "Send to review" and "Select"."""
+    line = reviewing.review_line(task, review, timezone)
+    if line is None:
+        return
+    st.markdown(line)
+    if review is not None and review.reason:
+        st.text(review.reason)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if reviewing.can_send(actor, task, review) and st.button(
+            "Send to review", key=f"send-{task.id}"
+        ):
+            outcome = change_review(store, current_actor(), [task.id], "in_review")
+            notify(outcome.message, outcome.ok)
+        st.checkbox("Select", key=reviewing.select_key(task.id))
 
 
 def card_actions(task: Task, address: str) -> None:
@@ -80,11 +103,12 @@ def card_actions(task: Task, address: str) -> None:
 def cards(tasks: list[Task], columns: int) -> None:
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
+    reviews = store.reviews_of([task.id for task in tasks])
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(task, progress.get(task.id), address)
+                card(task, progress.get(task.id), address, reviews.get(task.id))
 
 
 def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
@@ -154,7 +178,58 @@ def filters() -> queries.Filters:
         icon=":material/search:",
         on_change=reset_page,
     )
-    return queries.filters_from_widgets(words, campaign, person, mine, me, text)
+    chosen = queries.filters_from_widgets(words, campaign, person, mine, me, text)
+    return replace(chosen, reviews=review_filter())
+
+
+def review_filter() -> tuple[str, ...]:
+    picked = st.multiselect(
+        "Review",
+        list(reviewing.REVIEW_CHOICES),
+        key="history.review",
+        placeholder="Any review state",
+        on_change=reset_page,
+    )
+    return reviewing.states_from_choices(picked)
+
+
+def bulk_bar() -> None:
+    """Issue 17: change the review state of the ticked cards, after one confirmation."""
+    chosen = reviewing.selected(state)
+    if not chosen:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{len(chosen)} selected**")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            what = st.selectbox(
+                "Change their review", list(reviewing.BULK_ACTIONS), key="bulk.what"
+            )
+            reason = st.text_input("Reason (needed to ask for changes)", key="bulk.reason")
+            if st.button("Apply to the selection", key="bulk.apply"):
+                state["bulk.pending"] = (what, reason, chosen)
+            if st.button("Clear the selection", key="bulk.clear", type="tertiary"):
+                clear_selection()
+                st.rerun()
+        pending = state.get("bulk.pending")
+        if pending:
+            what, reason, ids = pending
+            st.warning(f"{what}: {len(ids)} videos. Are you sure?")
+            yes, no = st.columns(2)
+            if yes.button("Yes, change them", key="bulk.yes", type="primary"):
+                state.pop("bulk.pending", None)
+                target = reviewing.BULK_ACTIONS[what]
+                outcome = change_review(store, current_actor(), ids, target, reason)
+                if outcome.changed:
+                    clear_selection()
+                notify(outcome.message, outcome.ok)
+            if no.button("No", key="bulk.no"):
+                state.pop("bulk.pending", None)
+                st.rerun()
+
+
+def clear_selection() -> None:
+    for task_id in reviewing.selected(state):
+        del state[reviewing.select_key(task_id)]
 
 
 def show_all() -> None:
@@ -180,6 +255,7 @@ def show_all() -> None:
     tasks = queries.page_of_tasks(store, chosen, page)
     summary.caption(card_words.showing_words(page, pages, len(tasks), total))
     with shown:
+        bulk_bar()
         gallery(tasks)
 
 

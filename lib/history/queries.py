@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
-from lib.store.schema import Task, TaskImage
+from lib.store.schema import Review, Task, TaskImage
 from lib.store.tasks import Store
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Filters:
     campaign: str | None = None  # None: all campaigns; "": videos without a campaign
     person: str | None = None  # None: everybody
     text: str = ""  # words in the prompt, any case
+    reviews: tuple[str, ...] = ()  # review states (lib.domain.review.ReviewState)
 
     @classmethod
     def from_choices(
@@ -61,7 +63,9 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.statuses or self.campaign is not None or self.person or self.text)
+        return bool(
+            self.statuses or self.campaign is not None or self.person or self.text or self.reviews
+        )
 
 
 def filters_from_widgets(
@@ -99,7 +103,18 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
             where.append(false())
         else:
             where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
+    if filters.reviews:
+        where.append(review_condition(filters.reviews))
     return where
+
+
+def review_condition(states: Sequence[str]) -> ColumnElement[bool]:
+    """Videos in these review states; a video without a review row is a draft."""
+    chosen = Task.id.in_(select(Review.task_id).where(Review.state.in_(list(states))))
+    if ReviewState.DRAFT in states:
+        unreviewed = Task.id.not_in(select(Review.task_id))
+        return or_(chosen, unreviewed & (Task.status == TaskStatus.COMPLETED))
+    return chosen
 
 
 # What a card shows besides the task: its pictures, and the first one's size.

@@ -307,3 +307,21 @@ class ClusterFact(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ----- review (issue 17): states, comments, favourites, review links ---------------------
+class Review(Base):
+    """A video's review state now (no row: a draft), who set it and when; every change
+    is also in the audit log."""
+
+    __tablename__ = "reviews"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16), index=True)  # lib.domain.review.ReviewState
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[str | None] = mapped_column(String(32))  # an account; None for a guest
+    by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    by_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
