@@ -34,7 +34,11 @@ def notify(message: str, ok: bool) -> None:
 
 
 def card(
-    task: Task, progress: flight.Progress | None, address: str, review: Review | None = None
+    task: Task,
+    progress: flight.Progress | None,
+    address: str,
+    review: Review | None = None,
+    comments: int = 0,
 ) -> None:
     with st.container(border=True, key=keys.card(task.id)):
         if player.playable(task):
@@ -60,16 +64,23 @@ def card(
         st.caption(card_words.settings_line(task))
         st.caption(card_words.byline(task, timezone))
         st.caption(card_words.money_line(task))
-        card_review(task, review)
+        card_review(task, review, comments)
         card_actions(task, address)
 
 
-def card_review(task: Task, review: Review | None) -> None:
-    """Issue 17: the review line, its reason, "Send to review" and "Select"."""
+def card_review(task: Task, review: Review | None, comments: int) -> None:
+    """Issue 17: the review line, its reason, the video's own page with its comment
+    count, "Send to review" and "Select"."""
     line = reviewing.review_line(task, review, timezone)
     if line is None:
         return
     st.markdown(line)
+    st.page_link(
+        "views/video.py",
+        label=reviewing.open_words(comments),
+        icon=":material/forum:",
+        query_params={urls.VIDEO_PARAM: task.id},
+    )
     if review is not None and review.reason:
         st.text(review.reason)
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -104,11 +115,18 @@ def cards(tasks: list[Task], columns: int) -> None:
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
     reviews = store.reviews_of([task.id for task in tasks])
+    counts = store.comment_counts([task.id for task in tasks])
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(task, progress.get(task.id), address, reviews.get(task.id))
+                card(
+                    task,
+                    progress.get(task.id),
+                    address,
+                    reviews.get(task.id),
+                    counts.get(task.id, 0),
+                )
 
 
 def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:

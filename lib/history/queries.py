@@ -3,6 +3,7 @@ and the tasks of the cards again, fresh from the store."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ COLUMNS = 3
 
 SEARCH = TextField("Search", PROMPT.max_length)  # one line, searched in the prompts
 
+TASK_ID_SHAPE = re.compile(r"^[0-9a-f]{32}$")  # a video's id, as the store makes them
 EVERYONE = "\x00all"  # the "all" choice of the campaign and person boxes
 # What a person picks in the status filter, and the stored statuses each one means.
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {

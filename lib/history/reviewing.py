@@ -64,3 +64,10 @@ def can_send(actor: Actor | None, task: Task, review: Review | None) -> bool:
     if not (actor.is_admin or actor.owns(task.account_id, task.person)):
         return False
     return state_of(review.state if review else None) in (ReviewState.DRAFT, ReviewState.CHANGES)
+
+
+def open_words(comments: int) -> str:
+    """The card's link to the video's own page, with its comment count."""
+    if comments == 0:
+        return "Open · no comments"
+    return f"Open · {comments} comment" + ("" if comments == 1 else "s")

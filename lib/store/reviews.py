@@ -8,13 +8,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lib.domain.review import REVIEW_ACTIONS, ReviewState, move_problem, state_of
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PERSON, fit
-from lib.store.schema import Review, Task
+from lib.store.schema import Comment, Review, Task, TaskParent
 from lib.store.team import DONE, REFUSED, add_audit
 
 
@@ -93,3 +93,94 @@ class Reviews:
                 add_audit(session, action, by.account_id, who, DONE, task_id, reason, now)
                 changed.append(task_id)
         return ReviewChange(changed, refused)
+
+    # ----- comments -------------------------------------------------------------------
+    def add_comment(
+        self,
+        task_id: str,
+        by: Reviewer,
+        text: str,
+        at_seconds: float | None,
+        now: datetime,
+    ) -> Comment | None:
+        """A comment, logged in the same transaction; None when the video is gone."""
+        with self.writing() as session:
+            if session.get(Task, task_id) is None:
+                return None
+            comment = Comment(
+                task_id=task_id,
+                author_id=by.account_id,
+                author_name=fit(PERSON, by.name),
+                by_guest=by.guest,
+                text=text,
+                at_seconds=at_seconds,
+                created_at=now,
+            )
+            session.add(comment)
+            who = comment.author_name + (" (guest)" if by.guest else "")
+            add_audit(session, "comment.add", by.account_id, who, DONE, task_id, text[:200], now)
+            session.flush()
+            return comment
+
+    def get_comment(self, comment_id: int) -> Comment | None:
+        with self.session() as session:
+            return session.get(Comment, comment_id)
+
+    def edit_comment(
+        self, comment_id: int, text: str, at_seconds: float | None, by: Reviewer, now: datetime
+    ) -> None:
+        with self.writing() as session:
+            comment = session.get(Comment, comment_id, with_for_update=True)
+            if comment is None:
+                return
+            comment.text, comment.at_seconds, comment.edited_at = text, at_seconds, now
+            add_audit(
+                session,
+                "comment.edit",
+                by.account_id,
+                by.name,
+                DONE,
+                comment.task_id,
+                text[:200],
+                now,
+            )
+
+    def comments_of(self, task_id: str) -> list[Comment]:
+        """A video's thread, oldest first."""
+        with self.session() as session:
+            query = select(Comment).where(Comment.task_id == task_id)
+            return list(session.scalars(query.order_by(Comment.created_at, Comment.id)))
+
+    def comment_counts(self, task_ids: Sequence[str]) -> dict[str, int]:
+        if not task_ids:
+            return {}
+        query = (
+            select(Comment.task_id, func.count(Comment.id))
+            .where(Comment.task_id.in_(list(task_ids)))
+            .group_by(Comment.task_id)
+        )
+        with self.session() as session:
+            return {task_id: int(count) for task_id, count in session.execute(query)}
+
+    def guest_comments_since(self, task_ids: Sequence[str], name: str, since: datetime) -> int:
+        query = select(func.count(Comment.id)).where(
+            Comment.task_id.in_(list(task_ids)),
+            Comment.by_guest.is_(True),
+            Comment.author_name == name,
+            Comment.created_at >= since,
+        )
+        with self.session() as session:
+            return int(session.scalar(query) or 0)
+
+    # ----- where a video came from ----------------------------------------------------
+    def set_parent(self, task_id: str, parent_id: str, kind: str) -> None:
+        with self.writing() as session:
+            if session.get(TaskParent, task_id) is None:
+                session.add(TaskParent(task_id=task_id, parent_id=parent_id, kind=kind))
+
+    def family(self, task_id: str) -> tuple[TaskParent | None, list[TaskParent]]:
+        """-> (what this video came from, the videos made from it)."""
+        with self.session() as session:
+            parent = session.get(TaskParent, task_id)
+            children = session.scalars(select(TaskParent).where(TaskParent.parent_id == task_id))
+            return parent, list(children)

@@ -325,3 +325,33 @@ class Review(Base):
     by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
     by_guest: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Comment(Base):
+    """A comment on a video: plain text, by an account or a guest of a review link, at a
+    moment of the video when it starts with one ("0:04 the logo is cut")."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(32))  # None for a guest
+    author_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    by_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+    at_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TaskParent(Base):
+    """Where a video came from: a retry of a failed one (issue 17); variations and
+    restyles (issue 18) join with their own `kind`."""
+
+    __tablename__ = "task_parents"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    parent_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "retry"

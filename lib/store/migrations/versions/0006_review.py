@@ -1,4 +1,5 @@
-"""Review (issue 17): each video's review state.
+"""Review (issue 17): each video's review state, comments, where a video came from
+(retries of failed videos: found by their idempotency key "retry-<id>").
 
 Revision ID: 0006
 Revises: 0005
@@ -34,8 +35,50 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_reviews")),
     )
     op.create_index(op.f("ix_reviews_state"), "reviews", ["state"], unique=False)
+    op.create_table(
+        "comments",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("task_id", sa.String(length=32), nullable=False),
+        sa.Column("author_id", sa.String(length=32), nullable=True),
+        sa.Column("author_name", sa.String(length=120), nullable=False),
+        sa.Column("by_guest", sa.Boolean(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("at_seconds", sa.Float(), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("edited_at", WHEN, nullable=True),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["tasks.id"], name=op.f("fk_comments_task_id_tasks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
+    )
+    op.create_index(op.f("ix_comments_task_id"), "comments", ["task_id"], unique=False)
+    op.create_table(
+        "task_parents",
+        sa.Column("task_id", sa.String(length=32), nullable=False),
+        sa.Column("parent_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["tasks.id"],
+            name=op.f("fk_task_parents_task_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("task_id", name=op.f("pk_task_parents")),
+    )
+    op.create_index(op.f("ix_task_parents_parent_id"), "task_parents", ["parent_id"], unique=False)
+    # Retries made before this: their key says which video they tried again.
+    op.execute(
+        "INSERT INTO task_parents (task_id, parent_id, kind) "
+        "SELECT t.id, substr(t.idempotency_key, 7), 'retry' FROM tasks t "
+        "WHERE t.idempotency_key LIKE 'retry-%' "
+        "AND substr(t.idempotency_key, 7) IN (SELECT id FROM tasks)"
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_task_parents_parent_id"), table_name="task_parents")
+    op.drop_table("task_parents")
+    op.drop_index(op.f("ix_comments_task_id"), table_name="comments")
+    op.drop_table("comments")
     op.drop_index(op.f("ix_reviews_state"), table_name="reviews")
     op.drop_table("reviews")
