@@ -19,6 +19,7 @@ from lib.store.schema import Review, Task
 from lib.ui import live_refresh
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
+from lib.ui.review_links import link_maker, links_panel
 from lib.ui.share import share_button
 
 studio = current()
@@ -228,6 +229,8 @@ def bulk_bar() -> None:
             if st.button("Clear the selection", key="bulk.clear", type="tertiary"):
                 clear_selection()
                 st.rerun()
+        with st.expander("Share the selection for review"):
+            link_maker("selection", "bulk.link", task_ids=chosen)
         pending = state.get("bulk.pending")
         if pending:
             what, reason, ids = pending
@@ -250,8 +253,18 @@ def clear_selection() -> None:
         del state[reviewing.select_key(task_id)]
 
 
+def review_links_section(campaign: str | None) -> None:
+    """Issue 17: the review links made, and one for the campaign chosen in the filter."""
+    with st.expander("Review links for guests", icon=":material/link:"):
+        if campaign:
+            st.markdown(f"**A link to campaign {escape_markdown(campaign)}**")
+            link_maker("campaign", "campaign.link", campaign=campaign)
+        links_panel(timezone)
+
+
 def show_all() -> None:
     chosen = filters()
+    review_links_section(chosen.campaign)
     total = queries.count_tasks(store, chosen)
     if total == 0:
         if chosen.active:

@@ -15,6 +15,7 @@ from lib.review.comments import edit_comment, may_edit, post_comment
 from lib.review.states import change_review
 from lib.store.schema import Review, Task
 from lib.ui.identity import current_actor
+from lib.ui.review_links import link_maker
 
 studio = current()
 store = studio.store
@@ -107,6 +108,9 @@ def show(task: Task) -> None:
         family(task)
     with right:
         review_panel(task, review, actor)
+        if reviewing.reviewable(task):
+            with st.expander("Review link for guests", icon=":material/link:"):
+                link_maker("video", "video.link", task_ids=[task.id])
         thread(task, actor)
 
 

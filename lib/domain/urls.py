@@ -18,10 +18,16 @@ ASSETS = "/assets/"  # + <sha256>.<ext>: kept reference pictures
 LIBRARY = "/library/"  # + <task id>.mp4 / .jpg: the studio's copies of finished videos
 EMBEDDED_PREFIX = "/wave"  # where the embedded Wave API is mounted in demo mode
 
+REVIEW = "/review/"  # + <token>: a review link's page for guests (issue 17)
+
 # Starlette route patterns of the paths above.
 CALLBACK_ROUTE = CALLBACKS + "{secret}"
 ASSET_ROUTE = ASSETS + "{name}"
 LIBRARY_ROUTE = LIBRARY + "{name}"
+REVIEW_ROUTE = REVIEW + "{token}"
+REVIEW_MEDIA_ROUTE = REVIEW + "{token}/media/{name}"
+REVIEW_COMMENT_ROUTE = REVIEW + "{token}/comment"
+REVIEW_DECIDE_ROUTE = REVIEW + "{token}/decide"
 
 # The pages' url_paths (studio.py), and History's query parameters.
 HISTORY_PAGE = "history"
@@ -79,3 +85,8 @@ def studio_address(page_url: str | None, fallback: str | None) -> str:
             path = path[: -len(HISTORY_PAGE)].rstrip("/")
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     return (fallback or "").rstrip("/")
+
+
+def review_link(address: str, token: str) -> str:
+    """A review link for guests: the token alone names what it shares."""
+    return f"{address}{REVIEW}{token}"

@@ -4,13 +4,14 @@ selection's bulk actions. The changes themselves are checked in lib/review/state
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from lib.domain.access import Actor
 from lib.domain.markdown import escape_markdown
 from lib.domain.review import REVIEW_WORDS, ReviewState, state_of
 from lib.domain.statuses import TaskStatus
 from lib.history.words import when_words
-from lib.store.schema import Review, Task
+from lib.store.schema import Review, ReviewLink, Task
 
 # What a person picks in the Review filter, and the state each means.
 REVIEW_CHOICES = {words: state for state, words in REVIEW_WORDS.items()}
@@ -71,3 +72,39 @@ def open_words(comments: int) -> str:
     if comments == 0:
         return "Open · no comments"
     return f"Open · {comments} comment" + ("" if comments == 1 else "s")
+
+
+def link_state(link: ReviewLink, now: datetime) -> str:
+    if link.revoked_at is not None:
+        return "Withdrawn"
+    if link.expires_at <= now:
+        return "Expired"
+    return "Open"
+
+
+def link_rows(review_links: list[ReviewLink], timezone: str | None = None) -> list[dict]:
+    """The sharer's table of their review links: what, state, openings, last opened."""
+    now = datetime.now(UTC)
+    return [
+        {
+            "Shares": link.title,
+            "Made by": link.created_by_name,
+            "State": link_state(link, now),
+            "Until": when_words(link.expires_at, timezone),
+            "Opened": link.opens,
+            "Last opened": when_words(link.last_opened_at, timezone)
+            if link.last_opened_at
+            else "never",
+            "Guests may": ", ".join(
+                words
+                for words, allowed in (
+                    ("comment", link.allow_comments),
+                    ("approve", link.allow_approval),
+                    ("see prompts", link.show_prompts),
+                )
+                if allowed
+            )
+            or "watch",
+        }
+        for link in review_links
+    ]

@@ -8,13 +8,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lib.domain.review import REVIEW_ACTIONS, ReviewState, move_problem, state_of
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PERSON, fit
-from lib.store.schema import Comment, Review, Task, TaskParent
+from lib.store.schema import Comment, Review, ReviewLink, Task, TaskParent
 from lib.store.team import DONE, REFUSED, add_audit
 
 
@@ -162,11 +162,11 @@ class Reviews:
         with self.session() as session:
             return {task_id: int(count) for task_id, count in session.execute(query)}
 
-    def guest_comments_since(self, task_ids: Sequence[str], name: str, since: datetime) -> int:
+    def guest_comments_since(self, task_ids: Sequence[str], since: datetime) -> int:
+        """Comments by guests on these videos since then (a review link's rate limit)."""
         query = select(func.count(Comment.id)).where(
             Comment.task_id.in_(list(task_ids)),
             Comment.by_guest.is_(True),
-            Comment.author_name == name,
             Comment.created_at >= since,
         )
         with self.session() as session:
@@ -184,3 +184,68 @@ class Reviews:
             parent = session.get(TaskParent, task_id)
             children = session.scalars(select(TaskParent).where(TaskParent.parent_id == task_id))
             return parent, list(children)
+
+    # ----- review links ---------------------------------------------------------------
+    def add_review_link(self, link: ReviewLink, now: datetime) -> ReviewLink:
+        with self.writing() as session:
+            session.add(link)
+            session.flush()
+            add_audit(
+                session,
+                "review_link.make",
+                link.created_by_id,
+                link.created_by_name,
+                DONE,
+                link.title[:320],
+                f"{link.scope}, until {link.expires_at:%Y-%m-%d %H:%M} UTC",
+                now,
+            )
+            return link
+
+    def review_link_by_hash(self, token_sha256: str) -> ReviewLink | None:
+        with self.session() as session:
+            return session.scalar(select(ReviewLink).where(ReviewLink.token_sha256 == token_sha256))
+
+    def count_open(self, link_id: int, now: datetime) -> None:
+        """One more opening (one UPDATE: fifty guests at once all count)."""
+        with self.writing() as session:
+            session.execute(
+                update(ReviewLink)
+                .where(ReviewLink.id == link_id)
+                .values(opens=ReviewLink.opens + 1, last_opened_at=now)
+            )
+
+    def review_links(self, created_by_id: str | None = None) -> list[ReviewLink]:
+        """Newest first; only this account's when given."""
+        query = select(ReviewLink).order_by(ReviewLink.created_at.desc(), ReviewLink.id.desc())
+        if created_by_id is not None:
+            query = query.where(ReviewLink.created_by_id == created_by_id)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def get_review_link(self, link_id: int) -> ReviewLink | None:
+        with self.session() as session:
+            return session.get(ReviewLink, link_id)
+
+    def revoke_review_link(
+        self, link_id: int, by_id: str | None, by_name: str, now: datetime
+    ) -> None:
+        with self.writing() as session:
+            link = session.get(ReviewLink, link_id, with_for_update=True)
+            if link is None or link.revoked_at is not None:
+                return
+            link.revoked_at = now
+            add_audit(
+                session, "review_link.revoke", by_id, by_name, DONE, link.title[:320], "", now
+            )
+
+    def finished_in_campaign(self, campaign: str, limit: int = 500) -> list[Task]:
+        """A campaign's finished videos, newest first."""
+        query = (
+            select(Task)
+            .where(Task.campaign == campaign, Task.status == TaskStatus.COMPLETED)
+            .order_by(Task.created_at.desc(), Task.id.desc())
+            .limit(limit)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))

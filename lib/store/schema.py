@@ -355,3 +355,28 @@ class TaskParent(Base):
     )
     parent_id: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # "retry"
+
+
+class ReviewLink(Base):
+    """A review link for people without an account: only the SHA-256 of its token is
+    kept (the link itself is shown once, to its sharer). It shares one video, a selection
+    (`task_ids`) or a whole campaign, until it expires or is withdrawn."""
+
+    __tablename__ = "review_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "video", "selection" or "campaign"
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="")
+    task_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_prompts: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[str | None] = mapped_column(String(32))
+    created_by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opens: Mapped[int] = mapped_column(Integer, default=0)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,6 +3,8 @@ thread with a moment that moves the player, the family; an unknown id says so.""
 
 from __future__ import annotations
 
+import hashlib
+
 from streamlit.testing.v1 import AppTest
 
 from lib.domain.access import Actor
@@ -62,3 +64,24 @@ def test_an_unknown_or_malformed_id_says_so(store):
     for bad in ("0" * 32, "../etc", ""):
         at = video_page(bad)
         assert next(w.value for w in at.warning).startswith("We couldn't find that video")
+
+
+def test_a_review_link_is_made_shown_once_listed_and_withdrawn(store):
+    video = make(store, "archived", person="Ana")
+    at = video_page(video)
+    at.checkbox(key="video.link.approval").check()
+    at.button(key="video.link.make").click()
+    at = run(at)
+    [shown] = [c.value for c in at.code]
+    token = shown.rsplit("/review/", 1)[1]
+    [link] = store.review_links()
+    assert link.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    assert (link.scope, link.task_ids, link.allow_approval) == ("video", [video], True)
+    cards = history("Ana")
+    table = cards.dataframe[0].value
+    assert list(table["Shares"]) == ["1 video"] and list(table["Opened"]) == [0]
+    assert list(table["Guests may"]) == ["comment, approve"]
+    cards.button(key="review_links.revoke").click()
+    cards = run(cards)
+    assert store.review_links()[0].revoked_at is not None
+    assert list(cards.dataframe[0].value["State"]) == ["Withdrawn"]

@@ -1,5 +1,5 @@
 """Review (issue 17): each video's review state, comments, where a video came from
-(retries of failed videos: found by their idempotency key "retry-<id>").
+(retries of failed videos: found by their idempotency key "retry-<id>"), review links.
 
 Revision ID: 0006
 Revises: 0005
@@ -66,6 +66,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_task_parents")),
     )
     op.create_index(op.f("ix_task_parents_parent_id"), "task_parents", ["parent_id"], unique=False)
+    op.create_table(
+        "review_links",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("campaign", sa.String(length=120), nullable=False),
+        sa.Column("task_ids", sa.JSON(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("allow_comments", sa.Boolean(), nullable=False),
+        sa.Column("allow_approval", sa.Boolean(), nullable=False),
+        sa.Column("show_prompts", sa.Boolean(), nullable=False),
+        sa.Column("created_by_id", sa.String(length=32), nullable=True),
+        sa.Column("created_by_name", sa.String(length=120), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("expires_at", WHEN, nullable=False),
+        sa.Column("revoked_at", WHEN, nullable=True),
+        sa.Column("opens", sa.Integer(), nullable=False),
+        sa.Column("last_opened_at", WHEN, nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_links")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_review_links_token_sha256")),
+    )
     # Retries made before this: their key says which video they tried again.
     op.execute(
         "INSERT INTO task_parents (task_id, parent_id, kind) "
@@ -76,6 +97,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("review_links")
     op.drop_index(op.f("ix_task_parents_parent_id"), table_name="task_parents")
     op.drop_table("task_parents")
     op.drop_index(op.f("ix_comments_task_id"), table_name="comments")
