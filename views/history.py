@@ -229,6 +229,11 @@ def bulk_bar() -> None:
             if st.button("Clear the selection", key="bulk.clear", type="tertiary"):
                 clear_selection()
                 st.rerun()
+        st.link_button(
+            "Download the approved ones (ZIP)",
+            urls.approved_zip_path(task_ids=chosen),
+            icon=":material/folder_zip:",
+        )
         with st.expander("Share the selection for review"):
             link_maker("selection", "bulk.link", task_ids=chosen)
         pending = state.get("bulk.pending")
@@ -257,6 +262,11 @@ def review_links_section(campaign: str | None) -> None:
     """Issue 17: the review links made, and one for the campaign chosen in the filter."""
     with st.expander("Review links for guests", icon=":material/link:"):
         if campaign:
+            st.link_button(
+                "Download its approved videos (ZIP)",
+                urls.approved_zip_path(campaign=campaign),
+                icon=":material/folder_zip:",
+            )
             st.markdown(f"**A link to campaign {escape_markdown(campaign)}**")
             link_maker("campaign", "campaign.link", campaign=campaign)
         links_panel(timezone)

@@ -19,6 +19,7 @@ LIBRARY = "/library/"  # + <task id>.mp4 / .jpg: the studio's copies of finished
 EMBEDDED_PREFIX = "/wave"  # where the embedded Wave API is mounted in demo mode
 
 REVIEW = "/review/"  # + <token>: a review link's page for guests (issue 17)
+APPROVED_ZIP = "/api/approved.zip"  # ?campaign=<name> or ?ids=<id>,<id>: approved videos
 
 # Starlette route patterns of the paths above.
 CALLBACK_ROUTE = CALLBACKS + "{secret}"
@@ -90,3 +91,10 @@ def studio_address(page_url: str | None, fallback: str | None) -> str:
 def review_link(address: str, token: str) -> str:
     """A review link for guests: the token alone names what it shares."""
     return f"{address}{REVIEW}{token}"
+
+
+def approved_zip_path(campaign: str | None = None, task_ids: list[str] | None = None) -> str:
+    """The campaign download: a campaign's approved videos, or a selection's."""
+    if campaign is not None:
+        return f"{APPROVED_ZIP}?{urlencode({'campaign': campaign})}"
+    return f"{APPROVED_ZIP}?{urlencode({'ids': ','.join(task_ids or [])})}"

@@ -15,18 +15,28 @@ from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from lib.domain import urls
+from lib.domain.text_fields import CAMPAIGN
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, read_limited
-from lib.review import guest_page, links
+from lib.review import download, guest_page, links
 from lib.review.links import NOT_VALID
+from lib.server.people import may_read
 from lib.storage import LIBRARY
 
 CSRF_COOKIE = "review_csrf"
 MAX_FORM_BYTES = 512 * 1024  # a 100 kB comment is read and refused with words
+TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 MEDIA_NAME = re.compile(r"^([0-9a-f]{32})\.(mp4|jpg)$")
 MEDIA_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg"}
 PRIVATE = {
@@ -142,7 +152,45 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
     async def decide(request: Request) -> Response:
         return await posted(request, "decide")
 
+    async def approved_zip(request: Request) -> Response:
+        """The approved videos of a campaign (or of chosen ids) as one streamed ZIP with a
+        manifest; for people signed in, like the videos themselves."""
+        studio = get_studio()
+        if not await run_in_threadpool(may_read, request, studio.config, studio.store):
+            return PlainTextResponse("Sign in to the studio first.", status_code=401)
+        campaign = request.query_params.get("campaign")
+        ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
+        if campaign is not None and len(campaign) > (CAMPAIGN.max_length or 0):
+            campaign = None
+            ids = []
+        videos = await run_in_threadpool(
+            download.approved_videos, studio.store, campaign, ids[: download.MAX_VIDEOS]
+        )
+        if not videos:
+            return PlainTextResponse(
+                "There are no approved videos to download here yet.", status_code=404
+            )
+        await run_in_threadpool(
+            studio.store.audit,
+            "review.download",
+            actor_id=None,
+            actor_name="",
+            target=(f"campaign {campaign}" if campaign is not None else ",".join(ids))[:320],
+            detail=f"{len(videos)} approved videos",
+            now=datetime.now(UTC),
+        )
+        name = download.zip_name(campaign)
+        return StreamingResponse(
+            download.zip_stream(studio.storage, videos),  # a plain iterator: run in threads
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     return [
+        Route(urls.APPROVED_ZIP, approved_zip, methods=["GET"]),
         Route(urls.REVIEW_ROUTE, review, methods=["GET"]),
         Route(urls.REVIEW_MEDIA_ROUTE, media, methods=["GET", "HEAD"]),
         Route(urls.REVIEW_COMMENT_ROUTE, comment, methods=["POST"]),
