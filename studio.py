@@ -34,6 +34,13 @@ pages = [
         url_path=urls.VIDEO_PAGE,
         visibility="hidden",
     ),
+    st.Page(
+        "views/compare.py",
+        title="Compare",
+        icon=":material/compare:",
+        url_path="compare",
+        visibility="hidden",
+    ),
     # Listed for admins; others who open its address are refused there (and logged).
     st.Page(
         "views/admin.py",

@@ -4,6 +4,7 @@ made. The queries, the words and the actions live in lib/history/."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -40,6 +41,7 @@ def card(
     address: str,
     review: Review | None = None,
     comments: int = 0,
+    favourite: bool = False,
 ) -> None:
     with st.container(border=True, key=keys.card(task.id)):
         if player.playable(task):
@@ -65,11 +67,11 @@ def card(
         st.caption(card_words.settings_line(task))
         st.caption(card_words.byline(task, timezone))
         st.caption(card_words.money_line(task))
-        card_review(task, review, comments)
+        card_review(task, review, comments, favourite)
         card_actions(task, address)
 
 
-def card_review(task: Task, review: Review | None, comments: int) -> None:
+def card_review(task: Task, review: Review | None, comments: int, favourite: bool) -> None:
     """Issue 17: the review line, its reason, the video's own page with its comment
     count, "Send to review" and "Select"."""
     line = reviewing.review_line(task, review, timezone)
@@ -91,6 +93,12 @@ def card_review(task: Task, review: Review | None, comments: int) -> None:
             outcome = change_review(store, current_actor(), [task.id], "in_review")
             notify(outcome.message, outcome.ok)
         st.checkbox("Select", key=reviewing.select_key(task.id))
+        if actor is not None and actor.account_id is not None:
+            star = ":material/star:" if favourite else ":material/star_border:"
+            words = "Favourite" if favourite else "Mark as favourite"
+            if st.button(words, key=f"fav-{task.id}", icon=star, type="tertiary"):
+                store.set_favourite(actor.account_id, task.id, not favourite, datetime.now(UTC))
+                st.rerun()
 
 
 def card_actions(task: Task, address: str) -> None:
@@ -117,6 +125,7 @@ def cards(tasks: list[Task], columns: int) -> None:
     address = urls.studio_address(st.context.url, studio.config.public_url)
     reviews = store.reviews_of([task.id for task in tasks])
     counts = store.comment_counts([task.id for task in tasks])
+    starred = store.favourites_among(actor.account_id if actor else None, [t.id for t in tasks])
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
@@ -127,6 +136,7 @@ def cards(tasks: list[Task], columns: int) -> None:
                     address,
                     reviews.get(task.id),
                     counts.get(task.id, 0),
+                    task.id in starred,
                 )
 
 
@@ -198,18 +208,27 @@ def filters() -> queries.Filters:
         on_change=reset_page,
     )
     chosen = queries.filters_from_widgets(words, campaign, person, mine, me, text)
-    return replace(chosen, reviews=review_filter())
+    return review_filter(chosen)
 
 
-def review_filter() -> tuple[str, ...]:
-    picked = st.multiselect(
+def review_filter(chosen: queries.Filters) -> queries.Filters:
+    """Issue 17: the review state, and this person's favourites."""
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    picked = left.multiselect(
         "Review",
         list(reviewing.REVIEW_CHOICES),
         key="history.review",
         placeholder="Any review state",
         on_change=reset_page,
     )
-    return reviewing.states_from_choices(picked)
+    favourites = right.toggle(
+        "Only my favourites",
+        key="history.favourites",
+        on_change=reset_page,
+        disabled=actor is None or actor.account_id is None,
+    )
+    mine = actor.account_id if favourites and actor is not None else None
+    return replace(chosen, reviews=reviewing.states_from_choices(picked), favourites_of=mine)
 
 
 def bulk_bar() -> None:
@@ -226,6 +245,13 @@ def bulk_bar() -> None:
             reason = st.text_input("Reason (needed to ask for changes)", key="bulk.reason")
             if st.button("Apply to the selection", key="bulk.apply"):
                 state["bulk.pending"] = (what, reason, chosen)
+            if st.button(
+                "Compare",
+                key="bulk.compare",
+                disabled=not 2 <= len(chosen) <= 4,
+                help="Two to four videos side by side, played together.",
+            ):
+                go_to("views/compare.py", ids=",".join(chosen))
             if st.button("Clear the selection", key="bulk.clear", type="tertiary"):
                 clear_selection()
                 st.rerun()

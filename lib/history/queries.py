@@ -15,7 +15,7 @@ from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
-from lib.store.schema import Review, Task, TaskImage
+from lib.store.schema import Favourite, Review, Task, TaskImage
 from lib.store.tasks import Store
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ class Filters:
     person: str | None = None  # None: everybody
     text: str = ""  # words in the prompt, any case
     reviews: tuple[str, ...] = ()  # review states (lib.domain.review.ReviewState)
+    favourites_of: str | None = None  # an account id: only that person's favourites
 
     @classmethod
     def from_choices(
@@ -66,7 +67,12 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(
-            self.statuses or self.campaign is not None or self.person or self.text or self.reviews
+            self.statuses
+            or self.campaign is not None
+            or self.person
+            or self.text
+            or self.reviews
+            or self.favourites_of
         )
 
 
@@ -107,6 +113,9 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
             where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
     if filters.reviews:
         where.append(review_condition(filters.reviews))
+    if filters.favourites_of:
+        mine = select(Favourite.task_id).where(Favourite.account_id == filters.favourites_of)
+        where.append(Task.id.in_(mine))
     return where
 
 

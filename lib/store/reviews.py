@@ -8,13 +8,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.domain.review import REVIEW_ACTIONS, ReviewState, move_problem, state_of
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PERSON, fit
-from lib.store.schema import Comment, Review, ReviewLink, Task, TaskParent
+from lib.store.schema import Comment, Favourite, Review, ReviewLink, Task, TaskParent
 from lib.store.team import DONE, REFUSED, add_audit
 
 
@@ -249,3 +249,25 @@ class Reviews:
         )
         with self.session() as session:
             return list(session.scalars(query))
+
+    # ----- favourites (each person's own) ---------------------------------------------
+    def set_favourite(self, account_id: str, task_id: str, on: bool, now: datetime) -> None:
+        with self.writing() as session:
+            found = session.get(Favourite, (account_id, task_id), with_for_update=True)
+            if on and found is None and session.get(Task, task_id) is not None:
+                session.add(Favourite(account_id=account_id, task_id=task_id, at=now))
+            elif not on and found is not None:
+                session.execute(
+                    delete(Favourite).where(
+                        Favourite.account_id == account_id, Favourite.task_id == task_id
+                    )
+                )
+
+    def favourites_among(self, account_id: str | None, task_ids: Sequence[str]) -> set[str]:
+        if not account_id or not task_ids:
+            return set()
+        query = select(Favourite.task_id).where(
+            Favourite.account_id == account_id, Favourite.task_id.in_(list(task_ids))
+        )
+        with self.session() as session:
+            return set(session.scalars(query))

@@ -380,3 +380,15 @@ class ReviewLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opens: Mapped[int] = mapped_column(Integer, default=0)
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Favourite(Base):
+    """A video one person marked as a favourite (each person has their own)."""
+
+    __tablename__ = "favourites"
+
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

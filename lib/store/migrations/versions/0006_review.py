@@ -1,5 +1,5 @@
 """Review (issue 17): each video's review state, comments, where a video came from
-(retries of failed videos: found by their idempotency key "retry-<id>"), review links.
+(retries of failed videos: found by their idempotency key "retry-<id>"), review links, favourites.
 
 Revision ID: 0006
 Revises: 0005
@@ -87,6 +87,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_links")),
         sa.UniqueConstraint("token_sha256", name=op.f("uq_review_links_token_sha256")),
     )
+    op.create_table(
+        "favourites",
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("task_id", sa.String(length=32), nullable=False),
+        sa.Column("at", WHEN, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["tasks.id"], name=op.f("fk_favourites_task_id_tasks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("account_id", "task_id", name=op.f("pk_favourites")),
+    )
     # Retries made before this: their key says which video they tried again.
     op.execute(
         "INSERT INTO task_parents (task_id, parent_id, kind) "
@@ -97,6 +107,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("favourites")
     op.drop_table("review_links")
     op.drop_index(op.f("ix_task_parents_parent_id"), table_name="task_parents")
     op.drop_table("task_parents")
