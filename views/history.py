@@ -15,6 +15,7 @@ from lib.history import actions, keys, player, queries, reviewing
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
+from lib.review import hiding
 from lib.review.states import change_review
 from lib.store.schema import Review, Task
 from lib.ui import live_refresh
@@ -68,6 +69,7 @@ def card(
         st.caption(card_words.byline(task, timezone))
         st.caption(card_words.money_line(task))
         card_review(task, review, comments, favourite)
+        card_hiding(task)
         card_actions(task, address)
 
 
@@ -99,6 +101,27 @@ def card_review(task: Task, review: Review | None, comments: int, favourite: boo
             if st.button(words, key=f"fav-{task.id}", icon=star, type="tertiary"):
                 store.set_favourite(actor.account_id, task.id, not favourite, datetime.now(UTC))
                 st.rerun()
+
+
+def card_hiding(task: Task) -> None:
+    """Issue 17: Hide (maker or admin); on the hidden list, Restore and Delete files
+    (admins, deleting after one confirmation)."""
+    if not state.get("history.hidden"):
+        if actions.may_act(actor, task) and st.button(
+            "Hide", key=f"hide-{task.id}", icon=":material/visibility_off:", type="tertiary"
+        ):
+            notify(*hiding.hide_video(store, current_actor(), task.id))
+        return
+    with st.container(horizontal=True):
+        if st.button("Restore", key=f"restore-{task.id}"):
+            notify(*hiding.restore_video(store, current_actor(), task.id))
+        if task.video_file and st.button("Delete files", key=f"delete-{task.id}"):
+            state["history.deleting"] = task.id
+    if state.get("history.deleting") == task.id:
+        st.warning("Delete this video's files for good? Its record and cost stay.")
+        if st.button("Yes, delete the files", key=f"delete-yes-{task.id}", type="primary"):
+            state.pop("history.deleting", None)
+            notify(*hiding.delete_files(store, studio.storage, current_actor(), task.id))
 
 
 def card_actions(task: Task, address: str) -> None:
@@ -228,7 +251,14 @@ def review_filter(chosen: queries.Filters) -> queries.Filters:
         disabled=actor is None or actor.account_id is None,
     )
     mine = actor.account_id if favourites and actor is not None else None
-    return replace(chosen, reviews=reviewing.states_from_choices(picked), favourites_of=mine)
+    hidden = bool(
+        actor is not None
+        and actor.is_admin
+        and right.toggle("Only hidden videos", key="history.hidden", on_change=reset_page)
+    )
+    return replace(
+        chosen, reviews=reviewing.states_from_choices(picked), favourites_of=mine, hidden=hidden
+    )
 
 
 def bulk_bar() -> None:

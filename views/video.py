@@ -11,6 +11,7 @@ from lib.domain.review import ReviewState
 from lib.engine.runtime import current
 from lib.history import detail, queries, reviewing
 from lib.history import words as card_words
+from lib.review import hiding
 from lib.review.comments import edit_comment, may_edit, post_comment
 from lib.review.states import change_review
 from lib.store.schema import Review, Task
@@ -120,6 +121,8 @@ if notice:
     st.toast(notice[0], icon="✅" if notice[1] else "ℹ️")
 video_id = st.query_params.get(urls.VIDEO_PARAM, "")
 found = queries.find_task(store, video_id) if queries.TASK_ID_SHAPE.match(video_id) else None
+if found is not None and not hiding.may_see(store, actor, found.id):
+    found = None  # hidden: its maker and admins only (and not told apart from "not found")
 if found is None:
     st.warning(
         "We couldn't find that video. The link may be incomplete, or it was made in another "

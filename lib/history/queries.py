@@ -15,7 +15,7 @@ from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
-from lib.store.schema import Favourite, Review, Task, TaskImage
+from lib.store.schema import Favourite, HiddenVideo, Review, Task, TaskImage
 from lib.store.tasks import Store
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class Filters:
     text: str = ""  # words in the prompt, any case
     reviews: tuple[str, ...] = ()  # review states (lib.domain.review.ReviewState)
     favourites_of: str | None = None  # an account id: only that person's favourites
+    hidden: bool = False  # True: only the hidden videos (admins); else hidden ones are left out
 
     @classmethod
     def from_choices(
@@ -113,6 +114,8 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
             where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
     if filters.reviews:
         where.append(review_condition(filters.reviews))
+    hidden = Task.id.in_(select(HiddenVideo.task_id))
+    where.append(hidden if filters.hidden else ~hidden)
     if filters.favourites_of:
         mine = select(Favourite.task_id).where(Favourite.account_id == filters.favourites_of)
         where.append(Task.id.in_(mine))

@@ -20,7 +20,7 @@ from lib.domain.money import csv_usd
 from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
 from lib.storage import LIBRARY, Storage
-from lib.store.schema import Review, Task
+from lib.store.schema import HiddenVideo, Review, Task
 from lib.store.tasks import Store
 
 MAX_VIDEOS = 500  # one ZIP; more is asked for campaign by campaign
@@ -74,6 +74,7 @@ def approved_videos(
             Review.state == ReviewState.APPROVED,
             Task.status == TaskStatus.COMPLETED,
             Task.video_file.is_not(None),
+            Task.id.not_in(select(HiddenVideo.task_id)),
         )
         .order_by(Task.created_at, Task.id)
         .limit(MAX_VIDEOS)

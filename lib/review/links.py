@@ -110,6 +110,8 @@ def _scope_problem(
     found = store.tasks_by_ids(ids)
     if len(found) != len(ids) or any(t.status != TaskStatus.COMPLETED for t in found):
         return "Only finished videos can be shared for review.", "", []
+    if store.hidden_among(ids):
+        return "A hidden video cannot be shared: an admin can bring it back first.", "", []
     title = "1 video" if len(ids) == 1 else f"{len(ids)} videos"
     return None, title, ids
 
@@ -127,13 +129,15 @@ def valid_link(store: Store, token: str, now: datetime | None = None) -> ReviewL
 
 
 def shared_tasks(store: Store, link: ReviewLink) -> list[Task]:
-    """What the link shows: its finished videos (those since gone are left out)."""
+    """What the link shows: its finished videos (those since gone or hidden left out)."""
     if link.scope == "campaign":
-        return store.finished_in_campaign(link.campaign)
-    found = {task.id: task for task in store.tasks_by_ids(link.task_ids)}
-    return [
-        found[i] for i in link.task_ids if i in found and found[i].status == TaskStatus.COMPLETED
-    ]
+        tasks = store.finished_in_campaign(link.campaign)
+    else:
+        found = {task.id: task for task in store.tasks_by_ids(link.task_ids)}
+        tasks = [found[i] for i in link.task_ids if i in found]
+    tasks = [task for task in tasks if task.status == TaskStatus.COMPLETED]
+    hidden = store.hidden_among([task.id for task in tasks])
+    return [task for task in tasks if task.id not in hidden]
 
 
 def shared_task(store: Store, link: ReviewLink, task_id: str) -> Task | None:

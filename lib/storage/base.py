@@ -61,5 +61,8 @@ class Storage(Protocol):
         """A short-lived link that serves the file itself, Range included (a bucket),
         else None. `download_as`: the browser saves it under that name."""
 
+    def delete(self, key: str) -> None:
+        """Remove a file for good; nothing when there is none (an admin's delete)."""
+
     def problem(self) -> str | None:
         """Why the storage cannot be used right now (for /api/ready), or None."""

@@ -64,6 +64,10 @@ class LocalStorage:
             return None
         return _pieces(handle, chunk_bytes)
 
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.is_file() else None

@@ -119,6 +119,12 @@ class S3Storage:
             raise StorageUnavailable(words(exc)) from None
         return _streamed(reply["Body"], chunk_bytes)
 
+    def delete(self, key: str) -> None:
+        try:  # S3 answers a missing key with success too
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            raise StorageUnavailable(words(exc)) from None
+
     def local_path(self, key: str) -> Path | None:
         return None
 

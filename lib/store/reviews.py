@@ -12,9 +12,17 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.domain.review import REVIEW_ACTIONS, ReviewState, move_problem, state_of
-from lib.domain.statuses import TaskStatus
+from lib.domain.statuses import ArchiveState, TaskStatus
 from lib.domain.text_fields import PERSON, fit
-from lib.store.schema import Comment, Favourite, Review, ReviewLink, Task, TaskParent
+from lib.store.schema import (
+    Comment,
+    Favourite,
+    HiddenVideo,
+    Review,
+    ReviewLink,
+    Task,
+    TaskParent,
+)
 from lib.store.team import DONE, REFUSED, add_audit
 
 
@@ -271,3 +279,43 @@ class Reviews:
         )
         with self.session() as session:
             return set(session.scalars(query))
+
+    # ----- hidden videos, deleted files -------------------------------------------------
+    def set_hidden(self, task_id: str, hidden: bool, by: Reviewer, now: datetime) -> bool:
+        """Hide or restore, logged in the same transaction. -> whether it changed."""
+        with self.writing() as session:
+            if session.get(Task, task_id) is None:
+                return False
+            found = session.get(HiddenVideo, task_id, with_for_update=True)
+            if hidden == (found is not None):
+                return False
+            if hidden:
+                session.add(
+                    HiddenVideo(task_id=task_id, by_id=by.account_id, by_name=by.name, at=now)
+                )
+            else:
+                session.delete(found)
+            action = "video.hide" if hidden else "video.restore"
+            add_audit(session, action, by.account_id, by.name, DONE, task_id, "", now)
+            return True
+
+    def hidden_among(self, task_ids: Sequence[str]) -> set[str]:
+        if not task_ids:
+            return set()
+        query = select(HiddenVideo.task_id).where(HiddenVideo.task_id.in_(list(task_ids)))
+        with self.session() as session:
+            return set(session.scalars(query))
+
+    def record_files_deleted(self, task_id: str, by: Reviewer, now: datetime) -> None:
+        """The video's files are gone: it no longer plays; its record and cost stay."""
+        with self.writing() as session:
+            task = session.get(Task, task_id, with_for_update=True)
+            if task is None:
+                return
+            detail = f"{task.video_file or ''} {task.poster_file or ''}".strip()
+            task.video_file, task.poster_file = None, None
+            task.archive_state = ArchiveState.DELETED
+            task.updated_at = now
+            add_audit(
+                session, "video.delete_files", by.account_id, by.name, DONE, task_id, detail, now
+            )

@@ -392,3 +392,17 @@ class Favourite(Base):
         ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HiddenVideo(Base):
+    """A video hidden from History by its maker or an admin (still counted in Costs);
+    an admin restores it by removing the row."""
+
+    __tablename__ = "hidden_videos"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    by_id: Mapped[str | None] = mapped_column(String(32))
+    by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -67,3 +67,17 @@ def test_a_member_bulk_approving_is_refused_with_words(quiet, store, monkeypatch
     at = run(at)
     assert store.reviews_of([video]).get(video) is None
     assert any("Only admins can approve" in t.value for t in at.toast)
+
+
+def test_hide_from_the_card_then_an_admin_restores_it(store):
+    video = make(store, "failed", person="Ana")
+    at = history("Ana")  # demo mode: an admin
+    at.button(key=f"hide-{video}").click()
+    at = run(at)
+    assert shown(at) == [] and store.hidden_among([video]) == {video}
+    at.toggle(key="history.hidden").set_value(True)
+    at = run(at)
+    assert shown(at) == [video]
+    at.button(key=f"restore-{video}").click()
+    at = run(at)
+    assert store.hidden_among([video]) == set()

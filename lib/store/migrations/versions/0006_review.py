@@ -1,5 +1,6 @@
 """Review (issue 17): each video's review state, comments, where a video came from
-(retries of failed videos: found by their idempotency key "retry-<id>"), review links, favourites.
+(retries of failed videos: found by their idempotency key "retry-<id>"), review links,
+favourites, hidden videos.
 
 Revision ID: 0006
 Revises: 0005
@@ -97,6 +98,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("account_id", "task_id", name=op.f("pk_favourites")),
     )
+    op.create_table(
+        "hidden_videos",
+        sa.Column("task_id", sa.String(length=32), nullable=False),
+        sa.Column("by_id", sa.String(length=32), nullable=True),
+        sa.Column("by_name", sa.String(length=120), nullable=False),
+        sa.Column("at", WHEN, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["tasks.id"],
+            name=op.f("fk_hidden_videos_task_id_tasks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("task_id", name=op.f("pk_hidden_videos")),
+    )
     # Retries made before this: their key says which video they tried again.
     op.execute(
         "INSERT INTO task_parents (task_id, parent_id, kind) "
@@ -107,6 +122,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("hidden_videos")
     op.drop_table("favourites")
     op.drop_table("review_links")
     op.drop_index(op.f("ix_task_parents_parent_id"), table_name="task_parents")
