@@ -38,7 +38,7 @@ pages = [
         "views/compare.py",
         title="Compare",
         icon=":material/compare:",
-        url_path="compare",
+        url_path=urls.COMPARE_PAGE,
         visibility="hidden",
     ),
     # Listed for admins; others who open its address are refused there (and logged).

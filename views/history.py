@@ -73,6 +73,13 @@ def card(
         card_actions(task, address)
 
 
+SELECTION_CHANGED = "history.selection_changed"
+
+
+def selection_changed() -> None:
+    state[SELECTION_CHANGED] = True
+
+
 def card_review(task: Task, review: Review | None, comments: int, favourite: bool) -> None:
     """Issue 17: the review line, its reason, the video's own page with its comment
     count, "Send to review" and "Select"."""
@@ -94,7 +101,9 @@ def card_review(task: Task, review: Review | None, comments: int, favourite: boo
         ):
             outcome = change_review(store, current_actor(), [task.id], "in_review")
             notify(outcome.message, outcome.ok)
-        st.checkbox("Select", key=reviewing.select_key(task.id))
+        st.checkbox("Select", key=reviewing.select_key(task.id), on_change=selection_changed)
+        if state.pop(SELECTION_CHANGED, False):
+            st.rerun(scope="app")  # a live gallery's fragment: the selection bar is outside it
         if actor is not None and actor.account_id is not None:
             star = ":material/star:" if favourite else ":material/star_border:"
             words = "Favourite" if favourite else "Mark as favourite"

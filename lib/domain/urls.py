@@ -39,6 +39,9 @@ PAGE_PARAM = "page"  # ?page=3
 # Issue 17: one video's own page (?id=<task id>: a video's id, never who is asking).
 VIDEO_PAGE = "video"
 VIDEO_PARAM = "id"
+COMPARE_PAGE = "compare"
+# The pages that hand out links (Share, review links): their path is taken off.
+PAGES_WITH_LINKS = (HISTORY_PAGE, VIDEO_PAGE, COMPARE_PAGE)
 
 
 def asset_path(name: str) -> str:
@@ -82,8 +85,10 @@ def studio_address(page_url: str | None, fallback: str | None) -> str:
     parts = urlsplit(page_url or "")
     if parts.scheme in ("http", "https") and parts.netloc:
         path = parts.path.rstrip("/")
-        if path.endswith(f"/{HISTORY_PAGE}") or path == HISTORY_PAGE:
-            path = path[: -len(HISTORY_PAGE)].rstrip("/")
+        for page in PAGES_WITH_LINKS:  # the page's own path is not the studio's
+            if path.endswith(f"/{page}") or path == page:
+                path = path[: -len(page)].rstrip("/")
+                break
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     return (fallback or "").rstrip("/")
 
