@@ -48,12 +48,21 @@ _SCRIPT = """
       play.textContent = "Play all";
       return;
     }
-    const at = lead.currentTime || 0;
-    videos.forEach((v) => { v.currentTime = Math.min(at, v.duration || at); });
     playing = true;
     play.textContent = "Pause all";
-    root.dataset.started = String(performance.now());
-    await Promise.all(videos.map((v) => v.play().catch(() => null)));
+    // Nothing was loaded before (preload="none"): load all, and start them together
+    // only once every one of them can play, so none waits for its first bytes.
+    const canPlay = (v) => v.readyState >= 3 ? Promise.resolve() : new Promise((done) => {
+      v.addEventListener("canplay", done, { once: true });
+      v.preload = "auto";
+      if (v.networkState === 0 || v.readyState === 0) v.load();
+    });
+    const at = lead.currentTime || 0;
+    await Promise.all(videos.map(canPlay));
+    if (!playing) return;
+    videos.forEach((v) => { v.currentTime = Math.min(at, v.duration || at); });
+    await Promise.all(videos.map(canPlay));
+    videos.forEach((v) => v.play().catch(() => null));
   };
   seek.oninput = () => {
     const to = (Number(seek.value) / 1000) * longest();

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
@@ -57,7 +58,7 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         tasks = links.shared_tasks(store, link)
         ids = [task.id for task in tasks]
         reviews = store.reviews_of(ids)
-        comments = {task_id: store.comments_of(task_id) for task_id in ids}
+        comments = store.comments_of_many(ids)
         body = guest_page.review_page(
             link, token, tasks, reviews, comments, csrf, note, problem, name
         )
@@ -72,10 +73,13 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         if link is None:
             return not_valid()
         note = request.query_params.get("done")
-        if note is None:  # a guest's own redirect after posting is not a new opening
-            await run_in_threadpool(store.count_open, link.id, datetime.now(UTC))
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        return await run_in_threadpool(show, link, token, csrf, note)
+        response = await run_in_threadpool(show, link, token, csrf, note)
+        if note is None:  # a guest's own redirect after posting is not a new opening
+            # Counted once the page is sent: fifty guests at once need not queue for
+            # the database's writer before they see anything.
+            response.background = BackgroundTask(store.count_open, link.id, datetime.now(UTC))
+        return response
 
     async def media(request: Request) -> Response:
         studio = get_studio()

@@ -159,6 +159,21 @@ class Reviews:
             query = select(Comment).where(Comment.task_id == task_id)
             return list(session.scalars(query.order_by(Comment.created_at, Comment.id)))
 
+    def comments_of_many(self, task_ids: Sequence[str]) -> dict[str, list[Comment]]:
+        """The threads of several videos in one query, each oldest first."""
+        threads: dict[str, list[Comment]] = {task_id: [] for task_id in task_ids}
+        if not task_ids:
+            return threads
+        query = (
+            select(Comment)
+            .where(Comment.task_id.in_(list(task_ids)))
+            .order_by(Comment.created_at, Comment.id)
+        )
+        with self.session() as session:
+            for comment in session.scalars(query):
+                threads[comment.task_id].append(comment)
+        return threads
+
     def comment_counts(self, task_ids: Sequence[str]) -> dict[str, int]:
         if not task_ids:
             return {}

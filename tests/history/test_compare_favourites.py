@@ -49,7 +49,7 @@ def test_compare_plays_takes_together_and_picks_the_winner(store):
     at = compare_page(takes)
     [players] = [h.value for h in at.html if "compare-root" in h.value]
     assert players.count("<video") == 3
-    assert len(re.findall(r'preload="none"', players)) == 3  # only posters before Play
+    assert len(re.findall(r'<video preload="none"', players)) == 3  # only posters before Play
     assert "compare-play" in players and "compare-seek" in players
     assert players.count(" muted") == 2  # one sound track
     assert len([c for c in at.caption if c.value.startswith("Estimate")]) == 3
