@@ -371,6 +371,8 @@ def show_one(task_id: str) -> None:
         del st.query_params[urls.TASK_PARAM]
         st.rerun()
     task = queries.find_task(store, task_id)
+    if task is not None and not hiding.may_see(store, actor, task.id):
+        task = None  # hidden (issue 17): its maker and admins only
     if task is None:
         st.warning(
             "We couldn't find that video. The link may be incomplete, or it was made in "

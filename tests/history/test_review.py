@@ -4,9 +4,11 @@ review", the Review filter, and a bulk change of the ticked cards after one conf
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from lib.domain.access import Actor, Role
 from lib.review.states import change_review
+from lib.store.reviews import Reviewer
 from tests.factories import make
 from tests.history.pages import history, run, shown
 
@@ -81,3 +83,14 @@ def test_hide_from_the_card_then_an_admin_restores_it(store):
     at.button(key=f"restore-{video}").click()
     at = run(at)
     assert store.hidden_among([video]) == set()
+
+
+def test_a_hidden_video_is_not_shown_to_others_by_its_link(quiet, store, monkeypatch):
+    members = replace(quiet.studio.config, open_role=Role.MEMBER)
+    monkeypatch.setattr(quiet.studio, "config", members)
+    video = make(store, "archived", person="Ana")
+    store.set_hidden(video, True, Reviewer(None, "Ana"), datetime.now(UTC))
+    assert shown(history("Ana", task=video)) == [video]  # its maker sees it
+    other = history("Olu", task=video)
+    assert shown(other) == []
+    assert any(w.value.startswith("We couldn't find that video") for w in other.warning)
