@@ -26,6 +26,21 @@ pages = [
         url_path=urls.HISTORY_PAGE,
     ),
     st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path=urls.COSTS_PAGE),
+    # Issue 17: one video's own page, reached from its card (never in the menu).
+    st.Page(
+        "views/video.py",
+        title="Video",
+        icon=":material/smart_display:",
+        url_path=urls.VIDEO_PAGE,
+        visibility="hidden",
+    ),
+    st.Page(
+        "views/compare.py",
+        title="Compare",
+        icon=":material/compare:",
+        url_path=urls.COMPARE_PAGE,
+        visibility="hidden",
+    ),
     # Listed for admins; others who open its address are refused there (and logged).
     st.Page(
         "views/admin.py",

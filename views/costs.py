@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from lib.costs import export, filters, frames, keys
+from lib.costs import approved, export, filters, frames, keys
 from lib.domain import money
 from lib.domain.catalog import display_name
 from lib.engine.runtime import current
@@ -26,6 +26,25 @@ COLUMNS = {
     "Refunded": money_column("Refunded", "Held money given back"),
     "Spend": money_column("Spend", "Settled plus pending"),
 }
+
+
+def per_approved_video(start, end) -> None:
+    """Issue 17: what each approved video really cost, per campaign, in this period."""
+    st.dataframe(
+        approved.table(approved.per_approved(store, start, end)),
+        hide_index=True,
+        key="costs.approved",
+        column_config={
+            "Spend": money_column("Spend", "All takes: failed, rejected and unreviewed too"),
+            "Per approved video": money_column(
+                "Per approved video", "The campaign's spend divided by its approved videos"
+            ),
+        },
+    )
+    st.caption(
+        "Per campaign, for the period chosen above: the spend of every take (failed, "
+        "rejected and not yet reviewed ones too) divided by the videos approved."
+    )
 
 
 def show_table(table) -> None:
@@ -126,8 +145,15 @@ else:
             color=["#2e7d32", "#f9a825"],
             stack=True,
         )
-        by_day, by_person, by_campaign, by_model, by_format = st.tabs(
-            ["Per day", "Per person", "Per campaign", "Per model", "Per resolution & length"]
+        by_day, by_person, by_campaign, by_model, by_format, by_approved = st.tabs(
+            [
+                "Per day",
+                "Per person",
+                "Per campaign",
+                "Per model",
+                "Per resolution & length",
+                "Per approved video",
+            ]
         )
         with by_day:
             show_table(found.per_day)
@@ -139,6 +165,8 @@ else:
             show_table(found.per_model)
         with by_format:
             show_table(found.per_format)
+        with by_approved:
+            per_approved_video(start, end)
         st.caption(
             "The video service charges in whole quota units: 500,000 quota = $1, so a 10 s "
             "video is 37,188 quota = $0.074376. Amounts here are rounded to 4 decimals "

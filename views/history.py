@@ -3,19 +3,25 @@ made. The queries, the words and the actions live in lib/history/."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
-from lib.history import actions, keys, player, queries
+from lib.history import actions, keys, player, queries, reviewing
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
-from lib.store.schema import Task
+from lib.review import hiding
+from lib.review.states import change_review
+from lib.store.schema import Review, Task
 from lib.ui import live_refresh
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
+from lib.ui.review_links import link_maker, links_panel
 from lib.ui.share import share_button
 
 studio = current()
@@ -30,7 +36,14 @@ def notify(message: str, ok: bool) -> None:
     st.rerun()
 
 
-def card(task: Task, progress: flight.Progress | None, address: str) -> None:
+def card(
+    task: Task,
+    progress: flight.Progress | None,
+    address: str,
+    review: Review | None = None,
+    comments: int = 0,
+    favourite: bool = False,
+) -> None:
     with st.container(border=True, key=keys.card(task.id)):
         if player.playable(task):
             st.html(player.player_html(task))
@@ -55,7 +68,69 @@ def card(task: Task, progress: flight.Progress | None, address: str) -> None:
         st.caption(card_words.settings_line(task))
         st.caption(card_words.byline(task, timezone))
         st.caption(card_words.money_line(task))
+        card_review(task, review, comments, favourite)
+        card_hiding(task)
         card_actions(task, address)
+
+
+SELECTION_CHANGED = "history.selection_changed"
+
+
+def selection_changed() -> None:
+    state[SELECTION_CHANGED] = True
+
+
+def card_review(task: Task, review: Review | None, comments: int, favourite: bool) -> None:
+    """Issue 17: the review line, its reason, the video's own page with its comment
+    count, "Send to review" and "Select"."""
+    line = reviewing.review_line(task, review, timezone)
+    if line is None:
+        return
+    st.markdown(line)
+    st.page_link(
+        "views/video.py",
+        label=reviewing.open_words(comments),
+        icon=":material/forum:",
+        query_params={urls.VIDEO_PARAM: task.id},
+    )
+    if review is not None and review.reason:
+        st.text(review.reason)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if reviewing.can_send(actor, task, review) and st.button(
+            "Send to review", key=f"send-{task.id}"
+        ):
+            outcome = change_review(store, current_actor(), [task.id], "in_review")
+            notify(outcome.message, outcome.ok)
+        st.checkbox("Select", key=reviewing.select_key(task.id), on_change=selection_changed)
+        if state.pop(SELECTION_CHANGED, False):
+            st.rerun(scope="app")  # a live gallery's fragment: the selection bar is outside it
+        if actor is not None and actor.account_id is not None:
+            star = ":material/star:" if favourite else ":material/star_border:"
+            words = "Favourite" if favourite else "Mark as favourite"
+            if st.button(words, key=f"fav-{task.id}", icon=star, type="tertiary"):
+                store.set_favourite(actor.account_id, task.id, not favourite, datetime.now(UTC))
+                st.rerun()
+
+
+def card_hiding(task: Task) -> None:
+    """Issue 17: Hide (maker or admin); on the hidden list, Restore and Delete files
+    (admins, deleting after one confirmation)."""
+    if not state.get("history.hidden"):
+        if actions.may_act(actor, task) and st.button(
+            "Hide", key=f"hide-{task.id}", icon=":material/visibility_off:", type="tertiary"
+        ):
+            notify(*hiding.hide_video(store, current_actor(), task.id))
+        return
+    with st.container(horizontal=True):
+        if st.button("Restore", key=f"restore-{task.id}"):
+            notify(*hiding.restore_video(store, current_actor(), task.id))
+        if task.video_file and st.button("Delete files", key=f"delete-{task.id}"):
+            state["history.deleting"] = task.id
+    if state.get("history.deleting") == task.id:
+        st.warning("Delete this video's files for good? Its record and cost stay.")
+        if st.button("Yes, delete the files", key=f"delete-yes-{task.id}", type="primary"):
+            state.pop("history.deleting", None)
+            notify(*hiding.delete_files(store, studio.storage, current_actor(), task.id))
 
 
 def card_actions(task: Task, address: str) -> None:
@@ -80,11 +155,21 @@ def card_actions(task: Task, address: str) -> None:
 def cards(tasks: list[Task], columns: int) -> None:
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
+    reviews = store.reviews_of([task.id for task in tasks])
+    counts = store.comment_counts([task.id for task in tasks])
+    starred = store.favourites_among(actor.account_id if actor else None, [t.id for t in tasks])
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(task, progress.get(task.id), address)
+                card(
+                    task,
+                    progress.get(task.id),
+                    address,
+                    reviews.get(task.id),
+                    counts.get(task.id, 0),
+                    task.id in starred,
+                )
 
 
 def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
@@ -154,11 +239,107 @@ def filters() -> queries.Filters:
         icon=":material/search:",
         on_change=reset_page,
     )
-    return queries.filters_from_widgets(words, campaign, person, mine, me, text)
+    chosen = queries.filters_from_widgets(words, campaign, person, mine, me, text)
+    return review_filter(chosen)
+
+
+def review_filter(chosen: queries.Filters) -> queries.Filters:
+    """Issue 17: the review state, and this person's favourites."""
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    picked = left.multiselect(
+        "Review",
+        list(reviewing.REVIEW_CHOICES),
+        key="history.review",
+        placeholder="Any review state",
+        on_change=reset_page,
+    )
+    favourites = right.toggle(
+        "Only my favourites",
+        key="history.favourites",
+        on_change=reset_page,
+        disabled=actor is None or actor.account_id is None,
+    )
+    mine = actor.account_id if favourites and actor is not None else None
+    hidden = bool(
+        actor is not None
+        and actor.is_admin
+        and right.toggle("Only hidden videos", key="history.hidden", on_change=reset_page)
+    )
+    return replace(
+        chosen, reviews=reviewing.states_from_choices(picked), favourites_of=mine, hidden=hidden
+    )
+
+
+def bulk_bar() -> None:
+    """Issue 17: change the review state of the ticked cards, after one confirmation."""
+    chosen = reviewing.selected(state)
+    if not chosen:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{len(chosen)} selected**")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            what = st.selectbox(
+                "Change their review", list(reviewing.BULK_ACTIONS), key="bulk.what"
+            )
+            reason = st.text_input("Reason (needed to ask for changes)", key="bulk.reason")
+            if st.button("Apply to the selection", key="bulk.apply"):
+                state["bulk.pending"] = (what, reason, chosen)
+            if st.button(
+                "Compare",
+                key="bulk.compare",
+                disabled=not 2 <= len(chosen) <= 4,
+                help="Two to four videos side by side, played together.",
+            ):
+                go_to("views/compare.py", ids=",".join(chosen))
+            if st.button("Clear the selection", key="bulk.clear", type="tertiary"):
+                clear_selection()
+                st.rerun()
+        st.link_button(
+            "Download the approved ones (ZIP)",
+            urls.approved_zip_path(task_ids=chosen),
+            icon=":material/folder_zip:",
+        )
+        with st.expander("Share the selection for review"):
+            link_maker("selection", "bulk.link", task_ids=chosen)
+        pending = state.get("bulk.pending")
+        if pending:
+            what, reason, ids = pending
+            st.warning(f"{what}: {len(ids)} videos. Are you sure?")
+            yes, no = st.columns(2)
+            if yes.button("Yes, change them", key="bulk.yes", type="primary"):
+                state.pop("bulk.pending", None)
+                target = reviewing.BULK_ACTIONS[what]
+                outcome = change_review(store, current_actor(), ids, target, reason)
+                if outcome.changed:
+                    clear_selection()
+                notify(outcome.message, outcome.ok)
+            if no.button("No", key="bulk.no"):
+                state.pop("bulk.pending", None)
+                st.rerun()
+
+
+def clear_selection() -> None:
+    for task_id in reviewing.selected(state):
+        del state[reviewing.select_key(task_id)]
+
+
+def review_links_section(campaign: str | None) -> None:
+    """Issue 17: the review links made, and one for the campaign chosen in the filter."""
+    with st.expander("Review links for guests", icon=":material/link:"):
+        if campaign:
+            st.link_button(
+                "Download its approved videos (ZIP)",
+                urls.approved_zip_path(campaign=campaign),
+                icon=":material/folder_zip:",
+            )
+            st.markdown(f"**A link to campaign {escape_markdown(campaign)}**")
+            link_maker("campaign", "campaign.link", campaign=campaign)
+        links_panel(timezone)
 
 
 def show_all() -> None:
     chosen = filters()
+    review_links_section(chosen.campaign)
     total = queries.count_tasks(store, chosen)
     if total == 0:
         if chosen.active:
@@ -180,6 +361,7 @@ def show_all() -> None:
     tasks = queries.page_of_tasks(store, chosen, page)
     summary.caption(card_words.showing_words(page, pages, len(tasks), total))
     with shown:
+        bulk_bar()
         gallery(tasks)
 
 
@@ -189,6 +371,8 @@ def show_one(task_id: str) -> None:
         del st.query_params[urls.TASK_PARAM]
         st.rerun()
     task = queries.find_task(store, task_id)
+    if task is not None and not hiding.may_see(store, actor, task.id):
+        task = None  # hidden (issue 17): its maker and admins only
     if task is None:
         st.warning(
             "We couldn't find that video. The link may be incomplete, or it was made in "

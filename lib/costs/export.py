@@ -12,11 +12,9 @@ import pandas as pd
 
 from lib.costs.filters import filter_tasks
 from lib.costs.loading import task_frame
+from lib.domain.csv_cells import FORMULA_STARTS  # one rule with the campaign ZIP's manifest
 from lib.domain.money import QUOTA_PER_USD, csv_usd
 from lib.store.tasks import Store
-
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def defuse(texts: pd.Series) -> pd.Series:

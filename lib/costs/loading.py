@@ -37,6 +37,7 @@ _MONEY_SQL = {
     "refunded": case((TERMINAL, func.coalesce(Task.refunded_quota, 0)), else_=0),
 }
 MONEY = tuple(_MONEY_SQL)
+SPEND_SQL = _MONEY_SQL["settled"] + _MONEY_SQL["pending"]  # a task's spend (issue 17)
 
 # What the page needs, and what the CSV ledger adds. Kinds: time (read as the database
 # keeps it, so that pandas parses the whole column at once instead of one row at a time),

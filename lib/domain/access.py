@@ -157,3 +157,28 @@ def role_from_settings(
     if set(groups) & set(viewer_groups):
         return Role.VIEWER
     return None
+
+
+# ----- review (issue 17) ------------------------------------------------------------
+NOT_YOURS_TO_SEND = "You can only send your own videos to review; an admin can send anyone's."
+ONLY_ADMINS_REVIEW = (
+    "Only admins can approve a video or ask for changes. Send it to review and an admin "
+    "will look at it."
+)
+
+
+def check_can_send_to_review(
+    actor: Actor | None, owner_id: str | None, owner_name: str, action: str = "review.send"
+) -> Actor:
+    """The maker (a member or admin) sends their own videos; an admin anyone's."""
+    actor = check_can_spend(actor, action)
+    if actor.is_admin or actor.owns(owner_id, owner_name):
+        return actor
+    raise NotAllowed(NOT_YOURS_TO_SEND, action)
+
+
+def check_can_approve(actor: Actor | None, action: str = "review.approve") -> Actor:
+    """Approving and asking for changes: the admin role only."""
+    if actor is None or not actor.is_admin:
+        raise NotAllowed(ONLY_ADMINS_REVIEW, action)
+    return actor

@@ -37,6 +37,7 @@ class ArchiveState(StrEnum):
     ARCHIVED = "archived"  # the studio's copy is saved and plays
     LINK_EXPIRED = "link_expired"  # the service's link expired before a copy was saved
     FAILED = "failed"  # the copy could not be saved (and is not tried again)
+    DELETED = "deleted"  # an admin deleted the files (issue 17); the record and cost stay
 
 
 TERMINAL_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)

@@ -18,10 +18,17 @@ ASSETS = "/assets/"  # + <sha256>.<ext>: kept reference pictures
 LIBRARY = "/library/"  # + <task id>.mp4 / .jpg: the studio's copies of finished videos
 EMBEDDED_PREFIX = "/wave"  # where the embedded Wave API is mounted in demo mode
 
+REVIEW = "/review/"  # + <token>: a review link's page for guests (issue 17)
+APPROVED_ZIP = "/api/approved.zip"  # ?campaign=<name> or ?ids=<id>,<id>: approved videos
+
 # Starlette route patterns of the paths above.
 CALLBACK_ROUTE = CALLBACKS + "{secret}"
 ASSET_ROUTE = ASSETS + "{name}"
 LIBRARY_ROUTE = LIBRARY + "{name}"
+REVIEW_ROUTE = REVIEW + "{token}"
+REVIEW_MEDIA_ROUTE = REVIEW + "{token}/media/{name}"
+REVIEW_COMMENT_ROUTE = REVIEW + "{token}/comment"
+REVIEW_DECIDE_ROUTE = REVIEW + "{token}/decide"
 
 # The pages' url_paths (studio.py), and History's query parameters.
 HISTORY_PAGE = "history"
@@ -29,6 +36,12 @@ COSTS_PAGE = "costs"
 ADMIN_PAGE = "admin"  # issue 16: roles, budgets, the audit log
 TASK_PARAM = "task"  # ?task=<id>: that one video
 PAGE_PARAM = "page"  # ?page=3
+# Issue 17: one video's own page (?id=<task id>: a video's id, never who is asking).
+VIDEO_PAGE = "video"
+VIDEO_PARAM = "id"
+COMPARE_PAGE = "compare"
+# The pages that hand out links (Share, review links): their path is taken off.
+PAGES_WITH_LINKS = (HISTORY_PAGE, VIDEO_PAGE, COMPARE_PAGE)
 
 
 def asset_path(name: str) -> str:
@@ -72,7 +85,21 @@ def studio_address(page_url: str | None, fallback: str | None) -> str:
     parts = urlsplit(page_url or "")
     if parts.scheme in ("http", "https") and parts.netloc:
         path = parts.path.rstrip("/")
-        if path.endswith(f"/{HISTORY_PAGE}") or path == HISTORY_PAGE:
-            path = path[: -len(HISTORY_PAGE)].rstrip("/")
+        for page in PAGES_WITH_LINKS:  # the page's own path is not the studio's
+            if path.endswith(f"/{page}") or path == page:
+                path = path[: -len(page)].rstrip("/")
+                break
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     return (fallback or "").rstrip("/")
+
+
+def review_link(address: str, token: str) -> str:
+    """A review link for guests: the token alone names what it shares."""
+    return f"{address}{REVIEW}{token}"
+
+
+def approved_zip_path(campaign: str | None = None, task_ids: list[str] | None = None) -> str:
+    """The campaign download: a campaign's approved videos, or a selection's."""
+    if campaign is not None:
+        return f"{APPROVED_ZIP}?{urlencode({'campaign': campaign})}"
+    return f"{APPROVED_ZIP}?{urlencode({'ids': ','.join(task_ids or [])})}"

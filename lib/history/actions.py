@@ -175,6 +175,7 @@ def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retr
         return Retry(None, f"Couldn't start it again: {exc}")
     if not outcome.created:
         return Retry(outcome.task, "You already tried this one again — look for the newer video.")
+    studio.store.set_parent(outcome.task.id, task.id, "retry")  # its family (issue 17)
     studio.store.audit(
         "video.retry",
         actor_id=actor.account_id,

@@ -3,17 +3,19 @@ and the tasks of the cards again, fresh from the store."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
-from lib.store.schema import Task, TaskImage
+from lib.store.schema import Favourite, HiddenVideo, Review, Task, TaskImage
 from lib.store.tasks import Store
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ COLUMNS = 3
 
 SEARCH = TextField("Search", PROMPT.max_length)  # one line, searched in the prompts
 
+TASK_ID_SHAPE = re.compile(r"^[0-9a-f]{32}$")  # a video's id, as the store makes them
 EVERYONE = "\x00all"  # the "all" choice of the campaign and person boxes
 # What a person picks in the status filter, and the stored statuses each one means.
 STATUS_CHOICES: dict[str, tuple[str, ...]] = {
@@ -45,6 +48,9 @@ class Filters:
     campaign: str | None = None  # None: all campaigns; "": videos without a campaign
     person: str | None = None  # None: everybody
     text: str = ""  # words in the prompt, any case
+    reviews: tuple[str, ...] = ()  # review states (lib.domain.review.ReviewState)
+    favourites_of: str | None = None  # an account id: only that person's favourites
+    hidden: bool = False  # True: only the hidden videos (admins); else hidden ones are left out
 
     @classmethod
     def from_choices(
@@ -61,7 +67,14 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.statuses or self.campaign is not None or self.person or self.text)
+        return bool(
+            self.statuses
+            or self.campaign is not None
+            or self.person
+            or self.text
+            or self.reviews
+            or self.favourites_of
+        )
 
 
 def filters_from_widgets(
@@ -99,7 +112,23 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
             where.append(false())
         else:
             where.append(Task.prompt.ilike(like_pattern(filters.text), escape="\\"))
+    if filters.reviews:
+        where.append(review_condition(filters.reviews))
+    hidden = Task.id.in_(select(HiddenVideo.task_id))
+    where.append(hidden if filters.hidden else ~hidden)
+    if filters.favourites_of:
+        mine = select(Favourite.task_id).where(Favourite.account_id == filters.favourites_of)
+        where.append(Task.id.in_(mine))
     return where
+
+
+def review_condition(states: Sequence[str]) -> ColumnElement[bool]:
+    """Videos in these review states; a video without a review row is a draft."""
+    chosen = Task.id.in_(select(Review.task_id).where(Review.state.in_(list(states))))
+    if ReviewState.DRAFT in states:
+        unreviewed = Task.id.not_in(select(Review.task_id))
+        return or_(chosen, unreviewed & (Task.status == TaskStatus.COMPLETED))
+    return chosen
 
 
 # What a card shows besides the task: its pictures, and the first one's size.

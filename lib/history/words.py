@@ -38,6 +38,7 @@ def status_words(task: Task) -> str:
             ArchiveState.ARCHIVED: "Ready",
             ArchiveState.LINK_EXPIRED: "Made, but not saved",
             ArchiveState.FAILED: "Made, but not saved",
+            ArchiveState.DELETED: "Files deleted",
         }.get(task.archive_state, "Saving your video…")
     if task.status == TaskStatus.FAILED:
         return "Blocked" if blocked(task) else "Failed"

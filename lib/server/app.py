@@ -20,6 +20,7 @@ from lib.domain.urls import EMBEDDED_PREFIX
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.engine.runtime import Studio, embedded_local_prefixes, set_current
 from lib.server.cluster import CannotStart, check_callback_secret, claim_database, hand_over_on_stop
+from lib.server.review_routes import review_routes
 from lib.server.routes import studio_routes
 from lib.server.warmup import start_warm_up
 
@@ -55,6 +56,7 @@ class StudioServer:
     def routes(self, get_studio: Callable[[], Studio] | None = None) -> list[BaseRoute]:
         """The studio's routes, and the embedded Wave API under /wave in demo mode."""
         routes: list[BaseRoute] = list(studio_routes(get_studio or self.current))
+        routes += review_routes(get_studio or self.current)  # issue 17: guests' review links
         if self.embedded is not None:
             routes.append(Mount(EMBEDDED_PREFIX, app=self.embedded.app))
         return routes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -10,6 +11,9 @@ LIBRARY = "library"  # <task id>.mp4 and .jpg: the studio's copies of finished v
 ASSETS = "assets"  # <sha256>.<ext>: kept reference pictures
 # Every key the studio writes: one of the two folders, then a plain file name.
 _KEY = re.compile(r"^(library|assets)/[0-9a-f]{32,64}\.(mp4|jpg|png|webp)$", re.ASCII)
+
+
+CHUNK_BYTES = 1024 * 1024  # what a reader of a video holds at once
 
 
 class StorageUnavailable(Exception):
@@ -49,9 +53,16 @@ class Storage(Protocol):
     def local_path(self, key: str) -> Path | None:
         """The file on this machine's disk (a local storage), else None."""
 
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes] | None:
+        """A file (a video) in pieces of at most `chunk_bytes`, never whole in memory;
+        None if there is no such file."""
+
     def signed_url(self, key: str, seconds: int, download_as: str | None = None) -> str | None:
         """A short-lived link that serves the file itself, Range included (a bucket),
         else None. `download_as`: the browser saves it under that name."""
+
+    def delete(self, key: str) -> None:
+        """Remove a file for good; nothing when there is none (an admin's delete)."""
 
     def problem(self) -> str | None:
         """Why the storage cannot be used right now (for /api/ready), or None."""

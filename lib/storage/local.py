@@ -7,7 +7,11 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+from lib.storage.base import CHUNK_BYTES
 
 
 class LocalStorage:
@@ -53,6 +57,17 @@ class LocalStorage:
         except FileNotFoundError:
             return None
 
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes] | None:
+        try:
+            handle = self._path(key).open("rb")
+        except FileNotFoundError:
+            return None
+        return _pieces(handle, chunk_bytes)
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.is_file() else None
@@ -68,3 +83,9 @@ class LocalStorage:
         except OSError as exc:
             return f"the data folder {self.root} cannot be written ({exc.strerror or exc})"
         return None
+
+
+def _pieces(handle: BinaryIO, chunk_bytes: int) -> Iterator[bytes]:
+    with handle:
+        while piece := handle.read(chunk_bytes):
+            yield piece

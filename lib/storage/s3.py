@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from lib.config import StudioConfig
-from lib.storage.base import StorageUnavailable
+from lib.storage.base import CHUNK_BYTES, StorageUnavailable
 
 log = logging.getLogger(__name__)
 # Files never change once written (a new video gets a new name): browsers may keep them.
@@ -108,6 +110,21 @@ class S3Storage:
         with contextlib.closing(reply["Body"]) as body:
             return body.read()
 
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes] | None:
+        try:
+            reply = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            if _status(exc) == 404:
+                return None
+            raise StorageUnavailable(words(exc)) from None
+        return _streamed(reply["Body"], chunk_bytes)
+
+    def delete(self, key: str) -> None:
+        try:  # S3 answers a missing key with success too
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as exc:
+            raise StorageUnavailable(words(exc)) from None
+
     def local_path(self, key: str) -> Path | None:
         return None
 
@@ -140,3 +157,9 @@ def words(exc: Exception) -> str:
         code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
         return f"the store answered {status} {code if code != str(status) else ''}".strip()
     return type(exc).__name__.replace("Error", " error").strip()
+
+
+def _streamed(body: Any, chunk_bytes: int) -> Iterator[bytes]:
+    """The object's body as it arrives: boto3 streams it, a piece at a time."""
+    with contextlib.closing(body):
+        yield from body.iter_chunks(chunk_bytes)

@@ -307,3 +307,102 @@ class ClusterFact(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ----- review (issue 17): states, comments, favourites, review links ---------------------
+class Review(Base):
+    """A video's review state now (no row: a draft), who set it and when; every change
+    is also in the audit log."""
+
+    __tablename__ = "reviews"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16), index=True)  # lib.domain.review.ReviewState
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[str | None] = mapped_column(String(32))  # an account; None for a guest
+    by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    by_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Comment(Base):
+    """A comment on a video: plain text, by an account or a guest of a review link, at a
+    moment of the video when it starts with one ("0:04 the logo is cut")."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(32))  # None for a guest
+    author_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    by_guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+    at_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TaskParent(Base):
+    """Where a video came from: a retry of a failed one (issue 17); variations and
+    restyles (issue 18) join with their own `kind`."""
+
+    __tablename__ = "task_parents"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    parent_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "retry"
+
+
+class ReviewLink(Base):
+    """A review link for people without an account: only the SHA-256 of its token is
+    kept (the link itself is shown once, to its sharer). It shares one video, a selection
+    (`task_ids`) or a whole campaign, until it expires or is withdrawn."""
+
+    __tablename__ = "review_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))  # "video", "selection" or "campaign"
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="")
+    task_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_prompts: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[str | None] = mapped_column(String(32))
+    created_by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opens: Mapped[int] = mapped_column(Integer, default=0)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Favourite(Base):
+    """A video one person marked as a favourite (each person has their own)."""
+
+    __tablename__ = "favourites"
+
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HiddenVideo(Base):
+    """A video hidden from History by its maker or an admin (still counted in Costs);
+    an admin restores it by removing the row."""
+
+    __tablename__ = "hidden_videos"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    by_id: Mapped[str | None] = mapped_column(String(32))
+    by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

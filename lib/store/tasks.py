@@ -24,6 +24,7 @@ from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
 from lib.store.reads import Reads
+from lib.store.reviews import Reviews
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
 from lib.store.shared import Shared
 from lib.store.signal import Signal
@@ -49,7 +50,7 @@ class NewTask:
     account_id: str | None = None
 
 
-class Store(Reads, Leases, Team, Shared):
+class Store(Reads, Leases, Team, Shared, Reviews):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)

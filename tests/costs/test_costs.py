@@ -534,7 +534,9 @@ def test_the_page_shows_the_store_totals_tables_chart_and_download(quiet_studio)
         "Campaign",
         "Model",
         "Resolution",
+        "Campaign",  # per approved video (issue 17: tests/costs/test_per_approved.py)
     ]
+    tables = tables[:5]
     for table in tables:
         assert table["Videos"].sum() == VIDEOS
         # Rounded per row (as on every card): off the exact total by half a digit a row.
@@ -629,7 +631,7 @@ def test_a_video_shows_the_same_amount_on_its_card_and_in_every_costs_table(quie
     card = words.money_line(store.get_task(ids["t"]))
     assert card == "Estimate $0.1488 · Charged $0.1488"  # $0.14875, rounded half up
     at = costs_page()
-    for frame in at.main.dataframe:
+    for frame in (f for f in at.main.dataframe if "Settled" in f.value.columns):
         # The browser writes the table's numbers with printf's "%.4f" (COLUMNS' format),
         # which on $0.14875 as a binary float gives 0.1487: the value must already be right.
         [settled] = frame.value["Settled"]

@@ -613,6 +613,10 @@ def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_
     )
     assert studio_address("http://localhost:8501/history/", None) == "http://localhost:8501"
     assert studio_address(None, "http://10.0.0.5:8501/") == "http://10.0.0.5:8501"
+    # A video's own page hands out review links too (issue 17).
+    assert studio_address("https://videos.corp/studio/video?id=ab", None) == (
+        "https://videos.corp/studio"
+    )
     assert studio_address("javascript:alert(1)//history", "http://a:1") == "http://a:1"
     assert share_link("https://videos.corp/studio", "ab12") == (
         "https://videos.corp/studio/history?task=ab12"

@@ -46,6 +46,11 @@ def test_a_file_put_is_read_back_whole_and_a_missing_one_is_none(storage):
     assert storage.size("library/" + "c" * 32 + ".mp4") is None
     assert storage.read_bytes("assets/" + "c" * 64 + ".png") is None
     assert storage.problem() is None
+    # A video in pieces (the campaign ZIP, issue 17): never whole in memory.
+    pieces = list(storage.read_chunks(VIDEO_KEY, 1024))
+    assert [len(p) for p in pieces] == [1024] * 5 + [880]
+    assert b"".join(pieces) == b"\x00video" * 1000
+    assert storage.read_chunks("library/" + "c" * 32 + ".mp4") is None
 
 
 def test_a_bucket_that_cannot_be_reached_is_named_as_the_problem(tmp_path, s3_service):

@@ -100,7 +100,9 @@ def test_a_member_cancels_and_retries_only_their_own_and_an_admin_anyones(slow):
     assert retry.task is None and "Viewers" in retry.message
     assert len(refusals(store, "video.retry")) == 2
     assert len(store.tasks()) == 2  # nothing new was made
-    assert actions.retry_task(slow.studio, failed, admin).task is not None
+    again = actions.retry_task(slow.studio, failed, admin).task
+    assert again is not None
+    assert store.family(again.id)[0].parent_id == failed  # its family (issue 17)
 
 
 def test_a_video_over_a_budget_is_refused_through_the_lib_and_logged(slow):
