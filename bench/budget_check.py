@@ -38,6 +38,7 @@ from sqlalchemy import text  # noqa: E402
 from bench.seed_store import seed_store  # noqa: E402
 from lib.domain.budgets import OverBudget, Scope  # noqa: E402
 from lib.store.budgets import BudgetCheck  # noqa: E402
+from lib.store.month_spend import recount  # noqa: E402
 from lib.store.tasks import NewTask, Store  # noqa: E402
 from lib.store.team import name_login  # noqa: E402
 
@@ -69,6 +70,7 @@ def link_accounts(store: Store, now: datetime) -> None:
                 "WHERE accounts.login = 'name:' || tasks.person)"
             )
         )
+        recount(connection)  # the budgets' running totals, now per account too
         connection.execute(text("ANALYZE"))
 
 
