@@ -8,9 +8,11 @@ videos, a dozen people, linked to their accounts as migration 0005 links them), 
 `Store.create_task` — the store's part of a submit: the transaction that records the
 task before it is sent — timed `--repeat` times without budgets and, alternating with
 it, with a team, a per-person and a per-campaign cap (each cap high enough to pass, so
-that every check reads the whole month's spend). Printed: median and 90th percentile
-of both, and the difference (target: <= 5 ms). A second pass does the same with all
-the videos in the current month (the worst case: the check reads 100,000 rows).
+that every cap is checked). Printed: median and 90th percentile of both, and the
+difference (target: <= 5 ms). A second pass does the same with all the videos in the
+current month (the worst case when the check summed the month: 100,000 rows; since
+migration 0007 it reads the running totals, lib/store/month_spend.py, whatever the month
+holds).
 
 Then 20 submits at the same instant (threads, one barrier) against a team cap that
 allows exactly 10: how many were made (target: exactly 10), on both databases.

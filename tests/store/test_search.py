@@ -81,3 +81,17 @@ def test_the_search_is_served_by_the_trigram_index(database_url):
             )
             assert SQLITE_FTS in plan and "VIRTUAL TABLE" in plan, plan
     store.engine.dispose()
+
+
+def test_the_filter_boxes_list_each_campaign_and_person_once_a_to_z(database_url):
+    """Store.campaigns/people read one index entry per value (a skip scan), not a DISTINCT
+    over every video: the same list, "" (no campaign) included."""
+    store = Store.open(database_url)
+    assert store.campaigns() == [] and store.people() == []
+    for number, (person, campaign) in enumerate(
+        [("Cleo", "Spring"), ("Ana", ""), ("Cleo", "Autumn"), ("Bo", "Spring"), ("Ana", "Zoo")]
+    ):
+        store.create_task(new_task(f"key-{number}", person=person, campaign=campaign), NOW)
+    assert store.campaigns() == ["", "Autumn", "Spring", "Zoo"]
+    assert store.people() == ["Ana", "Bo", "Cleo"]
+    store.engine.dispose()
