@@ -42,6 +42,10 @@ def main() -> int:
         url = server.create_database(template="template0")
         store = Store.open(url)
         seeded = seed_store(store, args.tasks)
+        # What autovacuum does to a live database: statistics for the planner, and the
+        # visibility map that index-only scans need (a bulk-loaded table has neither).
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
         store.engine.dispose()
         print(f"seeded {args.tasks:,} videos into PostgreSQL in {seeded.seconds:.1f} s")
         results = {
@@ -52,7 +56,10 @@ def main() -> int:
         }
     target = TARGETS["history"]
     print(f"\nHistory with {args.tasks:,} videos — seconds per run (target <= {target} s)")
-    print(f"{'view':<28} {'database':<11} {'first':>7} {'warm med':>9} {'warm max':>9}")
+    print(
+        f"{'view':<28} {'database':<11} {'first':>7} {'(script)':>8} {'warm med':>9}"
+        f" {'warm max':>9}"
+    )
     met = True
     for name in results["SQLite"]["views"]:
         for database, result in results.items():
@@ -60,7 +67,13 @@ def main() -> int:
             first = statistics.median(runs["first"])
             warm = statistics.median(runs["warm"])
             met &= first <= target and warm <= target
-            print(f"{name:<28} {database:<11} {first:>7.3f} {warm:>9.3f} {max(runs['warm']):>9.3f}")
+            # (script): the page script's own time in the first run; the rest of "first"
+            # is AppTest setting itself up (bench/page_render.py, time_the_script).
+            script = statistics.median(runs["script"])
+            print(
+                f"{name:<28} {database:<11} {first:>7.3f} {script:>8.3f} {warm:>9.3f}"
+                f" {max(runs['warm']):>9.3f}"
+            )
     print(
         f"target {'MET' if met else 'NOT MET'}; load average at the end: {os.getloadavg()[0]:.2f}"
     )

@@ -36,6 +36,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 
 from lib.domain.catalog import GROK_IMAGINE_VIDEO, MODEL_ID  # noqa: E402
 from lib.domain.money import price_quota  # noqa: E402
+from lib.store.month_spend import recount  # noqa: E402
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage, UTCDateTime  # noqa: E402
 from lib.store.tasks import Store  # noqa: E402
 
@@ -403,6 +404,8 @@ def seed_store(
             else:
                 totals["pending"] += row["pre_consumed_quota"]
     writer.flush()
+    with store.engine.begin() as connection:
+        recount(connection)  # bulk rows bypass the store's writes: the budgets' totals
     return Seeded(
         database_url=store.engine.url.render_as_string(hide_password=True),
         tasks=tasks,

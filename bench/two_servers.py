@@ -163,6 +163,7 @@ def main() -> int:
     ):
         base_env = {
             "WAVE_API_KEY": API_KEY,
+            "STUDIO_SIGN_IN": "open",  # a real key needs a sign-in mode (issue 16)
             "WAVE_BASE_URL": f"{provider.base_url}/v1",
             "STUDIO_CALLBACK_SECRET": "bench-shared-secret-0123456789",
             "STUDIO_CALLBACKS": "off",

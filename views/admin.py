@@ -38,6 +38,22 @@ notice = st.session_state.pop(NOTICE, None)
 if notice:
     (st.success if notice[1] else st.error)(escape_markdown(notice[0]))
 
+
+def switch_on_or_off(account, where) -> None:
+    """A person's account switched off (no sign-in) or on again; not one's own."""
+    if account.id == (actor.account_id if actor else None):
+        return
+    active = account.status == "active"
+    if where.button(
+        "Switch off" if active else "Switch on",
+        key=f"admin.status-{account.id}",
+        help="Stop this person signing in" if active else "Let this person sign in again",
+        type="tertiary",
+    ):
+        said(roles.switch_account(store, studio.config, actor, account.id, not active))
+        st.rerun()
+
+
 people_tab, budgets_tab, audit_tab = st.tabs(["People", "Budgets", "Audit log"])
 accounts = store.accounts()
 names = {account.id: account.name for account in accounts}
@@ -50,7 +66,9 @@ with people_tab:
     for account in accounts:
         left, middle, right = st.columns([3, 2, 2], vertical_alignment="center")
         left.markdown(
-            f"**{escape_markdown(account.name)}**  \n{escape_markdown(account.email or '')}"
+            f"**{escape_markdown(account.name)}**"
+            + (" (switched off)" if account.status != "active" else "")
+            + f"  \n{escape_markdown(account.email or '')}"
         )
         fixed = roles.role_from_config(studio.config, account.email)
         role = middle.selectbox(
@@ -65,6 +83,8 @@ with people_tab:
         if role != (fixed or account.role) and right.button("Save", key=f"admin.save-{account.id}"):
             said(roles.change_role(store, studio.config, actor, account.id, role))
             st.rerun()
+        switch_on_or_off(account, right)
+
 
 with budgets_tab:
     st.caption(

@@ -5,6 +5,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from lib.create import draft, form, keys, pictures, price, submit
 from lib.domain import urls
+from lib.domain.access import Actor
 from lib.domain.catalog import MODELS
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
@@ -28,7 +29,7 @@ def changes(key: str) -> dict:
     return {"on_change": form.touch, "args": (state, key)}
 
 
-def uploads(person: str | None) -> list[tuple[str, str | None]]:
+def uploads(person: Actor | None) -> list[tuple[str, str | None]]:
     """The uploaded files' messages, then the pictures' thumbnails; -> the pictures."""
     uploaded = pictures.check_uploads(studio, state, person)
     for problem in uploaded.problems:
@@ -52,7 +53,7 @@ def uploads(person: str | None) -> list[tuple[str, str | None]]:
     return uploaded.images
 
 
-def link_pictures(person: str | None, first: int) -> None:
+def link_pictures(person: Actor | None, first: int) -> None:
     """Each pasted link, fetched in the background: its thumbnail, or its message."""
     pictures.fetch_links(studio, state, person)
     pasted = pictures.pasted_links(state)
@@ -140,7 +141,7 @@ with left:
             help=SPEC.field_spec("image_urls").help,
             **changes(keys.UPLOADS),
         )
-        images = uploads(current_person())
+        images = uploads(current_actor())  # pictures are kept under the account
         st.text_area(
             "…or paste links to pictures (one per line)",
             key=keys.LINKS,
@@ -151,7 +152,7 @@ with left:
             "keeps its own copy, which is what the video service gets.",
             **changes(keys.LINKS),
         )
-        link_pictures(current_person(), first=len(images) + 1)
+        link_pictures(current_actor(), first=len(images) + 1)
         st.caption(
             f"Up to {SPEC.max_images} JPG, PNG or WEBP pictures. "
             + (

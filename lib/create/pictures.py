@@ -15,6 +15,7 @@ from typing import Any
 from lib.create import keys
 from lib.create.draft import Draft, draft_from, messages, parse_links
 from lib.domain import urls
+from lib.domain.access import Actor
 from lib.engine.pictures import PastedLinks, store_reference_image
 from lib.outside.pictures import ImageRejected
 
@@ -26,7 +27,9 @@ class Uploaded:
     problems: list[str]  # a message per file that can't be used, naming it
 
 
-def check_uploads(studio: Any, state: MutableMapping[str, Any], person: str | None) -> Uploaded:
+def check_uploads(
+    studio: Any, state: MutableMapping[str, Any], person: Actor | str | None
+) -> Uploaded:
     """The pictures brought back from an earlier video, then the uploaded files, each file
     checked and stored once (its outcome is kept in the session)."""
     checked: dict[str, tuple[str, str] | str] = state.setdefault(keys.CHECKED_UPLOADS, {})
@@ -98,13 +101,13 @@ def pasted_links(state: MutableMapping[str, Any]) -> PastedLinks:
     return pasted
 
 
-def fetch_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+def fetch_links(studio: Any, state: MutableMapping[str, Any], person: Actor | str | None) -> None:
     """Fetch the links now in the box that were not fetched yet (in the background)."""
     links = parse_links(state.get(keys.LINKS) or "") if state.get(keys.MODE) == "image" else []
     pasted_links(state).follow(studio, links, person or "")
 
 
-def settle_links(studio: Any, state: MutableMapping[str, Any], person: str | None) -> None:
+def settle_links(studio: Any, state: MutableMapping[str, Any], person: Actor | str | None) -> None:
     """At the click: fetch links typed just before it, and wait for those under way."""
     fetch_links(studio, state, person)
     pasted_links(state).settle()

@@ -107,7 +107,7 @@ def send(studio: Any, state: MutableMapping[str, Any], who: Actor | str | None) 
     arrives with the click), links still being fetched waited for, sent once, and what
     happened kept for the page."""
     person = who.name if isinstance(who, Actor) else who
-    settle_links(studio, state, person)
+    settle_links(studio, state, who)  # an account keeps the pictures it brings
     latest = draft_from(state)
     result = submit_draft(
         studio, latest, who, submission_key(studio.store, latest.request(), person)

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lib.domain import urls
+from lib.domain.access import Actor
 from lib.domain.links import LinkRefused, link_problem, parse_link
 from lib.domain.text_fields import PERSON, fit
 from lib.domain.validation import picture_name
@@ -44,16 +45,25 @@ _fetchers = ThreadPoolExecutor(4, thread_name_prefix="picture-link")
 DEFAULT_LIMITS = ImageLimits()
 
 
+def uploader(who: Actor | str | None) -> tuple[str, str | None]:
+    """-> (the name shown, the account id) of whoever brings a picture: an account when
+    signed in (issue 16), else the name alone."""
+    if isinstance(who, Actor):
+        return who.name, who.account_id
+    return who or "", None
+
+
 def store_reference_image(
     studio: Studio,
     data: bytes,
     filename: str,
-    person: str,
+    person: Actor | str,
     limits: ImageLimits = DEFAULT_LIMITS,
     label: str | None = None,
 ) -> tuple[Asset, str]:
     """-> (the stored asset, its public URL). Raises ImageRejected with a message for people
     (`label` names a picture that came from a link, see prepare_image)."""
+    name, account_id = uploader(person)
     prepared = prepare_image(data, filename, limits, label)
     keep_picture_file(studio.storage, prepared)  # the file first: a row never lacks it
     asset = studio.store.add_asset(
@@ -65,7 +75,8 @@ def store_reference_image(
             height=prepared.height,
             size_bytes=len(prepared.data),
             original_name=prepared.original_name,
-            uploaded_by=fit(PERSON, person),
+            uploaded_by=fit(PERSON, name),
+            account_id=account_id,
             created_at=datetime.now(UTC),
         )
     )
@@ -104,7 +115,7 @@ class LinkedPicture:
         return f"{picture_name(position, self.link)} {self.problem}"
 
 
-def keep_link(studio: Studio, link: str, person: str) -> LinkedPicture:
+def keep_link(studio: Studio, link: str, person: Actor | str) -> LinkedPicture:
     """Fetch the picture behind `link`, check it like an upload and keep it. Never raises
     for the link's sake: what went wrong is the outcome's `problem`."""
     own = own_picture(studio, link)
@@ -145,7 +156,7 @@ def own_picture(studio: Studio, link: str) -> LinkedPicture | None:
 
 
 def keep_images(
-    studio: Studio, images: Sequence[tuple[str, str | None]], person: str
+    studio: Studio, images: Sequence[tuple[str, str | None]], person: Actor | str
 ) -> tuple[list[tuple[str, str]], dict[int, str]]:
     """Pictures as the service gets them: the studio's kept copies at today's address.
     -> ([(url, sha256)], {position: message}) for [(url, sha256 or None)]: a picture kept
@@ -172,7 +183,7 @@ class PastedLinks:
         self._lock = threading.Lock()
         self._fetches: dict[str, Future[LinkedPicture]] = {}
 
-    def follow(self, studio: Studio, links: Iterable[str], person: str) -> None:
+    def follow(self, studio: Studio, links: Iterable[str], person: Actor | str) -> None:
         """Start fetching links not seen before; forget links no longer pasted (pasting
         one again tries it again)."""
         wanted = list(dict.fromkeys(links))

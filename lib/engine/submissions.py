@@ -87,7 +87,7 @@ def submit_video(
     pictures: list[tuple[str, str | None]] = []
     if request.get("image_urls"):
         given = images or [(url, None) for url in request["image_urls"]]
-        kept, problems = keep_images(studio, given, person)
+        kept, problems = keep_images(studio, given, actor)
         if problems:
             raise InvalidSettings([Problem("image_urls", m) for m in problems.values()])
         request["image_urls"] = [url for url, _ in kept]

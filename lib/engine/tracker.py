@@ -85,6 +85,11 @@ class Tracker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._busy: set[str] = set()
+        # Taken over from a server that died while every worker here was busy: being
+        # looked at once (`_taking`), then kept under this server's lease until a worker
+        # is free (`_adopted`). See `_take_over`.
+        self._taking: set[str] = set()
+        self._adopted: set[str] = set()
         self._busy_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="tracker")
         self._threads: list[threading.Thread] = []
@@ -97,6 +102,7 @@ class Tracker:
         for target, name in (
             (self._schedule, "tracker-scheduler"),
             (self._heartbeat, "tracker-lease"),
+            (self._take_over_orphans, "tracker-takeover"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -175,7 +181,7 @@ class Tracker:
         now = self.clock()
         until = now + timedelta(seconds=self.settings.lease_seconds)
         with self._busy_lock:
-            busy = set(self._busy)
+            busy = self._busy | self._taking
         claimed = self.store.claim_due(self.owner, now, until, room, busy)
         if self.stopping:
             # The claim may have been committed after hand_over released everything:
@@ -185,6 +191,7 @@ class Tracker:
         for task in claimed:
             with self._busy_lock:
                 self._busy.add(task.id)
+                self._adopted.discard(task.id)
             self._pool.submit(self._follow, task)
 
     def _seconds_to_next_due(self) -> float:
@@ -192,7 +199,7 @@ class Tracker:
         if self.busy >= self.settings.workers:
             return scan
         with self._busy_lock:
-            busy = set(self._busy)
+            busy = self._busy | self._taking
         # Only what this tracker could take now: a task it is already following (a held
         # GET, an archive) is "due now" in the store, and would make this loop spin.
         due = self.store.next_due(self.owner, self.clock(), busy)
@@ -204,7 +211,7 @@ class Tracker:
         interval = self.settings.lease_seconds / 3
         while not self._stop.wait(interval):
             with self._busy_lock:
-                busy = list(self._busy)
+                busy = list(self._busy | self._taking | self._adopted)
                 sending = list(self._sending)
             try:
                 until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
@@ -212,6 +219,58 @@ class Tracker:
                 self.store.renew_leases(self.sending_owner, sending, until)
             except Exception:
                 log.exception("tracker: renewing leases failed")
+
+    # ----- taking over a dead server's tasks -----------------------------------------------
+    def _take_over_orphans(self) -> None:
+        """Tasks whose server died (their lease ran out) are taken within the lease time
+        even when every worker here is busy holding a `Prefer: wait` request: otherwise
+        they would wait for a worker behind this server's own videos (230 s measured,
+        issue 15). This one thread looks at each once, without holding the request; when
+        workers are free, the scheduler takes orphans like any due task instead."""
+        while not self._stop.wait(self.settings.idle_scan_seconds):
+            if self.busy < self.settings.workers:
+                continue
+            try:
+                now = self.clock()
+                until = now + timedelta(seconds=self.settings.lease_seconds)
+                owners = [self.owner, self.sending_owner]
+                orphans = self.store.claim_orphans(owners, now, until, limit=100)
+            except Exception:
+                log.exception("tracker: looking for a stopped server's tasks failed")
+                continue
+            if orphans:
+                log.info("tracker: taking over %d task(s) of a stopped server", len(orphans))
+            with self._busy_lock:
+                self._taking.update(task.id for task in orphans)
+            for task in orphans:
+                self._take_over(task)
+
+    def _take_over(self, task: Task) -> None:
+        """One look, without holding the request: a submit is re-sent, a finished video
+        is copied, a video still being made is asked about once and then kept under this
+        server's lease until a worker is free to hold the next request for it."""
+        keep = False
+        try:
+            if self.stopping:
+                return
+            if task.wave_task_id is None:
+                self._resubmit(task)
+            elif task.status == TaskStatus.COMPLETED:
+                self._archive(task)
+            elif task.status not in TERMINAL_STATUSES:
+                updated = self._check(task, hold=False)
+                keep = updated is not None and updated.status not in TERMINAL_STATUSES
+        except Exception:
+            log.exception("tracker: taking over task %s failed; will look again", task.id)
+            self._retry_later(task, seconds=10)
+        finally:
+            with self._busy_lock:
+                self._taking.discard(task.id)
+                if keep and not self.stopping:
+                    self._adopted.add(task.id)  # its lease is renewed with the busy ones
+            if not keep:
+                self.store.release(task.id, self.owner)
+            self._wake.set()
 
     def record_submitted(self, task: Task, state: TaskState) -> None:
         """The service accepted a task: store that, and follow it from here."""
@@ -239,18 +298,20 @@ class Tracker:
                 self._busy.discard(task.id)
             self._wake.set()
 
-    def _check(self, task: Task) -> None:
-        wait = self._wait_for(task)
+    def _check(self, task: Task, hold: bool = True) -> Task | None:
+        """Ask the service (holding the request where it can, unless `hold` is False)
+        and record the answer. -> the task as recorded (None: nothing recorded)."""
+        wait = self._wait_for(task) if hold else None
         asked_at = self.clock()
         try:
             state = self.client.get_task(task.wave_task_id, wait=wait)
         except TaskNotFound:
             self._lost(task)
-            return
+            return None
         except WaveError as exc:  # retries inside the client did not help: later, calmly
             log.warning("tracker: could not check task %s: %s", task.id, exc)
             self._retry_later(task, seconds=30 if isinstance(exc, AuthError) else 10)
-            return
+            return None
         finally:
             self.store.count_api_calls(task.id)
         if wait and self.wait_supported is None:
@@ -261,6 +322,7 @@ class Tracker:
         )
         if updated is not None and updated.status == TaskStatus.COMPLETED and not self.stopping:
             self._archive(updated)  # (stopping: the server that takes it over copies it)
+        return updated
 
     def _wait_for(self, task: Task) -> int | None:
         if self.settings.use_callbacks or self.wait_supported is False:

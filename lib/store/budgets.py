@@ -1,18 +1,20 @@
 """The month's spend against the caps, read inside the transaction that creates a task
-(Store.create_task), so that concurrent submits can never overspend together: on SQLite
-the writer's BEGIN IMMEDIATE lets one submit at a time check and insert; on PostgreSQL
-every submit first takes one transaction-scoped advisory lock (`lock_budgets`)."""
+(Store.create_task) from the running totals (lib/store/month_spend.py), so that
+concurrent submits can never overspend together: on SQLite the writer's BEGIN IMMEDIATE
+lets one submit at a time check and insert; on PostgreSQL every submit first takes one
+transaction-scoped advisory lock (`lock_budgets`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from lib.domain.budgets import Cap, OverBudget, Scope, first_crossed, month_start
-from lib.store.schema import Budget, BudgetPass, Task
+from lib.domain.budgets import Cap, OverBudget, Scope, first_crossed
+from lib.store.month_spend import CAMPAIGN, PERSON, spent_in, totals_keys
+from lib.store.schema import Budget, BudgetPass
 from lib.store.team import DONE, add_audit
 
 # pg_advisory_xact_lock's key: any fixed number, the same in every server process.
@@ -50,14 +52,12 @@ def caps_in(session: Session, account_id: str | None, campaign: str, now: dateti
     found = {(scope, target): cap for scope, target, cap in rows if (scope, target) in wanted}
     if not found:
         return []
-    spent = func.coalesce(Task.cost_quota, Task.pre_consumed_quota, Task.estimate_quota)
-    mine = case((Task.account_id == (account_id or ""), spent), else_=0)
-    theirs = case((Task.campaign == campaign, spent), else_=0)
-    team, person, by_campaign = session.execute(
-        select(func.sum(spent), func.sum(mine), func.sum(theirs)).where(
-            Task.created_at >= month_start(now)
-        )
-    ).one()
+    # The running totals (lib/store/month_spend.py): a few primary-key reads.
+    team_key, *_ = keys = totals_keys(now, account_id, campaign)
+    spent = spent_in(session, keys)
+    team = spent[team_key]
+    person = spent.get((team_key[0], PERSON, account_id), 0)
+    by_campaign = spent.get((team_key[0], CAMPAIGN, campaign), 0)
     caps = []
     if (Scope.TEAM, "") in found:
         caps.append(Cap(Scope.TEAM, "the team's", found[Scope.TEAM, ""], int(team or 0)))

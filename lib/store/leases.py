@@ -54,6 +54,36 @@ class Leases:
                 .values(lease_owner=owner, lease_until=lease_until)
                 .execution_options(synchronize_session=False)
             )
+        return self._leased_to(owner, ids, lease_until)
+
+    def claim_orphans(
+        self, owners: Iterable[str], now: datetime, lease_until: datetime, limit: int
+    ) -> list[Task]:
+        """Take over up to `limit` tasks whose follower died: leased by another owner (not
+        one of `owners`) and the lease ran out. A lease is only held while a task is
+        followed, so these were being followed when their server stopped answering."""
+        owners = list(owners)
+        ran_out = and_(
+            Task.tracking.is_(True),
+            Task.lease_owner.is_not(None),
+            Task.lease_owner.not_in(owners),
+            Task.lease_until < now,
+        )
+        orphans = select(Task.id).where(ran_out).order_by(Task.next_check_at).limit(limit)
+        with self.writing() as session:
+            ids = list(session.scalars(orphans))
+            if not ids:
+                return []
+            session.execute(
+                update(Task)
+                .where(Task.id.in_(ids), ran_out)
+                .values(lease_owner=owners[0], lease_until=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        return self._leased_to(owners[0], ids, lease_until)
+
+    def _leased_to(self, owner: str, ids: list[str], lease_until: datetime) -> list[Task]:
+        """Those of `ids` whose lease `owner` just took (the others went to someone else)."""
         with self.session() as session:
             mine = and_(
                 Task.id.in_(ids), Task.lease_owner == owner, Task.lease_until == lease_until

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from lib.domain import statuses
@@ -48,19 +48,35 @@ class Reads:
         return int(total or 0)
 
     def campaigns(self) -> list[str]:
-        """Every campaign used so far, A to Z ("" when some videos have none); the index
-        on the column answers this without reading the table."""
-        with self.session() as session:
-            return list(session.scalars(select(Task.campaign).distinct().order_by(Task.campaign)))
+        """Every campaign used so far, A to Z ("" when some videos have none)."""
+        return self._distinct("campaign")
 
     def people(self) -> list[str]:
         """Everyone who has made a video, A to Z."""
+        return self._distinct("person")
+
+    def _distinct(self, column: str) -> list[str]:
+        """The column's values, A to Z, one index probe per value (a "skip scan"): a
+        DISTINCT read all 100,000 index entries on PostgreSQL (a quarter of a second for
+        History's two filter boxes under load) for a dozen names."""
         with self.session() as session:
-            return list(session.scalars(select(Task.person).distinct().order_by(Task.person)))
+            return list(session.scalars(text(_SKIP_SCAN.format(column=column))))
 
     def get_asset(self, sha256: str) -> Asset | None:
         with self.session() as session:
             return session.get(Asset, sha256)
+
+
+# Each step asks the index for the next value after the last one (a column with an index
+# of its own: ix_tasks_campaign, ix_tasks_person).
+_SKIP_SCAN = (
+    "WITH RECURSIVE found(value) AS ("
+    " SELECT min({column}) FROM tasks"
+    " UNION ALL"
+    " SELECT (SELECT min({column}) FROM tasks WHERE {column} > found.value)"
+    " FROM found WHERE found.value IS NOT NULL"
+    ") SELECT value FROM found WHERE value IS NOT NULL"
+)
 
 
 def still_in_flight_in_store(store: Reads, task_ids: Sequence[str]) -> frozenset[str]:

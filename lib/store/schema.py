@@ -154,17 +154,6 @@ class Task(Base):
             "refunded_quota",
             "model",
         ),
-        # A month's spend for the budgets (team, one person, one campaign), read from the
-        # index alone: the check runs inside every submit's transaction.
-        Index(
-            "ix_tasks_month_spend",
-            "created_at",
-            "account_id",
-            "campaign",
-            "cost_quota",
-            "pre_consumed_quota",
-            "estimate_quota",
-        ),
     )
 
 
@@ -406,3 +395,18 @@ class HiddenVideo(Base):
     by_id: Mapped[str | None] = mapped_column(String(32))
     by_name: Mapped[str] = mapped_column(String(PERSON.max_length))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ----- running monthly spend (issue 16's budgets, kept rather than summed) ----------------
+class MonthSpend(Base):
+    """What a scope has spent in a calendar month (UTC): settled charges plus money held
+    for videos still being made, moved in the same transactions as the tasks' money
+    (lib/store/month_spend.py), so that the budget check reads a row, not a month."""
+
+    __tablename__ = "month_spend"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # team|person|campaign
+    # "" (team), an account id (person), a campaign's name (campaign)
+    target: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), primary_key=True)
+    spent_quota: Mapped[int] = mapped_column(BigInteger, default=0)

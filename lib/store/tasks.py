@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -23,6 +23,7 @@ from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.leases import Leases
+from lib.store.month_spend import keep_totals
 from lib.store.reads import Reads
 from lib.store.reviews import Reviews
 from lib.store.schema import Asset, Task, TaskEvent, TaskImage
@@ -56,6 +57,7 @@ class Store(Reads, Leases, Team, Shared, Reviews):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(**{WRITE_LOCK_OPTION: True})
         self._writers = sessionmaker(writer, expire_on_commit=False)
+        keep_totals(self._writers)  # the month's spend moves with the tasks' money
         # Notified when a task in this process is finished: done, failed, cancelled or
         # gone (what an open History page waits for, lib/server/routes.py).
         self.finished = Signal()
@@ -174,7 +176,9 @@ class Store(Reads, Leases, Team, Shared, Reviews):
     def discard_unsent(self, task_id: str) -> None:
         """The service refused the submit outright (nothing was charged): forget the task."""
         with self.writing() as session:
-            session.execute(delete(Task).where(Task.id == task_id, Task.wave_task_id.is_(None)))
+            task = session.get(Task, task_id, with_for_update=True)
+            if task is not None and task.wave_task_id is None:
+                session.delete(task)  # through the session: its held estimate is released
             session.info[FINISHED] = True
 
     def mark_submit_pending(self, task_id: str, detail: str, retry_at: datetime) -> None:

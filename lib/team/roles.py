@@ -60,3 +60,42 @@ def change_role(
         now=datetime.now(UTC),
     )
     return Changed(f"{account.name} is now {new.value}.", ok=True)
+
+
+def switch_account(
+    store: Store, config: StudioConfig, actor: Actor | None, account_id: str, active: bool
+) -> Changed:
+    """An admin switches a person's account off (they can no longer sign in) or on."""
+    action = "account.enable" if active else "account.disable"
+    try:
+        check_admin(actor, action)
+    except NotAllowed as refusal:
+        return refuse(store, actor, action, account_id, str(refusal))
+    assert actor is not None
+    account = store.get_account(account_id)
+    if account is None:
+        return refuse(store, actor, action, account_id, "There is no such person.")
+    if account.id == actor.account_id:
+        return refuse(store, actor, action, account.name, "You cannot switch off your own account.")
+    if not active and role_from_config(config, account.email):
+        return refuse(
+            store,
+            actor,
+            action,
+            account.name,
+            f"{account.name} is an admin by the studio's settings (STUDIO_ADMINS).",
+        )
+    status = "active" if active else "disabled"
+    if account.status == status:
+        return Changed("", ok=True)  # nothing changed: nothing to log
+    store.set_status(account.id, status)
+    store.audit(
+        action,
+        actor_id=actor.account_id,
+        actor_name=actor.name,
+        target=account.name,
+        detail=f"{account.status} -> {status}",
+        now=datetime.now(UTC),
+    )
+    words = "can sign in again" if active else "can no longer sign in"
+    return Changed(f"{account.name} {words}.", ok=True)

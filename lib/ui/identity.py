@@ -234,6 +234,7 @@ def _header() -> Identity:
     store = current().store
     account = store.account_for(login, value, config.default_role, datetime.now(UTC))
     if account.status != "active":
+        _log_once(f"disabled:{login}", "sign_in.refused", "account disabled", value, account.id)
         return Identity(None, "Your account is switched off. Ask an admin.")
     role = _role(config, account, email, [])
     _log_once(
@@ -255,6 +256,9 @@ def _open() -> Identity:
         return Identity(None)
     store = current().store
     account = store.account_for(name_login(name), name, config.open_role, datetime.now(UTC))
+    if account.status != "active":
+        _log_once(f"disabled:{name}", "sign_in.refused", "account disabled", name, account.id)
+        return Identity(None, "This name's account is switched off. Ask an admin.")
     return Identity(Actor(account.id, account.name, config.open_role))
 
 

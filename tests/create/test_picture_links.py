@@ -196,3 +196,14 @@ def test_each_session_fetches_a_link_once_and_again_after_it_was_removed(studio,
     paste(at, "")
     paste(at, link)
     assert site.hits == [f"GET {path}"] * 2
+
+
+def test_uploaded_and_linked_pictures_are_kept_under_the_uploaders_account(studio, site):
+    """Issue 16: a picture records who brought it by account (stable), not only by name."""
+    at = image_page()
+    at.file_uploader(key=keys.UPLOADS).set_value([("a.jpg", images.jpeg(300, 300), "")]).run()
+    paste(at, site.add("/linked.png", images.png(300, 300)))
+    [ana] = [a for a in studio.studio.store.accounts() if a.name == "Ana Lopez"]
+    with studio.studio.store.session() as session:
+        kept = session.execute(select(Asset.uploaded_by, Asset.account_id)).all()
+    assert sorted(kept) == [("Ana Lopez", ana.id), ("Ana Lopez", ana.id)]

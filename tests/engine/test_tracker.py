@@ -247,6 +247,48 @@ def test_next_due_leaves_out_what_is_not_ours_to_take(tmp_path):
         assert due == now - timedelta(minutes=1)  # `free`: not mine (busy), not theirs (leased)
 
 
+def test_a_dead_servers_task_is_taken_within_the_lease_while_every_worker_holds_a_wait(
+    tmp_path,
+):
+    """Issue 15: orphaned tasks queued behind the survivor's own held `Prefer: wait`
+    requests (230 s for a 30 s lease). Both workers here hold a request for a slow video
+    (at least 30 s); a task whose server died is still looked at and leased by this
+    server within the lease + a few seconds, with one GET that is not held."""
+    lease = 2.0
+    slow = {"time_scale": 10.0}  # 20 s in line, then a minute of making
+    settings = {"workers": 2, "lease_seconds": lease, "wait_seconds": 30}
+    with running_studio(
+        tmp_path, callbacks=False, wave_changes=slow, tracker_changes=settings
+    ) as rs:
+        store, tracker = rs.studio.store, rs.studio.tracker
+        own = [submit(rs) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while tracker.busy < 2:  # both workers hold a request
+            assert time.monotonic() < deadline, tracker.busy
+            time.sleep(0.05)
+        orphan = submit(rs)  # due, waiting for a worker
+        now = datetime.now(UTC)
+        # Another server took it and died: its lease runs out `lease` seconds from now.
+        later = now + timedelta(minutes=5)  # whenever it was due
+        others = [task.id for task in own]
+        taken = store.claim_due("dead-server", later, now + timedelta(seconds=lease), 9, others)
+        assert [task.id for task in taken] == [orphan.id]
+        gets_before = rs.counters().get("requests.get", 0)
+        calls_before = store.get_task(orphan.id).api_calls  # its submit
+        limit = time.monotonic() + lease + 6
+        while True:
+            row = store.get_task(orphan.id)
+            if row.lease_owner == tracker.owner and row.api_calls > calls_before:
+                break
+            assert time.monotonic() < limit, (row.lease_owner, row.api_calls, tracker.busy)
+            time.sleep(0.05)
+        assert tracker.busy == 2  # the workers still hold their own requests
+        assert rs.counters().get("requests.get", 0) == gets_before + 1  # one look, not held
+        assert row.status == "queued"
+        for task in [*own, orphan]:  # end the held requests (the videos would take minutes)
+            rs.studio.client.cancel(store.get_task(task.id).wave_task_id)
+
+
 def test_polling_never_waits_longer_than_its_rhythm():
     """2 s while young, then 5, 15, 30 s; progress only brings a look forward."""
     submitted = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect, text
 from lib.engine import pace
 from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.schema import Base, Task
+from lib.store.search import include_object
 from lib.store.tasks import NewTask, Store
 from lib.wave import parse_task
 from tests.studio_harness import ROOT
@@ -64,7 +65,8 @@ def sqlite_store(tmp_path) -> Store:
 
 def test_migrations_match_the_models(store):
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 

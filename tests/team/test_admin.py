@@ -117,3 +117,26 @@ def test_the_audit_csv_defuses_formulas_and_keeps_every_entry(store, team):
     assert refused["Outcome"] == "refused" and "negative" in refused["Details"]
     only_sign_ins = audit_log.audit_frame(store, AuditFilter(actions=["sign_in"]))
     assert list(only_sign_ins["action"]) == ["sign_in"]
+
+
+def test_only_an_admin_switches_an_account_off_never_their_own_nor_a_settings_admin(
+    store, team, tmp_path
+):
+    admin, member, viewer = team
+    boss = someone(store, "boss@example.com", "Boss", Role.ADMIN)
+    for wrong in (member, viewer, None):
+        change = roles.switch_account(store, config(tmp_path), wrong, viewer.account_id, False)
+        assert not change.ok and "Only admins" in change
+    refused = [
+        roles.switch_account(store, config(tmp_path), admin, admin.account_id, False),
+        roles.switch_account(store, config(tmp_path), admin, boss.account_id, False),
+        roles.switch_account(store, config(tmp_path), admin, "no-such-id", False),
+    ]
+    assert [r.ok for r in refused] == [False, False, False]
+    assert str(refused[0]) == "You cannot switch off your own account."
+    assert "admin by the studio's settings" in refused[1]
+    assert {a.status for a in store.accounts()} == {"active"}
+    change = roles.switch_account(store, config(tmp_path), admin, viewer.account_id, False)
+    assert change.ok and store.get_account(viewer.account_id).status == "disabled"
+    log = store.audit_events(AuditFilter(actions=["account.disable"]))
+    assert sorted(e.outcome for e in log) == ["done"] + ["refused"] * 6

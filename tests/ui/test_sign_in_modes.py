@@ -255,3 +255,27 @@ def test_signing_out_refuses_the_same_cookie_afterwards(start):
     fresh = page({**MEMBER, "iat": int(time.time()) + 5})  # signed in again, later
     assert "Signed in as **Mia Member**" in sidebar(fresh)
     assert running.studio.store.accounts()[0].role == Role.MEMBER
+
+
+def test_an_admin_switches_an_account_off_and_its_sign_in_is_refused_and_logged(start):
+    running = start(**OIDC)
+    store = running.studio.store
+    assert "· Member" in sidebar(page(MEMBER))  # Mia has signed in once: an account
+    mia = store.account_for(email_login("member@example.com"), "", Role.MEMBER, None)
+    at = page(ADMIN, "views/admin.py")
+    admin = store.account_for(email_login("admin@example.com"), "", Role.ADMIN, None)
+    assert not [b for b in at.button if b.key == f"admin.status-{admin.id}"]  # not one's own
+    at.button(key=f"admin.status-{mia.id}").click().run()
+    assert [s.value for s in at.success] == ["Mia Member can no longer sign in\\."]
+    assert store.get_account(mia.id).status == "disabled"
+    refused = page(MEMBER)
+    assert "Your account is switched off. Ask an admin." in words(refused)
+    assert not [b for b in refused.button if b.label.startswith("Generate")]
+    assert [e.detail for e in events(running.studio, "sign_in.refused", "refused")] == [
+        "account disabled"
+    ]
+    assert [e.detail for e in events(running.studio, "account.disable", "done")] == [
+        "active -> disabled"
+    ]
+    at.button(key=f"admin.status-{mia.id}").click().run()  # on again
+    assert "· Member" in sidebar(page(MEMBER))

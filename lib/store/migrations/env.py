@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from lib.store.schema import Base
+from lib.store.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +14,13 @@ target_metadata = Base.metadata
 def run(connection) -> None:
     # render_as_batch: SQLite can only change columns by copying the table; batch mode
     # does that copy (keeping the rows) where a plain ALTER is not possible.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # include_object: the search index's objects are the migrations' own (lib/store/search.py).
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
