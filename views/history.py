@@ -7,13 +7,14 @@ import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
+from lib.domain.statuses import shown_state
 from lib.engine.runtime import current
 from lib.history import actions, keys, player, queries
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
 from lib.store.schema import Task
-from lib.ui import live_refresh
+from lib.ui import live_progress
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
 from lib.ui.share import share_button
@@ -37,7 +38,7 @@ def card(task: Task, progress: flight.Progress | None, address: str) -> None:
         else:
             st.html(player.placeholder_html(task))
         if progress:
-            st.progress(progress.percent, text=progress.words)
+            live_progress.live_bar(task.id, shown_state(task.status, task.archive_state), progress)
             if progress.estimated:
                 st.caption(flight.ESTIMATED_NOTE)
         else:
@@ -77,36 +78,41 @@ def card_actions(task: Task, address: str) -> None:
             notify(retry.message, retry.task is not None)
 
 
-def cards(tasks: list[Task], columns: int) -> None:
+def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
+    """The cards, a row at a time; each card still changing is live (`live_card`)."""
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(task, progress.get(task.id), address)
+                if flight.in_flight(task):
+                    live_card(task, progress.get(task.id), address)
+                else:
+                    card(task, progress.get(task.id), address)
 
 
-def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
-    """The cards; while one of them is still changing, they are drawn again (a fragment:
-    only the cards) as soon as one is done and every few seconds for the progress bars,
-    and no more once all are done."""
-    interval = flight.refresh_interval(tasks)
-    if interval is None:
-        cards(tasks, columns)
-        return
-    live = queries.LiveTasks(store, tasks)
+def live_card(task: Task, progress: flight.Progress | None, address: str) -> None:
+    """A card whose video is still changing, in its own fragment: its bar moves in the
+    page (lib/ui/live_progress.py), which reruns this card alone when the video changes
+    state; the rest of the page (filters, paging, other cards) is not run again."""
+    live = queries.LiveTasks(store, [task])
 
-    @st.fragment  # no timer: lib/ui/live_refresh.py's element reruns it
-    def live_cards() -> None:
+    @st.fragment
+    def one_card() -> None:
+        first = live.first
         fresh = live.read()
-        if flight.money_moved(tasks, fresh):
-            st.rerun(scope="app")  # the sidebar's balance and spend change too
-        cards(fresh, columns)
-        changing = [task.id for task in fresh if flight.in_flight(task)]
-        live_refresh.follow(changing, interval)
+        if not fresh:
+            return  # gone from the store (a submit the service refused outright)
+        now = fresh[0]
+        bar = progress
+        if not first:
+            if flight.money_moved([task], fresh):
+                st.rerun(scope="app")  # the sidebar's balance and spend change too
+            bar = flight.progress_for(store, fresh, studio.tracker.reports_steps).get(now.id)
+        card(now, bar, address)
 
-    live_cards()
+    one_card()
 
 
 def reset_page() -> None:

@@ -3,11 +3,12 @@ their paths are in lib/domain/urls.py."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import re
-import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -19,8 +20,10 @@ from lib.domain import urls
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.server.people import may_read
+from lib.server.watch import StateWatch
 from lib.storage import ASSETS, LIBRARY, StorageUnavailable
-from lib.store.reads import still_in_flight_in_store
+from lib.store.reads import shown_states_in_store
+from lib.store.tasks import Store
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
@@ -34,10 +37,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 SIGN_IN_FIRST = {"error": "sign in first"}
 CLOSE = {"Connection": "close"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+SHOWN_STATE = re.compile(r"^[a-z_]{1,20}/[a-z_]{1,20}$")  # lib.domain.statuses.shown_state
 MAX_WATCHED = 100  # ids per request: a page shows 24
 MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
-# A held request looks at the store when this process finishes a task (Store.finished),
-# and this often besides, for other server processes sharing the database.
+# Held requests look at the store when this process changes a task (Store.changed), and
+# this often besides (one look for all of them), for other server processes sharing the
+# database.
 CHANGE_CHECK_SECONDS = 0.5
 
 
@@ -144,24 +149,23 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         )
 
     async def history_changes(request: Request) -> Response:
-        """Held until one of these videos is done, or `wait` seconds: what an open History
-        page waits on (lib/ui/live_refresh.py). Reads only the store, never the service."""
+        """Held until one of these videos is in another state than the page drew it in,
+        or `wait` seconds: what an open History page waits on (lib/ui/live_progress.py).
+        -> {"changed": [ids]}. Reads only the store (one look for all pages,
+        lib/server/watch.py), never the service."""
         studio = get_studio()
         if not await run_in_threadpool(may_read, request, studio.config, studio.store):
             return JSONResponse(SIGN_IN_FIRST, status_code=401)
-        ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
+        expected = _watched(request.query_params.get("ids"), request.query_params.get("states"))
         wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
-        store = studio.store
-        watched = set(ids[:MAX_WATCHED])
-        deadline = time.monotonic() + wait
-        while True:
-            seen = store.finished.version
-            flying = await run_in_threadpool(still_in_flight_in_store, store, list(watched))
-            changed = flying != watched
-            if changed or time.monotonic() >= deadline or await request.is_disconnected():
-                # (Disconnected: the page moved on to a new request; nobody reads this.)
-                return JSONResponse({"changed": changed}, headers=NO_STORE)
-            await store.finished.wait(seen, min(CHANGE_CHECK_SECONDS, deadline - time.monotonic()))
+        answer = asyncio.ensure_future(_watch_of(studio).wait(expected, wait))
+        gone = asyncio.ensure_future(_disconnected(request))
+        await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not answer.done():  # the page moved on to a new request; nobody reads this
+            answer.cancel()
+            return Response(status_code=204, headers=NO_STORE)
+        return JSONResponse({"changed": answer.result()}, headers=NO_STORE)
 
     return [
         Route(urls.HEALTH, health, methods=["GET"]),
@@ -171,6 +175,38 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         Route(urls.ASSET_ROUTE, asset, methods=["GET", "HEAD"]),
         Route(urls.LIBRARY_ROUTE, library, methods=["GET", "HEAD"]),
     ]
+
+
+def _watched(ids: str | None, states: str | None) -> dict[str, str]:
+    """The videos a page follows, with the state it drew each in (ids and states in the
+    same order); anything that is not an id or a state is left out."""
+    pairs = zip((ids or "").split(","), (states or "").split(","), strict=False)
+    found = {i: s for i, s in pairs if TASK_ID.match(i) and SHOWN_STATE.match(s)}
+    return dict(list(found.items())[:MAX_WATCHED])
+
+
+_watches: weakref.WeakKeyDictionary[Store, StateWatch] = weakref.WeakKeyDictionary()
+
+
+def _watch_of(studio: Studio) -> StateWatch:
+    """The store's one watcher, made at the first request (in the server's event loop)."""
+    store = studio.store
+    watch = _watches.get(store)
+    if watch is None:
+        weak = weakref.ref(store)  # the watcher does not keep a closed studio's store
+
+        def read_states(ids: Sequence[str]) -> dict[str, str]:
+            found = weak()
+            return shown_states_in_store(found, ids) if found is not None else {}
+
+        watch = _watches[store] = StateWatch(read_states, store.changed, CHANGE_CHECK_SECONDS)
+    return watch
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the asker has gone (a GET's body is read; the next message is that)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _download_name(text: str | None) -> str | None:

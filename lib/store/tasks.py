@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -35,6 +35,21 @@ STATUS_RANK = {status: status.rank for status in TaskStatus}
 # A callback makes a task due at most this soon after the service last answered for it.
 HINT_GAP = timedelta(seconds=1)
 FINISHED = "studio_task_finished"  # a write session's mark: it finished a task
+SHOWN_CHANGED = "studio_task_shown_changed"  # ... it changed what a History card shows
+
+
+def _note_shown_changes(session: Session, _context: object, _instances: object) -> None:
+    """Before a write is flushed: whether it moves a task to another shown state (status or
+    saved copy), so that the pages waiting on that task are woken once it is committed."""
+    for task in (*session.new, *session.dirty):
+        if not isinstance(task, Task):
+            continue
+        state = inspect(task)
+        if state.attrs.status.history.has_changes() or (
+            state.attrs.archive_state.history.has_changes()
+        ):
+            session.info[SHOWN_CHANGED] = True
+            return
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,10 @@ class Store(Reads, Leases, Team, Shared):
         # Notified when a task in this process is finished: done, failed, cancelled or
         # gone (what an open History page waits for, lib/server/routes.py).
         self.finished = Signal()
+        # Notified when a task in this process changes what its History card shows: a
+        # new step, done, saved (what each open History page's held request waits on).
+        self.changed = Signal()
+        event.listen(self._writers, "before_flush", _note_shown_changes)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -79,8 +98,12 @@ class Store(Reads, Leases, Team, Shared):
         with self._writers() as session:
             with session.begin():
                 yield session
-            if session.info.pop(FINISHED, False):
+            finished = session.info.pop(FINISHED, False)
+            shown = session.info.pop(SHOWN_CHANGED, False)
+            if finished:
                 self.finished.notify()  # committed: a reader woken now sees it
+            if finished or shown:
+                self.changed.notify()
 
     # ----- creating and submitting ----------------------------------------------------
     def create_task(

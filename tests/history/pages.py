@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from lib.engine.runtime import set_current
+from lib.ui.live_progress import COMPONENT
 from tests.studio_harness import STUDIO, RunningStudio, running_studio
 
 
@@ -70,3 +73,21 @@ def studio_with(tmp_path: Path, **wave_changes):
             self.context.__exit__(*exc)
 
     return Started()
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A live progress bar as the page first draws it (lib/ui/live_progress.py)."""
+
+    task_id: str
+    state: str
+    value: int
+    text: str
+    data: dict
+
+
+def bars(at: AppTest) -> list[Bar]:
+    """The live progress bars on screen, in order."""
+    found = [e.proto for e in at.get("bidi_component")]
+    found = [json.loads(p.json) for p in found if p.component_name == COMPONENT]
+    return [Bar(d["id"], d["state"], d["bar"]["percent"], d["bar"]["words"], d) for d in found]
