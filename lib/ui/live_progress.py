@@ -54,6 +54,7 @@ _CSS = """
 
 _JS = """
 const cards = new Map(); // video id -> {state, trigger, owner, bar, received, asked}
+const ASK_AGAIN_MS = 4000;
 let follower = null;
 let ticking = null;
 let again = null;
@@ -108,20 +109,32 @@ async function follow(url, wait) {
   const mine = new AbortController();
   follower = mine;
   while (!mine.signal.aborted) {
-    const asked = [...cards.entries()].filter(([, card]) => !card.asked);
-    if (!asked.length) return;
-    const ids = asked.map(([id]) => id).join(",");
-    const states = asked.map(([, card]) => card.state).join(",");
+    // A card that asked for its rerun is left out until it is drawn again; if that
+    // rerun got lost (two at once), it is followed again after a while and asks again.
+    const now = Date.now();
+    const followed = [...cards.entries()].filter(([, card]) => now - card.asked > ASK_AGAIN_MS);
+    if (!followed.length) {
+      if (!cards.size) return;
+      await pause(ASK_AGAIN_MS / 2);
+      continue;
+    }
+    const waiting = followed.length < cards.size; // a rerun asked for: look again soon
+    const ids = followed.map(([id]) => id).join(",");
+    const states = followed.map(([, card]) => card.state).join(",");
+    const held = waiting ? ASK_AGAIN_MS / 1000 : wait;
     try {
       const reply = await fetch(
-        `${url}?ids=${ids}&states=${encodeURIComponent(states)}&wait=${wait}`,
+        `${url}?ids=${ids}&states=${encodeURIComponent(states)}&wait=${held}`,
         { signal: mine.signal, cache: "no-store" },
       );
       if (!reply.ok) { await pause(1000); continue; }
       const { changed } = await reply.json();
       for (const id of changed) {
         const card = cards.get(id);
-        if (card && !card.asked) { card.asked = true; card.trigger("changed", Date.now()); }
+        if (card && Date.now() - card.asked > ASK_AGAIN_MS) {
+          card.asked = Date.now();
+          card.trigger("changed", card.asked);
+        }
       }
     } catch (error) {
       if (mine.signal.aborted) return;
@@ -146,7 +159,7 @@ export default function (component) {
     bar: data.bar,
     drawn: data.now,
     received: sameDrawing ? before.received : performance.now(),
-    asked: sameDrawing ? before.asked : false,
+    asked: sameDrawing ? before.asked : 0,
   };
   cards.set(data.id, card);
   draw(card);

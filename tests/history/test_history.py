@@ -36,10 +36,12 @@ from tests import images
 from tests.factories import FAR, PRICE, REQUEST, make
 from tests.history.pages import (
     bars,
+    fragments,
     history,
     html_of,
     linked_page,
     on_page,
+    rerun_fragment,
     run,
     shown,
     status_lines,
@@ -217,6 +219,27 @@ def test_only_cards_still_changing_have_a_live_bar(store):
     assert found[saving].data["bar"]["motion"] is None  # "Saving your video…" stays
     assert bars(history(task=done[0])) == []  # a finished video's own page
     assert [bar.task_id for bar in bars(history(task=making))] == [making]
+
+
+def test_a_video_changing_state_redraws_its_card_alone(store, monkeypatch):
+    waiting, making = make(store, "queued"), make(store, "processing")
+    done = make(store, "archived")
+    at = history()
+    live = [task_id for task_id in shown(at) if task_id != done]
+    assert set(live) == {waiting, making}
+    assert len(fragments(at)) == 2  # each card still changing: its own fragment
+    fragment_of = dict(zip(live, fragments(at), strict=True))
+    # The service says the waiting one is being made; its bar in the page asks for a rerun
+    # of its fragment (lib/ui/live_progress.py): that card alone is drawn again, in its
+    # new step; the filters, the page count and the other cards are not run again.
+    now = datetime.now(UTC)
+    made = parse_task({"task_id": f"task-wave-{waiting}", "status": "processing"})
+    store.apply_state(waiting, made, "service", now, FAR)
+    at = rerun_fragment(at, fragment_of[waiting], monkeypatch)
+    assert shown(at) == [waiting]
+    assert [(bar.task_id, bar.state) for bar in bars(at)] == [(waiting, "processing/none")]
+    assert bars(at)[0].text.startswith("Being made")
+    assert not at.multiselect and not at.text_input
 
 
 def test_the_changes_route_answers_when_a_video_changes_state(studio, monkeypatch):
