@@ -17,7 +17,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from lib.domain import urls
-from lib.domain.statuses import TaskStatus
+from lib.domain.statuses import ArchiveState, TaskStatus, shown_state
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.server.people import may_read
@@ -39,6 +39,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 SIGN_IN_FIRST = {"error": "sign in first"}
 CLOSE = {"Connection": "close"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+# A video just made, while the studio saves its copy; and how long an answer waits for it.
+SAVING_STATES = frozenset(
+    shown_state(TaskStatus.COMPLETED, saved) for saved in (ArchiveState.NONE, ArchiveState.PENDING)
+)
+SAVING_GRACE = 1.0
 SHOWN_STATE = re.compile(r"^[a-z_]{1,20}/[a-z_]{1,20}$")  # lib.domain.statuses.shown_state
 MAX_WATCHED = 100  # ids per request: a page shows 24
 MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
@@ -171,7 +176,7 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
             return JSONResponse(SIGN_IN_FIRST, status_code=401)
         expected = _watched(request.query_params.get("ids"), request.query_params.get("states"))
         wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
-        answer = asyncio.ensure_future(_watch_of(studio).wait(expected, wait))
+        answer = asyncio.ensure_future(_changes(_watch_of(studio), expected, wait))
         gone = asyncio.ensure_future(_disconnected(request))
         await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
         gone.cancel()
@@ -214,6 +219,21 @@ def _watch_of(studio: Studio) -> StateWatch:
 
         watch = _watches[store] = StateWatch(read_states, store.changed, CHANGE_CHECK_SECONDS)
     return watch
+
+
+async def _changes(watch: StateWatch, expected: dict[str, str], wait: float) -> list[str]:
+    """The videos whose state changed. A video just made is being saved, which takes a
+    moment: the answer waits up to SAVING_GRACE for the saved copy, so that the page draws
+    the card once (with its player) rather than twice ("Saving…", then the player)."""
+    changed = await watch.wait(expected, wait)
+    saving = {
+        task_id: state
+        for task_id, state in (await watch.states(changed)).items()
+        if state in SAVING_STATES
+    }
+    if saving and len(saving) == len(changed):
+        await watch.wait(saving, SAVING_GRACE)
+    return changed
 
 
 async def _disconnected(request: Request) -> None:

@@ -64,6 +64,12 @@ class StateWatch:
         finally:
             self._waiters.discard(waiter)
 
+    async def states(self, task_ids: Sequence[str]) -> Mapping[str, str]:
+        """These videos' states now (one read)."""
+        if not task_ids:
+            return {}
+        return await run_in_threadpool(self._read_states, list(task_ids))
+
     async def _look(self, waiters: Sequence[_Waiter]) -> bool:
         """One read for all these waiters; those with a change are answered."""
         ids = sorted({task_id for w in waiters for task_id in w.expected})

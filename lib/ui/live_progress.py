@@ -53,7 +53,7 @@ _CSS = """
 """
 
 _JS = """
-const cards = new Map(); // video id -> {state, trigger, owner, bar, received, asked}
+const cards = new Map(); // video id -> {state, trigger, owner, bar, drawn, received}
 const ASK_AGAIN_MS = 4000;
 let follower = null;
 let ticking = null;
@@ -104,24 +104,47 @@ function tick() {
 
 const pause = (ms) => new Promise((done) => setTimeout(done, ms));
 
+// Cards whose video changed, waiting for their rerun: one at a time (two fragments asking
+// at the same moment could lose one), the next once the first is drawn again. A rerun that
+// got lost anyway is asked for again after ASK_AGAIN_MS.
+const due = [];
+let rerunning = null; // {id, at}
+
+function rerunNext() {
+  if (rerunning && Date.now() - rerunning.at < ASK_AGAIN_MS) return;
+  if (rerunning && cards.has(rerunning.id)) due.unshift(rerunning.id); // lost: again
+  rerunning = null;
+  while (due.length && !rerunning) {
+    const id = due.shift();
+    const card = cards.get(id);
+    if (!card) continue;
+    rerunning = { id, at: Date.now() };
+    card.trigger("changed", rerunning.at);
+    setTimeout(rerunNext, ASK_AGAIN_MS + 10);
+  }
+}
+
+function drawnAgain(id) {
+  if (rerunning?.id === id) { rerunning = null; rerunNext(); }
+}
+
 async function follow(url, wait) {
   if (follower) follower.abort();
   const mine = new AbortController();
   follower = mine;
   while (!mine.signal.aborted) {
-    // A card that asked for its rerun is left out until it is drawn again; if that
-    // rerun got lost (two at once), it is followed again after a while and asks again.
-    const now = Date.now();
-    const followed = [...cards.entries()].filter(([, card]) => now - card.asked > ASK_AGAIN_MS);
+    // Cards waiting for their rerun are left out until they are drawn again.
+    const followed = [...cards.entries()].filter(
+      ([id]) => rerunning?.id !== id && !due.includes(id),
+    );
     if (!followed.length) {
       if (!cards.size) return;
-      await pause(ASK_AGAIN_MS / 2);
+      await pause(500);
       continue;
     }
-    const waiting = followed.length < cards.size; // a rerun asked for: look again soon
     const ids = followed.map(([id]) => id).join(",");
     const states = followed.map(([, card]) => card.state).join(",");
-    const held = waiting ? ASK_AGAIN_MS / 1000 : wait;
+    const held = followed.length < cards.size ? ASK_AGAIN_MS / 1000 : wait;
     try {
       const reply = await fetch(
         `${url}?ids=${ids}&states=${encodeURIComponent(states)}&wait=${held}`,
@@ -129,13 +152,8 @@ async function follow(url, wait) {
       );
       if (!reply.ok) { await pause(1000); continue; }
       const { changed } = await reply.json();
-      for (const id of changed) {
-        const card = cards.get(id);
-        if (card && Date.now() - card.asked > ASK_AGAIN_MS) {
-          card.asked = Date.now();
-          card.trigger("changed", card.asked);
-        }
-      }
+      for (const id of changed) if (!due.includes(id) && rerunning?.id !== id) due.push(id);
+      rerunNext();
     } catch (error) {
       if (mine.signal.aborted) return;
       await pause(1000); // the studio is restarting: ask again
@@ -159,14 +177,19 @@ export default function (component) {
     bar: data.bar,
     drawn: data.now,
     received: sameDrawing ? before.received : performance.now(),
-    asked: sameDrawing ? before.asked : 0,
   };
   cards.set(data.id, card);
   draw(card);
   if (!ticking) ticking = setInterval(tick, 1000);
-  if (!sameDrawing) followSoon(data.url, data.wait);
+  if (!sameDrawing) {
+    drawnAgain(data.id);
+    followSoon(data.url, data.wait);
+  }
   return () => {
-    if (cards.get(data.id)?.owner === parentElement) cards.delete(data.id);
+    if (cards.get(data.id)?.owner === parentElement) {
+      cards.delete(data.id);
+      drawnAgain(data.id); // finished: its card no longer has a bar
+    }
     followSoon(data.url, data.wait);
   };
 }

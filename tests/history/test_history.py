@@ -290,6 +290,22 @@ def test_the_changes_route_answers_when_a_video_changes_state(studio, monkeypatc
     routes._watches.clear()
     other_process = Store.open(store.engine.url.render_as_string(hide_password=False))
     assert 0.4 < held_until_changed(make(store, "saving"), other_process) < 2
+    # Made, then saved a moment later: one answer, once saved (the card is drawn once,
+    # with its player, not "Saving…" first).
+    made_one = make(store, "processing")
+
+    def make_then_save() -> None:
+        time.sleep(0.3)
+        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+        done = {"task_id": f"task-wave-{made_one}", "status": "completed"}
+        done["result"] = {"videos": [video]}
+        store.apply_state(made_one, parse_task(done), "service", datetime.now(UTC), FAR)
+        archive_soon(made_one, store)
+
+    threading.Thread(target=make_then_save).start()
+    params = {"ids": made_one, "states": "processing/none", "wait": "10"}
+    assert requests.get(url, params=params, timeout=15).json() == {"changed": [made_one]}
+    assert reads.shown_states_in_store(store, [made_one]) == {made_one: "completed/archived"}
     # Ids that are not ours, or not ids at all, are left out.
     junk = {"ids": "../etc,<b>,ffff", "states": "a/b,c/d,e/f", "wait": "0"}
     assert requests.get(url, params=junk, timeout=10).json() == {"changed": []}
