@@ -79,13 +79,13 @@ def measure(browser, root: Path, mode: Mode, pages: list[int], tasks: int, scale
         bench = Bench(browser, server)
         results = []
         for count in pages:
-            result = bench.run(mode, count, tasks)
-            print(
-                f"  {root.name} {mode.label}, {count} page(s): studio CPU "
-                f"{result.server_cpu:.1f} s over {result.seconds:.0f} s",
-                flush=True,
-            )
+            try:
+                result = bench.run(mode, count, tasks)
+            except BenchFailure as exc:  # said, and the other scenarios still run
+                print(f"  {root.name} {mode.label}, {count} page(s): FAILED: {exc}", flush=True)
+                continue
             results.append(result)
+            print(f"  {row(root.name, result, results)}", flush=True)
         return results
     finally:
         server.stop()
@@ -109,17 +109,21 @@ def report(runs: dict[str, list[Scenario]]) -> None:
     print(f"\n{head}\n{'-' * len(head)}")
     for name, results in runs.items():
         for r in results:
-            page_cost = per_page(results, r)
-            shown = f"{page_cost:>10.2f}" if page_cost is not None else f"{'-':>10}"
-            median = statistics.median(r.latencies) if r.latencies else float("nan")
-            worst = max(r.latencies) if r.latencies else float("nan")
-            sent = statistics.median(r.delivered) if r.delivered else float("nan")
-            print(
-                f"{name:<14} {r.mode.label:<13} {r.sessions:>5} {r.seconds:>7.1f} "
-                f"{r.server_cpu:>6.1f} {shown} {r.server_cpu / r.tasks:>11.2f} "
-                f"{median:>11.2f} {worst:>6.2f} {sent:>8.2f} {r.unobserved:>6} "
-                f"{r.task_calls / r.tasks:>11.2f}"
-            )
+            print(row(name, r, results))
+
+
+def row(name: str, r: Scenario, results: list[Scenario]) -> str:
+    page_cost = per_page(results, r)
+    shown = f"{page_cost:>10.2f}" if page_cost is not None else f"{'-':>10}"
+    median = statistics.median(r.latencies) if r.latencies else float("nan")
+    worst = max(r.latencies) if r.latencies else float("nan")
+    sent = statistics.median(r.delivered) if r.delivered else float("nan")
+    return (
+        f"{name:<14} {r.mode.label:<13} {r.sessions:>5} {r.seconds:>7.1f} "
+        f"{r.server_cpu:>6.1f} {shown} {r.server_cpu / r.tasks:>11.2f} "
+        f"{median:>11.2f} {worst:>6.2f} {sent:>8.2f} {r.unobserved:>6} "
+        f"{r.task_calls / r.tasks:>11.2f}"
+    )
 
 
 def main() -> int:

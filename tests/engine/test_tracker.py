@@ -59,7 +59,7 @@ def assert_archived(rs: RunningStudio, task) -> None:
 
 
 @pytest.mark.parametrize("callbacks", [True, False], ids=["callbacks", "prefer-wait"])
-def test_submit_to_archived_video_in_two_or_three_api_calls(tmp_path, callbacks):
+def test_submit_to_archived_video_in_two_api_calls(tmp_path, callbacks):
     # With callbacks, a video long enough (1 s in line, 5 s made) that the studio asks
     # about "being made" (a second after its submit at the soonest) before it is done.
     speed = {"time_scale": 0.5} if callbacks else None
