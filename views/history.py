@@ -104,13 +104,12 @@ def live_card(task: Task, progress: flight.Progress | None, address: str) -> Non
         fresh = live.read()
         if not fresh:
             return  # gone from the store (a submit the service refused outright)
-        now = fresh[0]
         bar = progress
         if not first:
             if flight.money_moved([task], fresh):
                 st.rerun(scope="app")  # the sidebar's balance and spend change too
-            bar = flight.progress_for(store, fresh, studio.tracker.reports_steps).get(now.id)
-        card(now, bar, address)
+            bar = flight.progress_for(store, fresh, studio.tracker.reports_steps).get(task.id)
+        card(fresh[0], bar, address)
 
     one_card()
 
