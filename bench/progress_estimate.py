@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `lib` and `tests` importa
 from lib.engine.pace import timings  # noqa: E402
 from lib.engine.submissions import submit_video  # noqa: E402
 from lib.history import progress as hist  # noqa: E402
+
+PAGE_TICK_SECONDS = 1.0  # how often an open page redraws its bars (lib/ui/live_progress.py)
 from lib.history.queries import find_task  # noqa: E402
 from tests.studio_harness import running_studio  # noqa: E402
 
@@ -72,11 +74,12 @@ class Video:
 
     def errors_on_screen(self) -> list[float]:
         """The same, for each value as the page shows it until its next redraw (every
-        REFRESH_SECONDS): the number stays while the real time left runs down."""
+        PAGE_TICK_SECONDS, lib/ui/live_progress.py): the number stays while the real time
+        left runs down."""
         assert self.done_at is not None
         worst = []
         for t, seconds, _ in self.shown:
-            until = min(t + hist.REFRESH_SECONDS, self.done_at)
+            until = min(t + PAGE_TICK_SECONDS, self.done_at)
             for moment in (t, until - 1e-3):
                 real = self.done_at - moment
                 if real > 0:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
+from lib.domain.statuses import shown_state
 from lib.engine.runtime import current
 from lib.history import actions, keys, player, queries, reviewing
 from lib.history import progress as flight
@@ -18,7 +19,7 @@ from lib.history.queries import EVERYONE
 from lib.review import hiding
 from lib.review.states import change_review
 from lib.store.schema import Review, Task
-from lib.ui import live_refresh
+from lib.ui import live_progress
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
 from lib.ui.review_links import link_maker, links_panel
@@ -50,7 +51,7 @@ def card(
         else:
             st.html(player.placeholder_html(task))
         if progress:
-            st.progress(progress.percent, text=progress.words)
+            live_progress.live_bar(task.id, shown_state(task.status, task.archive_state), progress)
             if progress.estimated:
                 st.caption(flight.ESTIMATED_NOTE)
         else:
@@ -152,7 +153,8 @@ def card_actions(task: Task, address: str) -> None:
             notify(retry.message, retry.task is not None)
 
 
-def cards(tasks: list[Task], columns: int) -> None:
+def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
+    """The cards, a row at a time; each card still changing is live (`live_card`)."""
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
     reviews = store.reviews_of([task.id for task in tasks])
@@ -162,36 +164,41 @@ def cards(tasks: list[Task], columns: int) -> None:
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):
             with column:
-                card(
-                    task,
-                    progress.get(task.id),
-                    address,
-                    reviews.get(task.id),
-                    counts.get(task.id, 0),
-                    task.id in starred,
-                )
+                review, comments = reviews.get(task.id), counts.get(task.id, 0)
+                extra = (review, comments, task.id in starred)
+                if flight.in_flight(task):
+                    live_card(task, progress.get(task.id), address, *extra)
+                else:
+                    card(task, progress.get(task.id), address, *extra)
 
 
-def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
-    """The cards; while one of them is still changing, they are drawn again (a fragment:
-    only the cards) as soon as one is done and every few seconds for the progress bars,
-    and no more once all are done."""
-    interval = flight.refresh_interval(tasks)
-    if interval is None:
-        cards(tasks, columns)
-        return
-    live = queries.LiveTasks(store, tasks)
+def live_card(
+    task: Task,
+    progress: flight.Progress | None,
+    address: str,
+    review: Review | None,
+    comments: int,
+    favourite: bool,
+) -> None:
+    """A card whose video is still changing, in its own fragment: its bar moves in the
+    page (lib/ui/live_progress.py), which reruns this card alone when the video changes
+    state; the rest of the page (filters, paging, other cards) is not run again."""
+    live = queries.LiveTasks(store, [task])
 
-    @st.fragment  # no timer: lib/ui/live_refresh.py's element reruns it
-    def live_cards() -> None:
+    @st.fragment
+    def one_card() -> None:
+        first = live.first
         fresh = live.read()
-        if flight.money_moved(tasks, fresh):
-            st.rerun(scope="app")  # the sidebar's balance and spend change too
-        cards(fresh, columns)
-        changing = [task.id for task in fresh if flight.in_flight(task)]
-        live_refresh.follow(changing, interval)
+        if not fresh:
+            return  # gone from the store (a submit the service refused outright)
+        bar = progress
+        if not first:
+            if flight.money_moved([task], fresh):
+                st.rerun(scope="app")  # the sidebar's balance and spend change too
+            bar = flight.progress_for(store, fresh, studio.tracker.reports_steps).get(task.id)
+        card(fresh[0], bar, address, review, comments, favourite)
 
-    live_cards()
+    one_card()
 
 
 def reset_page() -> None:

@@ -66,6 +66,12 @@ def in_flight(status: str, archive_state: str) -> bool:
     )
 
 
+def shown_state(status: str, archive_state: str) -> str:
+    """What a History card shows of a task's state, as one word to compare: a card is drawn
+    again when this changes (progress within a step moves in the page on its own)."""
+    return f"{status}/{archive_state}"
+
+
 def unfinished() -> tuple[TaskStatus, ...]:
     """The statuses of tasks that are not terminal yet."""
     return tuple(status for status in TaskStatus if not status.is_terminal)

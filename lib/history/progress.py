@@ -18,20 +18,41 @@ if TYPE_CHECKING:
 from lib.domain import statuses
 from lib.history.words import status_words
 
-# While a shown video is being made, the page reruns this often (the progress bars move),
-# and at once when one is done (lib/ui/live_refresh.py).
-REFRESH_SECONDS = 2
-
 
 def in_flight(task: Task) -> bool:
     """Still changing on its own: being sent or made, or made and being saved."""
     return statuses.in_flight(task.status, task.archive_state)
 
 
-def refresh_interval(tasks: Iterable[Task]) -> int | None:
-    """Seconds between re-reads of the shown cards, or None when nothing shown can change
-    any more (then the page has no timer at all)."""
-    return REFRESH_SECONDS if any(in_flight(task) for task in tasks) else None
+@dataclass(frozen=True)
+class Motion:
+    """How a bar moves on in the page between two states of its video (lib/ui/live_progress.py
+    does in the browser what `at` does here): the time left runs down from `left`."""
+
+    step: str  # "Being made", ...
+    left: float  # seconds left when the page was drawn
+    total: float  # the expected seconds from accepted to done
+    floor: int  # the service's own percent: the bar never shows less
+    later_step: str | None = None  # a guessed step that follows after `later_in` seconds
+    later_in: float | None = None
+
+    def at(self, seconds: float, estimated: bool = False) -> Progress:
+        """The bar `seconds` after it was drawn."""
+        step = self.step
+        if self.later_step is not None and self.later_in is not None and seconds >= self.later_in:
+            step = self.later_step
+        left = self.left - seconds
+        done_share = 1 - max(left, 0) / self.total
+        percent = max(self.floor, int(min(95, max(0, 100 * done_share))))
+        if left >= FEW_SECONDS:
+            shown = shown_seconds(left)
+            words = f"{step} — about {duration_words(shown)} left"
+            return Progress(percent, words, shown, estimated, self)
+        if left > 0:
+            words = f"{step} — less than {FEW_SECONDS} s left"
+            return Progress(percent, words, None, estimated, self)
+        words = f"{step} — taking a little longer than usual"
+        return Progress(percent, words, None, estimated, self)
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,7 @@ class Progress:
     words: str
     seconds_left: float | None = None  # the number the words show, if they show one
     estimated: bool = False  # the step is a guess: the service reports only the end
+    motion: Motion | None = None  # None: it stays as it is until the next state
 
 
 ESTIMATED_NOTE = (
@@ -77,24 +99,23 @@ def progress_of(
     now = now or datetime.now(UTC)
     elapsed = (now - task.submitted_at).total_seconds()
     left = timing.total - elapsed
-    estimated = False
     if task.status == TaskStatus.PROCESSING:
-        step = "Being made"
         if making_since is not None:
             left = timing.making - (now - making_since).total_seconds()
-    elif reported:
-        step = "Waiting in line"
-    else:
-        step = "Probably waiting in line" if elapsed < timing.queue else "Probably being made"
-        estimated = True
-    done_share = 1 - max(left, 0) / timing.total
-    percent = max(task.progress, int(min(95, max(0, 100 * done_share))))
-    if left >= FEW_SECONDS:
-        shown = shown_seconds(left)
-        return Progress(percent, f"{step} — about {duration_words(shown)} left", shown, estimated)
-    if left > 0:
-        return Progress(percent, f"{step} — less than {FEW_SECONDS} s left", None, estimated)
-    return Progress(percent, f"{step} — taking a little longer than usual", None, estimated)
+        return Motion("Being made", left, timing.total, task.progress).at(0)
+    if reported:
+        return Motion("Waiting in line", left, timing.total, task.progress).at(0)
+    if elapsed >= timing.queue:
+        return Motion("Probably being made", left, timing.total, task.progress).at(0, True)
+    motion = Motion(
+        "Probably waiting in line",
+        left,
+        timing.total,
+        task.progress,
+        later_step="Probably being made",
+        later_in=timing.queue - elapsed,
+    )
+    return motion.at(0, True)
 
 
 def shown_seconds(seconds: float) -> int:

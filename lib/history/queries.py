@@ -197,6 +197,11 @@ class LiveTasks:
         self._ids = [task.id for task in tasks]
         self._first: list[Task] | None = list(tasks)
 
+    @property
+    def first(self) -> bool:
+        """Whether the next read is the first drawing (the tasks the page just read)."""
+        return self._first is not None
+
     def read(self) -> list[Task]:
         if self._first is not None:
             tasks, self._first = self._first, None

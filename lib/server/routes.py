@@ -3,11 +3,12 @@ their paths are in lib/domain/urls.py."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import re
-import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -16,11 +17,15 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from lib.domain import urls
+from lib.domain.statuses import ArchiveState, TaskStatus, shown_state
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
 from lib.server.people import may_read
+from lib.server.watch import StateWatch
 from lib.storage import ASSETS, LIBRARY, StorageUnavailable
-from lib.store.reads import still_in_flight_in_store
+from lib.store.reads import shown_states_in_store
+from lib.store.tasks import Store
+from lib.wave import UnexpectedReply, parse_task
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
@@ -34,10 +39,17 @@ NO_STORE = {"Cache-Control": "no-store"}
 SIGN_IN_FIRST = {"error": "sign in first"}
 CLOSE = {"Connection": "close"}
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+# A video just made, while the studio saves its copy; and how long an answer waits for it.
+SAVING_STATES = frozenset(
+    shown_state(TaskStatus.COMPLETED, saved) for saved in (ArchiveState.NONE, ArchiveState.PENDING)
+)
+SAVING_GRACE = 1.0
+SHOWN_STATE = re.compile(r"^[a-z_]{1,20}/[a-z_]{1,20}$")  # lib.domain.statuses.shown_state
 MAX_WATCHED = 100  # ids per request: a page shows 24
 MAX_CHANGE_WAIT = 30.0  # seconds a request for changes may be held
-# A held request looks at the store when this process finishes a task (Store.finished),
-# and this often besides, for other server processes sharing the database.
+# Held requests look at the store when this process changes a task (Store.changed), and
+# this often besides (one look for all of them), for other server processes sharing the
+# database.
 CHANGE_CHECK_SECONDS = 0.5
 
 
@@ -57,8 +69,9 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         )
 
     async def wave_callback(request: Request) -> Response:
-        """A hint from the service that a task changed. Never trusted as such: it only
-        makes the tracker ask the service (GET) now."""
+        """A hint from the service that a task changed. Never trusted for money or an end:
+        it makes the tracker ask the service (GET) now. Only "being made" is taken as
+        said (what a card shows, lib/store/tasks.py's `record_step`)."""
         studio = get_studio()
         # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
         given = request.path_params["secret"].encode("utf-8", "surrogatepass")
@@ -73,11 +86,21 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         except ClientGone:
             return JSONResponse({"error": "the body did not arrive whole"}, status_code=400)
         try:
-            task_id = parse_json(body).get("task_id")
+            data = parse_json(body)
+            task_id = data.get("task_id")
         except (ValueError, AttributeError):
-            task_id = None
+            data, task_id = None, None
         if not isinstance(task_id, str) or not task_id:
             return JSONResponse({"error": "no task_id in the callback"}, status_code=400)
+        step = _being_made(data)
+        if step is not None:
+            # "Being made" changes only what the card says (no money, no end): taken as
+            # said, without a GET; the end is still confirmed with one.
+            store = studio.store
+            ours = await run_in_threadpool(store.record_step, task_id, step, datetime.now(UTC))
+            if ours is None:
+                return JSONResponse({"error": "unknown task"}, status_code=404)
+            return JSONResponse({"ok": True})
         ours = await run_in_threadpool(studio.store.record_hint, task_id, datetime.now(UTC))
         if ours is None:
             return JSONResponse({"error": "unknown task"}, status_code=404)
@@ -144,24 +167,23 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         )
 
     async def history_changes(request: Request) -> Response:
-        """Held until one of these videos is done, or `wait` seconds: what an open History
-        page waits on (lib/ui/live_refresh.py). Reads only the store, never the service."""
+        """Held until one of these videos is in another state than the page drew it in,
+        or `wait` seconds: what an open History page waits on (lib/ui/live_progress.py).
+        -> {"changed": [ids]}. Reads only the store (one look for all pages,
+        lib/server/watch.py), never the service."""
         studio = get_studio()
         if not await run_in_threadpool(may_read, request, studio.config, studio.store):
             return JSONResponse(SIGN_IN_FIRST, status_code=401)
-        ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
+        expected = _watched(request.query_params.get("ids"), request.query_params.get("states"))
         wait = _seconds(request.query_params.get("wait", "0"), MAX_CHANGE_WAIT)
-        store = studio.store
-        watched = set(ids[:MAX_WATCHED])
-        deadline = time.monotonic() + wait
-        while True:
-            seen = store.finished.version
-            flying = await run_in_threadpool(still_in_flight_in_store, store, list(watched))
-            changed = flying != watched
-            if changed or time.monotonic() >= deadline or await request.is_disconnected():
-                # (Disconnected: the page moved on to a new request; nobody reads this.)
-                return JSONResponse({"changed": changed}, headers=NO_STORE)
-            await store.finished.wait(seen, min(CHANGE_CHECK_SECONDS, deadline - time.monotonic()))
+        answer = asyncio.ensure_future(_changes(_watch_of(studio), expected, wait))
+        gone = asyncio.ensure_future(_disconnected(request))
+        await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not answer.done():  # the page moved on to a new request; nobody reads this
+            answer.cancel()
+            return Response(status_code=204, headers=NO_STORE)
+        return JSONResponse({"changed": answer.result()}, headers=NO_STORE)
 
     return [
         Route(urls.HEALTH, health, methods=["GET"]),
@@ -171,6 +193,63 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         Route(urls.ASSET_ROUTE, asset, methods=["GET", "HEAD"]),
         Route(urls.LIBRARY_ROUTE, library, methods=["GET", "HEAD"]),
     ]
+
+
+def _watched(ids: str | None, states: str | None) -> dict[str, str]:
+    """The videos a page follows, with the state it drew each in (ids and states in the
+    same order); anything that is not an id or a state is left out."""
+    pairs = zip((ids or "").split(","), (states or "").split(","), strict=False)
+    found = {i: s for i, s in pairs if TASK_ID.match(i) and SHOWN_STATE.match(s)}
+    return dict(list(found.items())[:MAX_WATCHED])
+
+
+_watches: weakref.WeakKeyDictionary[Store, StateWatch] = weakref.WeakKeyDictionary()
+
+
+def _watch_of(studio: Studio) -> StateWatch:
+    """The store's one watcher, made at the first request (in the server's event loop)."""
+    store = studio.store
+    watch = _watches.get(store)
+    if watch is None:
+        weak = weakref.ref(store)  # the watcher does not keep a closed studio's store
+
+        def read_states(ids: Sequence[str]) -> dict[str, str]:
+            found = weak()
+            return shown_states_in_store(found, ids) if found is not None else {}
+
+        watch = _watches[store] = StateWatch(read_states, store.changed, CHANGE_CHECK_SECONDS)
+    return watch
+
+
+async def _changes(watch: StateWatch, expected: dict[str, str], wait: float) -> list[str]:
+    """The videos whose state changed. A video just made is being saved, which takes a
+    moment: the answer waits up to SAVING_GRACE for the saved copy, so that the page draws
+    the card once (with its player) rather than twice ("Saving…", then the player)."""
+    changed = await watch.wait(expected, wait)
+    saving = {
+        task_id: state
+        for task_id, state in (await watch.states(changed)).items()
+        if state in SAVING_STATES
+    }
+    if saving and len(saving) == len(changed):
+        await watch.wait(saving, SAVING_GRACE)
+    return changed
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the asker has gone (a GET's body is read; the next message is that)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _being_made(data: object) -> int | None:
+    """The progress of a callback that says its task is being made, or None (any other
+    callback, or one that is not a task as the service sends it)."""
+    try:
+        state = parse_task(data)
+    except UnexpectedReply:
+        return None
+    return state.progress if state.status == TaskStatus.PROCESSING else None
 
 
 def _download_name(text: str | None) -> str | None:

@@ -79,15 +79,13 @@ _SKIP_SCAN = (
 )
 
 
-def still_in_flight_in_store(store: Reads, task_ids: Sequence[str]) -> frozenset[str]:
-    """Which of these tasks are still in flight, straight from the store: one query on
-    primary keys, no objects built (asked for each open page whenever a video is
-    finished, and twice a second)."""
+def shown_states_in_store(store: Reads, task_ids: Sequence[str]) -> dict[str, str]:
+    """The shown state (lib.domain.statuses.shown_state) of each of these tasks that
+    exists, straight from the store: one query on primary keys, no objects built (what
+    every open History page's held request compares, one look for all of them)."""
     if not task_ids:
-        return frozenset()
+        return {}
     query = select(Task.id, Task.status, Task.archive_state).where(Task.id.in_(list(task_ids)))
     with store.session() as session:
         rows = session.execute(query).all()
-    return frozenset(
-        task_id for task_id, status, saved in rows if statuses.in_flight(status, saved)
-    )
+    return {task_id: statuses.shown_state(status, saved) for task_id, status, saved in rows}

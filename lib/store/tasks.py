@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -37,6 +37,21 @@ STATUS_RANK = {status: status.rank for status in TaskStatus}
 # A callback makes a task due at most this soon after the service last answered for it.
 HINT_GAP = timedelta(seconds=1)
 FINISHED = "studio_task_finished"  # a write session's mark: it finished a task
+SHOWN_CHANGED = "studio_task_shown_changed"  # ... it changed what a History card shows
+
+
+def _note_shown_changes(session: Session, _context: object, _instances: object) -> None:
+    """Before a write is flushed: whether it moves a task to another shown state (status or
+    saved copy), so that the pages waiting on that task are woken once it is committed."""
+    for task in (*session.new, *session.dirty):
+        if not isinstance(task, Task):
+            continue
+        state = inspect(task)
+        if state.attrs.status.history.has_changes() or (
+            state.attrs.archive_state.history.has_changes()
+        ):
+            session.info[SHOWN_CHANGED] = True
+            return
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,10 @@ class Store(Reads, Leases, Team, Shared, Reviews):
         # Notified when a task in this process is finished: done, failed, cancelled or
         # gone (what an open History page waits for, lib/server/routes.py).
         self.finished = Signal()
+        # Notified when a task in this process changes what its History card shows: a
+        # new step, done, saved (what each open History page's held request waits on).
+        self.changed = Signal()
+        event.listen(self._writers, "before_flush", _note_shown_changes)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -82,8 +101,12 @@ class Store(Reads, Leases, Team, Shared, Reviews):
         with self._writers() as session:
             with session.begin():
                 yield session
-            if session.info.pop(FINISHED, False):
+            finished = session.info.pop(FINISHED, False)
+            shown = session.info.pop(SHOWN_CHANGED, False)
+            if finished:
                 self.finished.notify()  # committed: a reader woken now sees it
+            if finished or shown:
+                self.changed.notify()
 
     # ----- creating and submitting ----------------------------------------------------
     def create_task(
@@ -336,6 +359,31 @@ class Store(Reads, Leases, Team, Shared, Reviews):
                 planned = task.next_check_at
                 if planned is None or due < planned or planned <= now:
                     task.next_check_at = due
+            return task.id
+
+    def record_step(self, wave_task_id: str, progress: int, now: datetime) -> str | None:
+        """The service's callback says this task is being made: the card says so, without a
+        GET to confirm it. Only the step moves (waiting in line -> being made, never back,
+        never to an end); money and the end are only ever taken from a GET (`apply_state`).
+        -> our task id, or None if unknown."""
+        with self.writing() as session:
+            task = session.scalar(
+                select(Task).where(Task.wave_task_id == wave_task_id).with_for_update()
+            )
+            if task is None:
+                return None
+            if task.tracking and task.status == TaskStatus.QUEUED:
+                task.status = TaskStatus.PROCESSING
+                task.progress = max(task.progress, progress)
+                session.add(
+                    TaskEvent(
+                        task=task,
+                        at=now,
+                        status=TaskStatus.PROCESSING,
+                        progress=task.progress,
+                        source="callback",
+                    )
+                )
             return task.id
 
     # ----- archive ----------------------------------------------------------------------

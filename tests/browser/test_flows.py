@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from tests import images
 from tests.browser.conftest import StudioProcess, remember_name
@@ -46,9 +47,12 @@ def generate_and_open_history(page: Page, price_label: str) -> None:
     expect(page.get_by_role("heading", name="History")).to_be_visible()
 
 
-def progress_values(page: Page, seconds: float) -> list[int]:
-    """The progress bar's value, read every half second while it is on the page."""
-    seen: list[int] = []
+def progress_values(
+    page: Page, seconds: float, reruns: list[str] | None = None
+) -> list[tuple[int, int]]:
+    """The progress bar's value, read every half second while it is on the page, each with
+    the number of reruns the page had asked for when it was read (`reruns_asked`)."""
+    seen: list[tuple[int, int]] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         # Read in one go, without waiting: the bar may go away between two calls (the
@@ -58,11 +62,26 @@ def progress_values(page: Page, seconds: float) -> list[int]:
             " ?? null"
         )
         if value is not None:
-            seen.append(int(float(value)))
+            seen.append((int(float(value)), len(reruns or ())))
         elif seen:
             break
         page.wait_for_timeout(500)
     return seen
+
+
+def reruns_asked(page: Page) -> list[str]:
+    """Every rerun the page asks the studio for by its websocket, from now on (call it
+    before the page opens): the fragment it is for, "" for the whole page."""
+    asked: list[str] = []
+
+    def read(frame: str | bytes) -> None:
+        if isinstance(frame, bytes):
+            message = BackMsg.FromString(frame)
+            if message.WhichOneof("type") == "rerun_script":
+                asked.append(message.rerun_script.fragment_id)
+
+    page.on("websocket", lambda socket: socket.on("framesent", read))
+    return asked
 
 
 def play(page: Page) -> dict:
@@ -83,13 +102,25 @@ def play(page: Page) -> dict:
 
 
 def test_text_to_video_from_the_form_to_a_playing_video(page, studio_server):
+    asked = reruns_asked(page)
     open_create(page, studio_server)
     page.get_by_role("textbox", name="Prompt").fill("A red kite over a windy beach, drone shot")
     set_duration(page, 7)
     generate_and_open_history(page, "Generate 7 s · $0.0521")
-    values = progress_values(page, 30)
-    assert len(set(values)) >= 2, values  # the bar moved while the video was made
+    before = len(asked)
+    samples = progress_values(page, 30, asked)
+    values = [value for value, _ in samples]
+    assert len(set(values)) >= 3, values  # the bar moved while the video was made
     assert values == sorted(values), values
+    # ... in the page itself: between two reruns (a rerun's answer brings one new value),
+    # the bar took several values with no rerun at all.
+    moves = {reruns: {v for v, r in samples if r == reruns} for _, reruns in samples}
+    assert max(len(seen) for seen in moves.values()) >= 3, samples
+    # The studio ran the card again only when the video changed state (sent → in line →
+    # being made → saving → saved, at most), that card alone.
+    while_made = asked[before:]
+    assert len(while_made) <= 4, while_made
+    assert all(while_made), while_made  # each one a card's fragment, never the whole page
     facts = play(page)
     assert (facts["w"], facts["h"]) == (854, 480)
     assert abs(facts["d"] - 7) < 0.1

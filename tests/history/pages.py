@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.testing.v1 import AppTest, local_script_runner
 
 from lib.engine.runtime import set_current
+from lib.ui.live_progress import COMPONENT
 from tests.studio_harness import STUDIO, RunningStudio, running_studio
 
 
@@ -70,3 +75,35 @@ def studio_with(tmp_path: Path, **wave_changes):
             self.context.__exit__(*exc)
 
     return Started()
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A live progress bar as the page first draws it (lib/ui/live_progress.py)."""
+
+    task_id: str
+    state: str
+    value: int
+    text: str
+    data: dict
+
+
+def bars(at: AppTest) -> list[Bar]:
+    """The live progress bars on screen, in order."""
+    found = [e.proto for e in at.get("bidi_component")]
+    found = [json.loads(p.json) for p in found if p.component_name == COMPONENT]
+    return [Bar(d["id"], d["state"], d["bar"]["percent"], d["bar"]["words"], d) for d in found]
+
+
+def fragments(at: AppTest) -> list[str]:
+    """The ids of the fragments the last full run drew, in order."""
+    return list(at._fragment_storage._fragments)
+
+
+def rerun_fragment(at: AppTest, fragment_id: str, monkeypatch) -> AppTest:
+    """Run one fragment alone, as the browser asks when an element in it calls for a rerun
+    (AppTest itself only runs the whole page). What the run draws is all `at` then shows."""
+    with monkeypatch.context() as patch:
+        rerun = partial(RerunData, fragment_id=fragment_id, fragment_id_queue=[fragment_id])
+        patch.setattr(local_script_runner, "RerunData", rerun)
+        return run(at)

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,10 +35,13 @@ from lib.wave import TaskNotCancellable, parse_task
 from tests import images
 from tests.factories import FAR, PRICE, REQUEST, make
 from tests.history.pages import (
+    bars,
+    fragments,
     history,
     html_of,
     linked_page,
     on_page,
+    rerun_fragment,
     run,
     shown,
     status_lines,
@@ -64,9 +68,9 @@ def test_unfinished_cards_show_progress_in_words(store):
     making = make(store, "processing", progress=45)
     saving = make(store, "saving")
     at = history()
-    bars = sorted((p.value, p.text) for p in at.progress)
-    assert len(bars) == 3
-    waiting, making_bar, saving_bar = bars
+    found = sorted((p.value, p.text) for p in bars(at))
+    assert len(found) == 3
+    waiting, making_bar, saving_bar = found
     # Just sent: nothing finished to learn from yet, so the first guess for 6 s (19 s).
     assert waiting[0] <= 30 and re.fullmatch(r"Waiting in line — about 1\d s left", waiting[1])
     # Being made: the service's 45% is more than the share of time gone by.
@@ -200,41 +204,64 @@ def test_streamlits_sanitiser_keeps_the_player_and_the_download_link():
 
 
 # ----- live progress -------------------------------------------------------------------------
-def followed(at: AppTest) -> dict | None:
-    """What the page's live-refresh element follows (lib/ui/live_refresh.py), if it has one."""
-    found = [e.proto for e in at.get("bidi_component")]
-    found = [p for p in found if p.component_name == "imagine_studio.live_refresh"]
-    assert len(found) <= 1
-    return json.loads(found[0].json) if found else None
-
-
-def test_the_page_refreshes_only_while_something_is_in_flight(store):
+def test_only_cards_still_changing_have_a_live_bar(store):
     done = [make(store, "archived"), make(store, "failed"), make(store, "link_expired")]
-    assert followed(history()) is None  # nothing can change: nothing follows the store
+    assert bars(history()) == []  # nothing can change: nothing follows the store
     making, saving = make(store, "processing"), make(store, "saving")
-    data = followed(history())
-    assert set(data["ids"]) == {making, saving}  # the videos still changing, only those
-    assert data["every_ms"] == 2000 and data["url"] == "/api/history/changes"
-    assert followed(history(task=done[0])) is None  # a finished video's own page
-    assert followed(history(task=making))["ids"] == [making]
-    tasks = queries.fresh_tasks(store, [*done, making])
-    assert progress.refresh_interval(tasks) == 2
-    assert progress.refresh_interval(tasks[:3]) is None
+    found = {bar.task_id: bar for bar in bars(history())}
+    assert set(found) == {making, saving}  # the videos still changing, only those
+    assert found[making].state == "processing/none"
+    assert found[saving].state == "completed/pending"
+    assert found[making].data["url"] == "/api/history/changes"
+    # What the page moves on its own: the time left runs down from the estimate.
+    motion = found[making].data["bar"]["motion"]
+    assert motion["step"] == "Being made" and 0 < motion["left"] <= motion["total"]
+    assert found[saving].data["bar"]["motion"] is None  # "Saving your video…" stays
+    assert bars(history(task=done[0])) == []  # a finished video's own page
+    assert [bar.task_id for bar in bars(history(task=making))] == [making]
 
 
-def test_the_changes_route_answers_when_a_video_is_done(studio, monkeypatch):
-    """The request an open History page holds: at once when one of its videos is done,
-    else when its time is up; never a call to the video service."""
+def test_a_video_changing_state_redraws_its_card_alone(store, monkeypatch):
+    waiting, making = make(store, "queued"), make(store, "processing")
+    done = make(store, "archived")
+    at = history()
+    live = [task_id for task_id in shown(at) if task_id != done]
+    assert set(live) == {waiting, making}
+    assert len(fragments(at)) == 2  # each card still changing: its own fragment
+    fragment_of = dict(zip(live, fragments(at), strict=True))
+    # The service says the waiting one is being made; its bar in the page asks for a rerun
+    # of its fragment (lib/ui/live_progress.py): that card alone is drawn again, in its
+    # new step; the filters, the page count and the other cards are not run again.
+    now = datetime.now(UTC)
+    made = parse_task({"task_id": f"task-wave-{waiting}", "status": "processing"})
+    store.apply_state(waiting, made, "service", now, FAR)
+    at = rerun_fragment(at, fragment_of[waiting], monkeypatch)
+    assert shown(at) == [waiting]
+    assert [(bar.task_id, bar.state) for bar in bars(at)] == [(waiting, "processing/none")]
+    assert bars(at)[0].text.startswith("Being made")
+    assert not at.multiselect and not at.text_input
+
+
+def test_the_changes_route_answers_when_a_video_changes_state(studio, monkeypatch):
+    """The request an open History page holds: at once when one of its videos is in
+    another state than the page drew, else when its time is up; never a call to the
+    video service."""
     studio.studio.tracker.stop()
     store = studio.studio.store
     making, saving = make(store, "processing"), make(store, "saving")
     url = f"{studio.base_url}/api/history/changes"
     before = studio.counters().get("requests", 0)
+    drawn = {"ids": f"{making},{saving}", "states": "processing/none,completed/pending"}
 
     started = time.monotonic()
-    reply = requests.get(url, params={"ids": f"{making},{saving}", "wait": "1"}, timeout=10)
-    assert reply.json() == {"changed": False} and time.monotonic() - started >= 0.9
+    reply = requests.get(url, params={**drawn, "wait": "1"}, timeout=10)
+    assert reply.json() == {"changed": []} and time.monotonic() - started >= 0.9
     assert reply.headers["cache-control"] == "no-store"
+    # Drawn in an older state: answered at once, with that video only.
+    older = {"ids": f"{making},{saving}", "states": "queued/none,completed/pending"}
+    assert requests.get(url, params={**older, "wait": "10"}, timeout=5).json() == {
+        "changed": [making]
+    }
 
     def archive_soon(task_id: str, by: Store) -> None:
         time.sleep(0.5)
@@ -244,59 +271,104 @@ def test_the_changes_route_answers_when_a_video_is_done(studio, monkeypatch):
     def held_until_changed(task_id: str, by: Store) -> float:
         threading.Thread(target=archive_soon, args=(task_id, by)).start()
         started = time.monotonic()
-        reply = requests.get(url, params={"ids": f"{making},{task_id}", "wait": "10"}, timeout=15)
-        assert reply.json() == {"changed": True}
+        params = {
+            "ids": f"{making},{task_id}",
+            "states": "processing/none,completed/pending",
+            "wait": "10",
+        }
+        reply = requests.get(url, params=params, timeout=15)
+        assert reply.json() == {"changed": [task_id]}
         return time.monotonic() - started
 
     # Saved by this process: the store wakes the request (its regular looks are made
     # 30 s apart here, so only the wake-up can answer in time).
     monkeypatch.setattr(routes, "CHANGE_CHECK_SECONDS", 30.0)
+    routes._watches.clear()
     assert 0.4 < held_until_changed(saving, store) < 2
     # Saved by another server process sharing the database: seen at a regular look.
     monkeypatch.setattr(routes, "CHANGE_CHECK_SECONDS", 0.5)
+    routes._watches.clear()
     other_process = Store.open(store.engine.url.render_as_string(hide_password=False))
     assert 0.4 < held_until_changed(make(store, "saving"), other_process) < 2
+    # Made, then saved a moment later: one answer, once saved (the card is drawn once,
+    # with its player, not "Saving…" first).
+    made_one = make(store, "processing")
+
+    def make_then_save() -> None:
+        time.sleep(0.3)
+        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+        done = {"task_id": f"task-wave-{made_one}", "status": "completed"}
+        done["result"] = {"videos": [video]}
+        store.apply_state(made_one, parse_task(done), "service", datetime.now(UTC), FAR)
+        archive_soon(made_one, store)
+
+    threading.Thread(target=make_then_save).start()
+    params = {"ids": made_one, "states": "processing/none", "wait": "10"}
+    assert requests.get(url, params=params, timeout=15).json() == {"changed": [made_one]}
+    assert reads.shown_states_in_store(store, [made_one]) == {made_one: "completed/archived"}
     # Ids that are not ours, or not ids at all, are left out.
-    junk = {"ids": "../etc,<b>,ffff", "wait": "0"}
-    assert requests.get(url, params=junk, timeout=10).json() == {"changed": False}
+    junk = {"ids": "../etc,<b>,ffff", "states": "a/b,c/d,e/f", "wait": "0"}
+    assert requests.get(url, params=junk, timeout=10).json() == {"changed": []}
     assert studio.counters().get("requests", 0) == before  # the service was not asked
 
 
-def test_a_held_request_the_page_gave_up_stops_looking(studio, monkeypatch):
-    """Each rerun of the page starts a new request and drops the old one: the studio
-    stops looking at the store for a request nobody waits for any more."""
+def test_one_look_at_the_store_answers_every_open_page(studio, monkeypatch):
+    """Many pages holding a request cost one read of the store per look, not one each,
+    and a page that gave up its request is no longer looked for."""
     studio.studio.tracker.stop()
-    making = make(studio.studio.store, "processing")
+    store = studio.studio.store
+    making = make(store, "processing")
     looks: list[int] = []
-    real = routes.still_in_flight_in_store
-    monkeypatch.setattr(routes, "still_in_flight_in_store", lambda *a: looks.append(1) or real(*a))
+    real = routes.shown_states_in_store
+    monkeypatch.setattr(routes, "shown_states_in_store", lambda *a: looks.append(1) or real(*a))
+    monkeypatch.setattr(routes, "CHANGE_CHECK_SECONDS", 0.5)
+    routes._watches.clear()
     url = f"{studio.base_url}/api/history/changes"
+    params = {"ids": making, "states": "processing/none", "wait": "3"}
+    pages = 10
+    with ThreadPoolExecutor(pages) as pool:
+        replies = list(
+            pool.map(lambda _: requests.get(url, params=params, timeout=15), range(pages))
+        )
+    assert all(reply.json() == {"changed": []} for reply in replies)
+    # Each request looks once on its own as it comes; then one look each half second
+    # for all of them (3 s: about 6), where ten pages polling alone would make 60.
+    assert len(looks) <= pages + 10, len(looks)
+    # A page that moved on: no more looks for it.
+    looks.clear()
     with pytest.raises(requests.ReadTimeout):
-        requests.get(url, params={"ids": making, "wait": "20"}, timeout=0.6)
+        requests.get(url, params={**params, "wait": "20"}, timeout=0.6)
     time.sleep(1.0)  # a look or two after the page left, to notice it
     after_leaving = len(looks)
     time.sleep(1.5)
-    assert after_leaving >= 2 and len(looks) == after_leaving
+    assert len(looks) == after_leaving
 
 
-def test_the_watch_sees_a_video_that_is_done_but_not_the_steps_before(store):
-    making, saving = make(store, "processing", progress=20), make(store, "saving")
-    both = [making, saving]
-    assert reads.still_in_flight_in_store(store, both) == {making, saving}
-
-    # More progress, then made: the 2 s rerun shows these; no extra rerun for them.
+def test_a_new_step_or_the_saved_copy_wakes_the_pages_but_progress_within_a_step_does_not(store):
+    queued, saving = make(store, "queued"), make(store, "saving")
+    both = [queued, saving]
+    assert reads.shown_states_in_store(store, both) == {
+        queued: "queued/none",
+        saving: "completed/pending",
+    }
     now = datetime.now(UTC)
-    more = parse_task({"task_id": f"task-wave-{making}", "status": "processing", "progress": 80})
-    store.apply_state(making, more, "service", now, FAR)
-    video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
-    made = {"task_id": f"task-wave-{making}", "status": "completed", "result": {"videos": [video]}}
-    store.apply_state(making, parse_task(made), "service", now, FAR)
-    assert reads.still_in_flight_in_store(store, both) == {making, saving}
-
-    # Saved: the watch sees it at once, and the rerun it asks for shows the player.
+    wave_id = f"task-wave-{queued}"
+    woken = store.changed.version
+    store.apply_state(queued, parse_task({"task_id": wave_id, "status": "queued"}), "x", now, FAR)
+    assert store.changed.version == woken  # nothing a card shows changed
+    making = parse_task({"task_id": wave_id, "status": "processing", "progress": 20})
+    store.apply_state(queued, making, "service", now, FAR)
+    assert store.changed.version == woken + 1  # a new step: the card is drawn again
+    more = parse_task({"task_id": wave_id, "status": "processing", "progress": 80})
+    store.apply_state(queued, more, "service", now, FAR)
+    assert store.changed.version == woken + 1  # the bar moves in the page, no rerun
     files = {"video_file": f"{saving}.mp4", "poster_file": f"{saving}.jpg"}
     store.record_archived(saving, files, now)
-    assert reads.still_in_flight_in_store(store, both) == {making}
+    assert store.changed.version == woken + 2
+    assert reads.shown_states_in_store(store, both) == {
+        queued: "processing/none",
+        saving: "completed/archived",
+    }
     assert f'src="/library/{saving}.mp4"' in html_of(history())
 
 
@@ -631,7 +703,7 @@ def test_without_step_reports_the_card_says_its_step_is_estimated(quiet):
     tracker.settings = replace(tracker.settings, use_callbacks=False)
     tracker.wait_supported = True  # held requests: only the end is reported
     at = history()
-    [bar] = at.progress
+    [bar] = bars(at)
     # Which step is guessed depends on how long the page took to draw (see the
     # progress_of tests above, with the clock fixed): either way it says "Probably".
     assert re.match(r"Probably (waiting in line|being made) — ", bar.text), bar.text
