@@ -25,7 +25,6 @@ from lib.server.watch import StateWatch
 from lib.storage import ASSETS, LIBRARY, StorageUnavailable
 from lib.store.reads import shown_states_in_store
 from lib.store.tasks import Store
-from lib.wave import UnexpectedReply, parse_task
 
 MAX_CALLBACK_BYTES = 64 * 1024
 LIBRARY_NAME = re.compile(r"^[0-9a-f]{32}\.(mp4|jpg)$")
@@ -69,9 +68,8 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         )
 
     async def wave_callback(request: Request) -> Response:
-        """A hint from the service that a task changed. Never trusted for money or an end:
-        it makes the tracker ask the service (GET) now. Only "being made" is taken as
-        said (what a card shows, lib/store/tasks.py's `record_step`)."""
+        """A hint from the service that a task changed. Never trusted as such: it only
+        makes the tracker ask the service (GET) now."""
         studio = get_studio()
         # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
         given = request.path_params["secret"].encode("utf-8", "surrogatepass")
@@ -86,21 +84,11 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         except ClientGone:
             return JSONResponse({"error": "the body did not arrive whole"}, status_code=400)
         try:
-            data = parse_json(body)
-            task_id = data.get("task_id")
+            task_id = parse_json(body).get("task_id")
         except (ValueError, AttributeError):
-            data, task_id = None, None
+            task_id = None
         if not isinstance(task_id, str) or not task_id:
             return JSONResponse({"error": "no task_id in the callback"}, status_code=400)
-        step = _being_made(data)
-        if step is not None:
-            # "Being made" changes only what the card says (no money, no end): taken as
-            # said, without a GET; the end is still confirmed with one.
-            store = studio.store
-            ours = await run_in_threadpool(store.record_step, task_id, step, datetime.now(UTC))
-            if ours is None:
-                return JSONResponse({"error": "unknown task"}, status_code=404)
-            return JSONResponse({"ok": True})
         ours = await run_in_threadpool(studio.store.record_hint, task_id, datetime.now(UTC))
         if ours is None:
             return JSONResponse({"error": "unknown task"}, status_code=404)
@@ -240,16 +228,6 @@ async def _disconnected(request: Request) -> None:
     """Returns when the asker has gone (a GET's body is read; the next message is that)."""
     while (await request.receive())["type"] != "http.disconnect":
         pass
-
-
-def _being_made(data: object) -> int | None:
-    """The progress of a callback that says its task is being made, or None (any other
-    callback, or one that is not a task as the service sends it)."""
-    try:
-        state = parse_task(data)
-    except UnexpectedReply:
-        return None
-    return state.progress if state.status == TaskStatus.PROCESSING else None
 
 
 def _download_name(text: str | None) -> str | None:

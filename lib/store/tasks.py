@@ -361,31 +361,6 @@ class Store(Reads, Leases, Team, Shared, Reviews):
                     task.next_check_at = due
             return task.id
 
-    def record_step(self, wave_task_id: str, progress: int, now: datetime) -> str | None:
-        """The service's callback says this task is being made: the card says so, without a
-        GET to confirm it. Only the step moves (waiting in line -> being made, never back,
-        never to an end); money and the end are only ever taken from a GET (`apply_state`).
-        -> our task id, or None if unknown."""
-        with self.writing() as session:
-            task = session.scalar(
-                select(Task).where(Task.wave_task_id == wave_task_id).with_for_update()
-            )
-            if task is None:
-                return None
-            if task.tracking and task.status == TaskStatus.QUEUED:
-                task.status = TaskStatus.PROCESSING
-                task.progress = max(task.progress, progress)
-                session.add(
-                    TaskEvent(
-                        task=task,
-                        at=now,
-                        status=TaskStatus.PROCESSING,
-                        progress=task.progress,
-                        source="callback",
-                    )
-                )
-            return task.id
-
     # ----- archive ----------------------------------------------------------------------
     def record_archived(self, task_id: str, files: dict[str, Any], now: datetime) -> None:
         with self.writing() as session:
