@@ -45,6 +45,7 @@ COOKIE = "imagine_studio_name"
 USER_COOKIE = "_streamlit_user"  # Streamlit's signed sign-in cookie (st.login)
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chrome's cap)
 _HEADERS_SEEN = "people.headers-seen"
+_WRITER_DRAWN = "people.cookie-writer-drawn"
 _KEPT = "people.name"  # the field's value, kept where Streamlit does not drop it
 
 # Writes (or, for an empty name, removes) the cookie in the page itself: the server
@@ -353,14 +354,18 @@ def person_field() -> None:
     )
     st.sidebar.caption(NOT_VERIFIED)
     state[_KEPT] = state[NAME_KEY]
+    name = clean_name(state.get(NAME_KEY))
+    # The writer is drawn once there is something to write (a name, or a remembered one
+    # to forget), so that it starts with the name: drawn empty at a tab's first run and
+    # given the name a moment later, the cookie was sometimes never written (the suite's
+    # first browser test, on a busy machine, while the element's script was loading).
+    if not (name or state.get(_WRITER_DRAWN) or remembered_name(browser_cookies())):
+        return
+    state[_WRITER_DRAWN] = True
     with st.sidebar:
         _cookie_writer(
             key="remember-name",
-            data={
-                "cookie": COOKIE,
-                "name": clean_name(state.get(NAME_KEY)),
-                "max_age": COOKIE_DAYS * 24 * 3600,
-            },
+            data={"cookie": COOKIE, "name": name, "max_age": COOKIE_DAYS * 24 * 3600},
             height=0,
         )
 

@@ -19,6 +19,7 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from lib.history import queries
+from lib.store.reads import shown_states_in_store
 from tests.factories import make
 from tests.history.pages import history
 from tests.reliability.canary import errors_logged
@@ -42,12 +43,13 @@ def test_a_wait_that_is_not_a_number_of_seconds_answers_at_once(studio, wait):
     task_id = make(studio.studio.store, "queued")
     # NaN was taken as the deadline, and no time is ever past NaN: held for good. (A read
     # timeout well below MAX_CHANGE_WAIT: "inf" must not be held for 30 s either.)
+    drawn = shown_states_in_store(studio.studio.store, [task_id])[task_id]  # as a page drew it
     reply = requests.get(
         f"{studio.base_url}/api/history/changes",
-        params={"ids": task_id, "wait": wait},
+        params={"ids": task_id, "states": drawn, "wait": wait},
         timeout=(5, 20),
     )
-    assert reply.status_code == 200 and reply.json() == {"changed": False}
+    assert reply.status_code == 200 and reply.json() == {"changed": []}
 
 
 def callback_socket(studio, declared: int, expect_continue: bool = False) -> socket.socket:
