@@ -81,17 +81,25 @@ def check_can_spend(actor: Actor | None, action: str = "video.create") -> Actor:
     return actor
 
 
-def check_acts_on(actor: Actor | None, owner_id: str | None, owner_name: str, action: str) -> Actor:
+def check_acts_on(
+    actor: Actor | None,
+    owner_id: str | None,
+    owner_name: str,
+    action: str,
+    refusal: str = NOT_YOURS,
+) -> Actor:
     """A member acts on their own videos only; an admin on anyone's; a viewer on none."""
     actor = check_can_spend(actor, action)
     if actor.is_admin or actor.owns(owner_id, owner_name):
         return actor
-    raise NotAllowed(NOT_YOURS, action)
+    raise NotAllowed(refusal, action)
 
 
-def check_admin(actor: Actor | None, action: str = "admin.open") -> Actor:
+def check_admin(
+    actor: Actor | None, action: str = "admin.open", refusal: str = ADMINS_ONLY
+) -> Actor:
     if actor is None or not actor.is_admin:
-        raise NotAllowed(ADMINS_ONLY, action)
+        raise NotAllowed(refusal, action)
     return actor
 
 
@@ -171,14 +179,9 @@ def check_can_send_to_review(
     actor: Actor | None, owner_id: str | None, owner_name: str, action: str = "review.send"
 ) -> Actor:
     """The maker (a member or admin) sends their own videos; an admin anyone's."""
-    actor = check_can_spend(actor, action)
-    if actor.is_admin or actor.owns(owner_id, owner_name):
-        return actor
-    raise NotAllowed(NOT_YOURS_TO_SEND, action)
+    return check_acts_on(actor, owner_id, owner_name, action, NOT_YOURS_TO_SEND)
 
 
 def check_can_approve(actor: Actor | None, action: str = "review.approve") -> Actor:
     """Approving and asking for changes: the admin role only."""
-    if actor is None or not actor.is_admin:
-        raise NotAllowed(ONLY_ADMINS_REVIEW, action)
-    return actor
+    return check_admin(actor, action, ONLY_ADMINS_REVIEW)
