@@ -41,6 +41,20 @@ pages = [
         url_path=urls.COMPARE_PAGE,
         visibility="hidden",
     ),
+    # Issue 18: the shared recipes, and brand kits (made by admins, listed for them).
+    st.Page(
+        "views/recipes.py",
+        title="Recipes",
+        icon=":material/menu_book:",
+        url_path=urls.RECIPES_PAGE,
+    ),
+    st.Page(
+        "views/kits.py",
+        title="Brand kits",
+        icon=":material/style:",
+        url_path=urls.KITS_PAGE,
+        visibility="visible" if who.actor and who.actor.is_admin else "hidden",
+    ),
     # Listed for admins; others who open its address are refused there (and logged).
     st.Page(
         "views/admin.py",

@@ -4,6 +4,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib.create import draft, form, keys, pictures, price, submit
+from lib.create import kits as create_kits
+from lib.create import recipes as create_recipes
 from lib.domain import urls
 from lib.domain.access import Actor
 from lib.domain.catalog import MODELS
@@ -15,6 +17,7 @@ from lib.ui.identity import current_actor, current_person
 studio = current()
 state = st.session_state
 form.prepare(state, studio.offer.default_model())
+KIT = create_kits.hold_kit(studio, state)  # issue 18: the brand kit, as the store has it
 SPEC = keys.spec_of(state)
 # Where each field's message goes; filled at the end, when the whole form is known.
 slots: dict[str, DeltaGenerator] = {}
@@ -76,7 +79,40 @@ def link_pictures(person: Actor | None, first: int) -> None:
 
 st.title("Create a video")
 left, right = st.columns([3, 2], gap="large")
+
+
+def kit_picker() -> None:
+    """Issue 18: a brand kit (its words wrap the prompt; picking it fills the form)."""
+    kits = {kit.id: kit for kit in studio.store.kits()}
+    if not kits and KIT is None:
+        return
+    state.setdefault(keys.KIT, "")
+    st.selectbox(
+        "Brand kit",
+        options=["", *kits],
+        format_func=lambda kit_id: kits[kit_id].name if kit_id in kits else "No brand kit",
+        key=keys.KIT,
+        help="A kit adds its brand words to every prompt, refuses its banned words, and "
+        "fills in its settings and pictures.",
+        on_change=create_kits.pick_kit,
+        args=(studio, state),
+    )
+    for line in state.get(keys.KIT_SAID) or ():
+        st.info(escape_markdown(line), icon=":material/style:")
+    if KIT is not None:
+        words = [
+            f"Adds before the prompt: “{KIT.before}”." if KIT.before else "",
+            f"Adds after it: “{KIT.after}”." if KIT.after else "",
+            f"Refuses: {', '.join(KIT.banned)}." if KIT.banned else "",
+        ]
+        for line in filter(None, words):
+            st.caption(escape_markdown(line))
+
+
 with left:
+    for line in state.get(keys.RECIPE_SAID) or ():  # issue 18: what a recipe brought back
+        st.info(escape_markdown(line), icon=":material/menu_book:")
+    kit_picker()
     st.selectbox(
         "Model",
         options=list(MODELS),
@@ -269,3 +305,27 @@ with right:
             help=f"Exactly {price.exact(held)}, charged only if it is made.",
         )
     st.caption(f"{price.rate(SPEC)} Failed or cancelled videos cost nothing.")
+
+
+def save_as_recipe() -> None:
+    """Issue 18: the form as it is now, kept as a recipe with a title and tags."""
+    with st.popover("Save as recipe", icon=":material/bookmark_add:"):
+        title = st.text_input("Recipe title", key="create.recipe_title")
+        tags = st.text_input(
+            "Tags (comma-separated)", key="create.recipe_tags", placeholder="e.g. spring, 9:16"
+        )
+        if st.button("Save recipe", key="create.save_recipe"):
+            saved = create_recipes.save_recipe(
+                studio.store, current_actor(), draft.draft_from(state), title, tags
+            )
+            for message in saved.problems.values():
+                st.error(escape_markdown(message), icon=":material/error:")
+            if saved.recipe is not None:
+                st.success(
+                    escape_markdown(f"Saved as the recipe “{saved.recipe.title}”."),
+                    icon=":material/bookmark_added:",
+                )
+
+
+with right:
+    save_as_recipe()

@@ -51,6 +51,7 @@ def ledger(frame: pd.DataFrame) -> pd.DataFrame:
             "created_utc": rows["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "person": rows["person"],
             "campaign": rows["campaign"],
+            "kit": rows["kit_name"],
             "model": rows["model"],
             "mode": rows["mode"],
             "resolution": rows["resolution"],
@@ -71,7 +72,17 @@ def ledger(frame: pd.DataFrame) -> pd.DataFrame:
     # Charges are whole quota units: this column says what one is worth, in every row.
     out["quota_per_usd"] = QUOTA_PER_USD
     out["prompt"] = rows["prompt"]
-    for name in ("id", "person", "campaign", "model", "mode", "resolution", "status", "prompt"):
+    for name in (
+        "id",
+        "person",
+        "campaign",
+        "kit",
+        "model",
+        "mode",
+        "resolution",
+        "status",
+        "prompt",
+    ):
         out[name] = defuse(out[name])
     return out.reset_index(drop=True)
 

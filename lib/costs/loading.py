@@ -60,6 +60,7 @@ _LEDGER_COLUMNS = {
     "cost_quota": ("quota", Task.cost_quota),
     "refunded_quota": ("quota", Task.refunded_quota),
     "prompt": ("text", Task.prompt),
+    "kit_name": ("text", Task.kit_name),  # issue 18: the brand kit used, as named then
 }
 
 

@@ -4,11 +4,12 @@ message per bad field, and the pasted links being fetched in the background."""
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lib.create import keys
 from lib.domain.catalog import IMAGE_TO_VIDEO, MODELS, TEXT_TO_VIDEO, ModelSpec
+from lib.domain.kits import Kit, banned_problem
 from lib.domain.text_fields import CAMPAIGN as CAMPAIGN_TEXT
 from lib.domain.text_fields import clean, length_problem
 from lib.domain.validation import Problem, check_request, picture_link_problem
@@ -49,6 +50,10 @@ class Draft:
     images: list[tuple[str, str | None]] = field(default_factory=list)  # uploads + kept
     linked: dict[str, LinkedPicture] = field(default_factory=dict)  # links fetched so far
     model: str = field(default_factory=lambda: keys.first_model().model_id)
+    # Issue 18: the brand kit (its words wrap the prompt, its banned words are refused)
+    # and the recipe the form was started from; every take of a batch carries both.
+    kit: Kit | None = None
+    recipe: str | None = None
 
     @property
     def spec(self) -> ModelSpec:
@@ -74,7 +79,7 @@ class Draft:
         body: dict[str, Any] = {
             "model": spec.model_id,
             "action": image_action if self.mode == "image" else TEXT_TO_VIDEO,
-            "prompt": self.prompt.strip(),
+            "prompt": self.kit.wrap(self.prompt) if self.kit else self.prompt.strip(),
             "resolution": self.resolution,
             "duration": whole_number(self.duration),
         }
@@ -106,7 +111,21 @@ class Draft:
         campaign = length_problem(CAMPAIGN_TEXT, clean(CAMPAIGN_TEXT, self.campaign))
         if campaign:
             found.setdefault("campaign", campaign)
+        if self.kit is not None:
+            found = {**self._kit_problems(), **found}
         return found
+
+    def _kit_problems(self) -> dict[str, str]:
+        """The kit's banned words in the person's prompt; and a text-to-video prompt is
+        still the person's to write (the kit's words alone are not one)."""
+        assert self.kit is not None
+        banned = banned_problem(self.kit, self.prompt)
+        if banned:
+            return {"prompt": banned}
+        if self.mode != "image" and not self.prompt.strip():
+            own = check_request(replace(self, kit=None).request())
+            return {p.param: p.message for p in own if p.param == "prompt"}
+        return {}
 
 
 def draft_from(state: MutableMapping[str, Any]) -> Draft:
@@ -125,7 +144,15 @@ def draft_from(state: MutableMapping[str, Any]) -> Draft:
         links=parse_links(values[keys.LINKS]) if image_mode else [],
         images=list(state.get(keys.IMAGES, [])) if image_mode else [],
         linked=pasted.outcomes() if isinstance(pasted, PastedLinks) else {},
+        kit=held_kit(state),
+        recipe=state.get(keys.RECIPE) or None,
     )
+
+
+def held_kit(state: MutableMapping[str, Any]) -> Kit | None:
+    """The kit picked, as read from the store this run (None when none is picked)."""
+    kit = state.get(keys.KIT_HELD)
+    return kit if isinstance(kit, Kit) and kit.id == state.get(keys.KIT) else None
 
 
 def whole_number(value: Any) -> Any:

@@ -45,8 +45,12 @@ def prefill(
         keys.REFUSED,
         keys.CHANGED,
         FITTED,
+        keys.RECIPE,  # issue 18: an earlier video's prompt has its kit's words already
+        keys.RECIPE_SAID,
+        keys.KIT_SAID,
     ):  # about the form as it was
         state.pop(stale, None)
+    state[keys.KIT] = ""
 
 
 def touch(state: MutableMapping[str, Any], key: str) -> None:

@@ -22,6 +22,14 @@ RESULT = "create.result"  # what the last click did (SubmitResult)
 UPLOADS = "create.uploads"
 CHECKED_UPLOADS = "create.checked_uploads"  # {file id: (url, sha256) or its message}
 IMAGES = "create.images"  # the checked uploads and kept pictures, in order, this run
+# Issue 18: the brand kit picked (its id: the picker's value), the kit itself as read
+# from the store this run (what the Draft carries), what picking it filled in, and the
+# recipe the form was started from.
+KIT = "create.kit"
+KIT_HELD = "create.kit_held"  # lib.domain.kits.Kit | None
+KIT_SAID = "create.kit_said"  # [sentence]
+RECIPE = "create.recipe"  # a recipe id, or None
+RECIPE_SAID = "create.recipe_said"  # [sentence]: what using the recipe brought back, or not
 # What the form knows besides its fields: which fields the person has changed, whether
 # Generate was pressed, and the messages that hold until their field changes.
 TOUCHED = "create.touched"  # {request field}
@@ -41,6 +49,7 @@ FIELD_OF_KEY = {
     LINKS: "image_urls",
     UPLOADS: "image_urls",
     KEPT_IMAGES: "image_urls",
+    KIT: "kit",
 }
 
 

@@ -62,9 +62,19 @@ def submit_draft(studio: Any, draft: Draft, who: Actor | str | None, key: str) -
         problems["model"] = gone
     if problems:
         return SubmitResult(problems=problems)
+    kit_gone = kit_problem(studio, draft)
+    if kit_gone:  # the page reads the kit again on its next run
+        return SubmitResult(notice=kit_gone)
     try:
         outcome = submissions.submit_video(
-            studio, draft.request(), who, draft.campaign, key, draft.all_images()
+            studio,
+            draft.request(),
+            who,
+            draft.campaign,
+            key,
+            draft.all_images(),
+            kit=(draft.kit.id, draft.kit.name) if draft.kit else None,
+            recipe_id=draft.recipe,
         )
     except ModelNotFound:  # retired since the list was read (now marked: lib/engine/offer)
         return SubmitResult(problems={"model": not_offered(studio, draft) or ""}, refused=True)
@@ -100,6 +110,19 @@ def not_offered(studio: Any, draft: Draft) -> str | None:
         else " No other model is offered right now; try again later."
     )
     return f"{display_name(draft.model)} can't be used: {availability.reason}{advice}"
+
+
+def kit_problem(studio: Any, draft: Draft) -> str | None:
+    """The kit as the store has it now must be the one the draft carries: a kit deleted
+    or changed since the page was drawn is not used without the person seeing it."""
+    if draft.kit is None:
+        return None
+    now = studio.store.get_kit(draft.kit.id)
+    if now is None:
+        return f"The brand kit “{draft.kit.name}” was deleted: pick another kit, or none."
+    if now != draft.kit:
+        return f"An admin just changed the brand kit “{now.name}”: check the form and send again."
+    return None
 
 
 def send(studio: Any, state: MutableMapping[str, Any], who: Actor | str | None) -> SubmitResult:

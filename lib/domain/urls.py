@@ -34,6 +34,8 @@ REVIEW_DECIDE_ROUTE = REVIEW + "{token}/decide"
 HISTORY_PAGE = "history"
 COSTS_PAGE = "costs"
 ADMIN_PAGE = "admin"  # issue 16: roles, budgets, the audit log
+KITS_PAGE = "kits"  # issue 18: brand kits (admins)
+RECIPES_PAGE = "recipes"  # issue 18: the shared prompt library
 TASK_PARAM = "task"  # ?task=<id>: that one video
 PAGE_PARAM = "page"  # ?page=3
 # Issue 17: one video's own page (?id=<task id>: a video's id, never who is asking).

@@ -55,6 +55,9 @@ def submit_video(
     campaign: str,
     idempotency_key: str,
     images: list[tuple[str, str | None]] | None = None,
+    *,
+    kit: tuple[str, str] | None = None,
+    recipe_id: str | None = None,
 ) -> SubmitOutcome:
     """Make one task from a request. Raises lib.domain.validation.InvalidSettings for bad fields
     (nothing stored, nothing sent), lib.domain.access.NotAllowed for nobody or a viewer,
@@ -66,7 +69,10 @@ def submit_video(
     benchmarks, tools) is a member of that name.
 
     The service only ever gets the studio's own copies of pictures: one that is not kept
-    yet (an older video's outside link, tried again) is fetched and kept first."""
+    yet (an older video's outside link, tried again) is fetched and kept first.
+
+    `kit` (id, name) and `recipe_id` (issue 18) are recorded on the task as they are now,
+    so that a kit renamed or deleted later does not rewrite what this video used."""
     actor = Actor.member(person) if isinstance(person, str) and person else person
     try:
         if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
@@ -101,6 +107,8 @@ def submit_video(
         estimate_quota=request_price_quota(request),
         images=pictures,
         account_id=actor.account_id,
+        kit=kit,
+        recipe_id=recipe_id,
     )
     check = BudgetCheck(actor.name, tuple(studio.store.admin_names()))
     try:

@@ -45,6 +45,7 @@ def facts(task: Task) -> list[tuple[str, str]]:
         ("Resolution", task.resolution),
         ("Length", f"{task.duration} s"),
         ("Campaign", task.campaign or "none"),
+        ("Brand kit", task.kit_name or "none"),  # issue 18: as it was named then
         ("Made by", task.person),
     ]
     for name in ("action", "seed", "style"):

@@ -204,6 +204,8 @@ def byline(task: Task, timezone: str | None = None, now: datetime | None = None)
     parts = [escape_markdown(task.person)]
     if task.campaign:
         parts.append(escape_markdown(task.campaign))
+    if task.kit_name:  # issue 18: the brand kit used, as it was named then
+        parts.append("kit " + escape_markdown(task.kit_name))
     parts.append(when_words(task.created_at, timezone, now))
     return " · ".join(parts)
 

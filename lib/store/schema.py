@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from lib.domain.kits import KIT_NAME
+from lib.domain.recipes import RECIPE_TITLE
 from lib.domain.statuses import ArchiveState
 from lib.domain.text_fields import CAMPAIGN, PERSON, SERVICE_ERROR_CODE, SERVICE_TASK_ID
 
@@ -126,6 +128,12 @@ class Task(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Issue 18: the brand kit used, by id and by its name then (a later rename or delete
+    # does not rewrite history), and the recipe the form was started from.
+    kit_id: Mapped[str | None] = mapped_column(String(32))
+    kit_name: Mapped[str] = mapped_column(String(KIT_NAME.max_length), default="")
+    recipe_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
     images: Mapped[list[TaskImage]] = relationship(
         back_populates="task", order_by="TaskImage.position", cascade="all, delete-orphan"
@@ -410,3 +418,41 @@ class MonthSpend(Base):
     # "" (team), an account id (person), a campaign's name (campaign)
     target: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), primary_key=True)
     spent_quota: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# ----- brand kits and the shared prompt library (issue 18) -------------------------------
+class KitRow(Base):
+    """A brand kit (lib/domain/kits.py): set by admins, picked on Create."""
+
+    __tablename__ = "kits"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(KIT_NAME.max_length), unique=True)
+    before_words: Mapped[str] = mapped_column(Text, default="")
+    after_words: Mapped[str] = mapped_column(Text, default="")
+    banned: Mapped[list[str]] = mapped_column(JSON, default=list)
+    model: Mapped[str | None] = mapped_column(String(64))
+    aspect_ratio: Mapped[str | None] = mapped_column(String(8))
+    resolution: Mapped[str | None] = mapped_column(String(8))
+    duration: Mapped[int | None] = mapped_column(Integer)
+    pictures: Mapped[list[str]] = mapped_column(JSON, default=list)  # asset sha256s
+    updated_by: Mapped[str] = mapped_column(String(PERSON.max_length), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Recipe(Base):
+    """A saved Create form: prompt and settings, pictures and kit, a title and tags."""
+
+    __tablename__ = "recipes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(RECIPE_TITLE.max_length))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # mode, prompt, model, aspect_ratio, resolution, duration, campaign
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pictures: Mapped[list[str]] = mapped_column(JSON, default=list)  # asset sha256s
+    kit_id: Mapped[str | None] = mapped_column(String(32))
+    author_id: Mapped[str | None] = mapped_column(String(32))
+    author_name: Mapped[str] = mapped_column(String(PERSON.max_length))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -22,6 +22,7 @@ from lib.domain.access import Role
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
+from lib.store.kits import Kits
 from lib.store.leases import Leases
 from lib.store.month_spend import keep_totals
 from lib.store.reads import Reads
@@ -64,9 +65,12 @@ class NewTask:
     images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
     # The account making it; None: the account of `person`'s name (made if new).
     account_id: str | None = None
+    # Issue 18: the brand kit used (id, name then) and the recipe it was started from.
+    kit: tuple[str, str] | None = None
+    recipe_id: str | None = None
 
 
-class Store(Reads, Leases, Team, Shared, Reviews):
+class Store(Reads, Leases, Team, Shared, Reviews, Kits):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -151,6 +155,9 @@ class Store(Reads, Leases, Team, Shared, Reviews):
             lease_owner=lease[0] if lease else None,
             lease_until=lease[1] if lease else None,
             api_calls=0,
+            kit_id=new.kit[0] if new.kit else None,
+            kit_name=new.kit[1] if new.kit else "",
+            recipe_id=new.recipe_id,
         )
         task.images = [
             TaskImage(position=i, url=url, asset_sha256=sha)

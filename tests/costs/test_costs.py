@@ -402,6 +402,7 @@ def test_the_ledger_has_one_exact_row_per_counted_task(mixed):
         "created_utc",
         "person",
         "campaign",
+        "kit",
         "model",
         "mode",
         "resolution",
