@@ -35,6 +35,13 @@ ACTIONS = {
     "budget.refused": "Video refused by a budget",
     "role.change": "Role changed",
     "admin.open": "Admin page opened",
+    # Issue 18: brand kits (admins only) and recipes (their author or an admin).
+    "kit.create": "Brand kit made",
+    "kit.change": "Brand kit changed",
+    "kit.delete": "Brand kit deleted",
+    "recipe.create": "Recipe saved",
+    "recipe.change": "Recipe changed",
+    "recipe.delete": "Recipe deleted",
 }
 
 

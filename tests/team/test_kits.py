@@ -11,13 +11,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from lib.costs import export
-from lib.create import keys, submit
+from lib.create import keys, price, submit
+from lib.create import kits as create_kits
 from lib.create.draft import draft_from
 from lib.domain.access import Actor, Role
 from lib.domain.kits import KitFields
+from lib.engine.pictures import store_reference_image
 from lib.history import detail, words
 from lib.store.team import AuditFilter, name_login
 from lib.team import kits as team_kits
+from tests import images
 
 KIT = KitFields(
     name="Acme",
@@ -89,3 +92,32 @@ def test_a_take_carries_its_kit_and_the_video_keeps_the_kit_it_used(studio):
     assert stale.task_id is None and "changed the brand kit" in (stale.notice or "")
     assert team_kits.delete_kit(store, boss, kit.id) is None
     assert store.get_task(result.task_id).kit_name == "Acme"
+
+
+def test_picking_a_kit_fills_the_form_and_its_pictures_are_priced(studio):
+    running = studio.studio
+    store = running.store
+    boss = person(store, "Boss", Role.ADMIN)
+    asset, url = store_reference_image(running, images.jpeg(96, 64), "logo.jpg", boss)
+    kit = team_kits.save_kit(
+        store,
+        boss,
+        None,
+        replace(
+            KIT, model="grok-imagine-video", resolution="720p", duration=8, pictures=(asset.sha256,)
+        ),
+    ).kit
+    state = {**keys.defaults(), keys.PROMPT: "A kite", keys.KIT: kit.id}
+    create_kits.pick_kit(running, state)
+    assert state[keys.MODEL] == "grok-imagine-video"
+    assert (state[keys.RESOLUTION], state[keys.DURATION], state[keys.MODE]) == ("720p", 8, "image")
+    assert state[keys.KEPT_IMAGES] == [(url, asset.sha256)]
+    assert state[keys.KIT_SAID] == [
+        "Brand kit “Acme” set: model Grok Imagine (official), resolution 720p, length 8 s, "
+        "1 reference picture."
+    ]
+    state[keys.IMAGES] = state[keys.KEPT_IMAGES]
+    draft = draft_from(state)
+    assert draft.kit == kit and price.pictures_of(draft) == 1
+    without = price.quota(replace(draft, images=[]))
+    assert price.quota(draft) > without  # the kit's picture is in the price
