@@ -49,7 +49,7 @@ for row in recipes.recipe_rows(store, found):
     with st.container(border=True, key=f"recipe-{recipe.id}"):
         st.markdown(f"**{escape_markdown(recipe.title)}**")
         if recipe.tags:  # plain text, never markup
-            st.caption(" · ".join(f"#{escape_markdown(t)}" for t in recipe.tags))
+            st.caption("Tags: " + " · ".join(escape_markdown(t) for t in recipe.tags))
         st.text(str(settings.get("prompt") or "(no prompt: pictures only)"))
         st.caption(
             escape_markdown(f"{row.uses} · {row.cost} · {row.approval} · by {recipe.author_name}")
