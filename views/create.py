@@ -92,6 +92,7 @@ def kit_picker() -> None:
         options=["", *kits],
         format_func=lambda kit_id: kits[kit_id].name if kit_id in kits else "No brand kit",
         key=keys.KIT,
+        persist_state="session",
         help="A kit adds its brand words to every prompt, refuses its banned words, and "
         "fills in its settings and pictures.",
         on_change=create_kits.pick_kit,
