@@ -30,6 +30,8 @@ from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.store.team import AuditFilter
 from tests.factories import make
+from tests.history.pages import history, run, texts
+from tests.history.test_video_page import video_page
 
 SHORT = {
     "model": "grok-imagine-video",
@@ -163,3 +165,36 @@ def test_only_people_who_may_spend_within_budget_can_restyle(quiet):
     assert store.family(source) == (None, [])
     refused = [e.action for e in store.audit_events(AuditFilter(outcome="refused"))]
     assert "budget.refused" in refused and "video.create" in refused
+
+
+# ----- the pages (AppTest) ------------------------------------------------------------------
+def test_history_offers_restyle_with_its_price_only_on_short_saved_takes(quiet):
+    store = quiet.studio.store
+    short, long = archived(store, 6.0), archived(store, 10.0)
+    keep_copy(quiet, short)
+    at = history()
+    popovers = {p.key: p for p in at.get("popover")}
+    assert f"restyle-{long}" not in popovers  # over 8.7 s: no button
+    assert popovers[f"restyle-{short}"].proto.popover.label == "Restyle"
+    assert "Restyling this 6 s video costs $0.4980" in " ".join(texts(at.caption))
+    assert at.button(key=f"restyle-send-{short}").label == "Restyle for $0.4980"
+    at.button(key=f"restyle-send-{short}").click()  # no instruction yet
+    at = run(at)
+    [error] = texts(at.error)
+    assert error.startswith("Restyle instruction: say how the video should change")
+    assert queries.count_tasks(store, queries.Filters()) == 2 and submits(quiet) == 0
+
+
+def test_a_videos_page_restyles_or_says_why_not(quiet):
+    store = quiet.studio.store
+    short, long = archived(store, 6.0), archived(store, 10.0)
+    assert "only videos of at most 8.7 s can be restyled" in " ".join(
+        texts(video_page(long).caption)
+    )
+    at = video_page(short)  # its copy is gone from the storage
+    at.text_area(key=f"restyle.instruction.{short}").input("as watercolor")
+    at.button(key=f"restyle-send-{short}").click()
+    at = run(at)
+    [error] = texts(at.error)
+    assert error == "This video can't be restyled: the studio's saved copy of it is gone."
+    assert queries.count_tasks(store, queries.Filters()) == 2 and submits(quiet) == 0
