@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
+from lib.domain.restyle import MODE as RESTYLE
 from lib.domain.statuses import shown_state
 from lib.engine.runtime import current
 from lib.history import actions, keys, player, queries, restyle, reviewing
@@ -148,7 +149,8 @@ def card_actions(task: Task, address: str) -> None:
             message = actions.cancel_task(studio, task.id, current_actor())
             notify(message, message.ok)
         if mine and actions.can_retry(task) and st.button("Try again", key=keys.retry(task.id)):
-            retry = actions.retry_task(studio, task.id, current_actor())
+            again = restyle.retry_restyle if task.mode == RESTYLE else actions.retry_task
+            retry = again(studio, task.id, current_actor())
             if retry.task is not None and urls.TASK_PARAM in st.query_params:
                 st.query_params[urls.TASK_PARAM] = retry.task.id  # follow the new video
             notify(retry.message, retry.task is not None)

@@ -27,7 +27,7 @@ from lib.domain.text_fields import clean
 from lib.domain.validation import InvalidSettings
 from lib.engine.sources import SourceGone, source_url
 from lib.engine.submissions import RestyleSource, submit_video
-from lib.history.actions import as_actor
+from lib.history.actions import Retry, allowed, as_actor, can_retry, retry_key
 from lib.review.hiding import may_see
 from lib.store.schema import Task
 from lib.wave import AuthError, InsufficientBalance, InvalidRequest, ModelNotFound, WaveError
@@ -90,9 +90,14 @@ class Restyled:
 
 
 def restyle_task(
-    studio: Studio, task_id: str, person: Actor | str | None, instruction: str | None
+    studio: Studio,
+    task_id: str,
+    person: Actor | str | None,
+    instruction: str | None,
+    key: str | None = None,
 ) -> Restyled:
-    """Send one restyle of this video, once. -> the new video, or why nothing was sent."""
+    """Send one restyle of this video, once. -> the new video, or why nothing was sent.
+    `key`: the idempotency key (by default, one per press: see below)."""
     actor = as_actor(person)
     task = studio.store.get_task(task_id)
     if task is None or not may_see(studio.store, actor, task_id):
@@ -115,7 +120,7 @@ def restyle_task(
     wording = clean(restyle.INSTRUCTION, instruction)
     # The same person pressing again with the same words (a double click, a reload, a
     # second tab) within seconds gets the same key: one video, charged once.
-    key = submission_key(studio.store, {"restyle": task.id, "prompt": wording}, actor.name)
+    key = key or submission_key(studio.store, {"restyle": task.id, "prompt": wording}, actor.name)
     try:
         body = restyle.restyle_request(wording, source_url(studio, task))
         outcome = submit_video(studio, body, actor, task.campaign, key, source=source_of(task))
@@ -152,6 +157,32 @@ def restyle_task(
     return Restyled(
         outcome.task, f"Restyling — {quota_usd(outcome.task.estimate_quota)}. See it in History."
     )
+
+
+def retry_restyle(studio: Studio, task_id: str, person: Actor | str | None) -> Retry:
+    """Try a failed restyle again: the original restyled again with the same words (a new
+    link to its copy: the old one has expired), once per failed restyle. Its maker (or an
+    admin) may, as for any retry."""
+    task = studio.store.get_task(task_id)
+    if task is None:
+        return Retry(None, "This video no longer exists.")
+    if not can_retry(task):
+        return Retry(None, "Only a failed video can be tried again.")
+    actor = as_actor(person)
+    if actor is None:
+        return Retry(None, "Enter your name in the sidebar first, so the new video is yours.")
+    refusal = allowed(studio, actor, task, "video.retry")
+    if refusal:
+        return Retry(None, refusal)
+    parent, _ = studio.store.family(task.id)
+    if parent is None:
+        return Retry(None, "The video this was restyled from is no longer known.")
+    again = restyle_task(studio, parent.parent_id, actor, task.prompt, retry_key(task))
+    if not again.ok:
+        return Retry(None, again.message)
+    if again.duplicate:
+        return Retry(again.task, "You already tried this one again — look for the newer video.")
+    return Retry(again.task, f"Trying again — {quota_usd(again.task.estimate_quota)}")
 
 
 def _refused(name: str, message: str) -> Restyled:

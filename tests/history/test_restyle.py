@@ -23,15 +23,17 @@ from lib.embedded_wave.settings import Faults
 from lib.engine.submissions import submit_video
 from lib.history import queries
 from lib.history.progress import in_flight
-from lib.history.restyle import offer, restyle_task
+from lib.history.restyle import offer, restyle_task, retry_restyle
 from lib.history.words import problem_of, settings_line, status_words
 from lib.storage import LIBRARY
 from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.store.team import AuditFilter
+from tests.conftest import s3_settings
 from tests.factories import make
 from tests.history.pages import history, run, texts
 from tests.history.test_video_page import video_page
+from tests.studio_harness import running_studio
 
 SHORT = {
     "model": "grok-imagine-video",
@@ -110,6 +112,16 @@ def test_a_short_take_is_restyled_from_the_studios_copy_at_its_exact_price(studi
     assert problem_of(refused).text.startswith(
         "Blocked by the service's content rules. You were not charged"
     )
+    # Tried again: the original restyled again with the same words, once.
+    studio.wave.engine.set_faults(Faults())
+    again = retry_restyle(studio.studio, refused.id, "Ana")
+    assert again.task is not None, again.message
+    assert retry_restyle(studio.studio, refused.id, "Ana").task.id == again.task.id
+    assert (again.task.prompt, store.family(again.task.id)[0].parent_id) == (
+        "as a forbidden poster",
+        original.id,
+    )
+    assert wait_for(store, again.task.id).archive_state == "archived"
 
 
 def archived(store: Store, seconds: float, **options) -> str:
@@ -198,3 +210,20 @@ def test_a_videos_page_restyles_or_says_why_not(quiet):
     [error] = texts(at.error)
     assert error == "This video can't be restyled: the studio's saved copy of it is gone."
     assert queries.count_tasks(store, queries.Filters()) == 2 and submits(quiet) == 0
+
+
+def test_with_a_bucket_the_service_gets_the_buckets_signed_link(tmp_path, s3_service):
+    settings = {**s3_settings(s3_service), "database_url": f"sqlite:///{tmp_path / 's3.db'}"}
+    with running_studio(tmp_path / "s3", config_changes=settings) as running:
+        store = running.studio.store
+        made = submit_video(running.studio, {**SHORT, "duration": 1}, "Ana", "", "k1").task
+        original = wait_for(store, made.id)
+        assert original.archive_state == "archived", original.archive_error
+        restyled = restyle_task(running.studio, original.id, "Ana", "as charcoal")
+        assert restyled.ok, restyled.message
+        link = restyled.task.request["video_urls"][0]
+        assert link.startswith(f"{s3_service.endpoint_url}/") and "X-Amz-Signature=" in link
+        assert "X-Amz-Expires=3600" in link
+        done = wait_for(store, restyled.task.id)
+        assert done.archive_state == "archived", (done.error_message, done.archive_error)
+        assert done.cost_quota == offer(original).price_quota == 41_500  # 1 s x $0.083
