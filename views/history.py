@@ -162,8 +162,14 @@ def card_restyle(task: Task) -> None:
     chance = restyle.offer(task)
     if chance.price_quota is None or actor is None or not actor.can_spend:
         return
-    with st.popover("Restyle", icon=":material/palette:", key=f"restyle-{task.id}"):
-        restyle_form(studio, task, chance, notify, follow_new_video)
+    # Lazy: the form is drawn only while the popover is open (24 cards, one form each,
+    # would weigh on every History page).
+    popover = st.popover(
+        "Restyle", icon=":material/palette:", key=f"restyle-{task.id}", on_change="rerun"
+    )
+    if popover.open:
+        with popover:
+            restyle_form(studio, task, chance, notify, follow_new_video)
 
 
 def follow_new_video(task_id: str) -> None:

@@ -188,6 +188,9 @@ def test_history_offers_restyle_with_its_price_only_on_short_saved_takes(quiet):
     popovers = {p.key: p for p in at.get("popover")}
     assert f"restyle-{long}" not in popovers  # over 8.7 s: no button
     assert popovers[f"restyle-{short}"].proto.popover.label == "Restyle"
+    assert not at.text_area  # the form is drawn once the popover opens
+    at.session_state[f"restyle-{short}"] = True  # opened
+    at = run(at)
     assert "Restyling this 6 s video costs $0.4980" in " ".join(texts(at.caption))
     assert at.button(key=f"restyle-send-{short}").label == "Restyle for $0.4980"
     at.button(key=f"restyle-send-{short}").click()  # no instruction yet
