@@ -162,6 +162,17 @@ def test_bad_input_is_refused_naming_its_field_nothing_sent_or_stored(quiet, cas
     assert store.family(source) == (None, [])
 
 
+def test_a_copy_the_service_cannot_read_is_refused_and_nothing_is_kept(quiet):
+    store = quiet.studio.store
+    source = archived(store, 6.0)
+    keep_copy(quiet, source)  # not an MP4: the service fetches it, and refuses the restyle
+    result = restyle_task(quiet.studio, source, "Ana", "as watercolor")
+    assert "is not a video the service can read" in result.problems["video"], result
+    assert submits(quiet) == 1  # asked once, refused, charged nothing
+    assert queries.count_tasks(store, queries.Filters()) == 1  # the source alone
+    assert store.family(source) == (None, [])  # no family link left behind
+
+
 def test_only_people_who_may_spend_within_budget_can_restyle(quiet):
     store = quiet.studio.store
     source = archived(store, 6.0)
