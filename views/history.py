@@ -10,9 +10,10 @@ import streamlit as st
 
 from lib.domain import urls
 from lib.domain.markdown import escape_markdown
+from lib.domain.restyle import MODE as RESTYLE
 from lib.domain.statuses import shown_state
 from lib.engine.runtime import current
-from lib.history import actions, keys, player, queries, reviewing
+from lib.history import actions, keys, player, queries, restyle, reviewing
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
@@ -22,6 +23,7 @@ from lib.store.schema import Review, Task
 from lib.ui import live_progress
 from lib.ui.identity import current_actor, current_person
 from lib.ui.navigation import go_to
+from lib.ui.restyle import restyle_form
 from lib.ui.review_links import link_maker, links_panel
 from lib.ui.share import share_button
 
@@ -147,10 +149,33 @@ def card_actions(task: Task, address: str) -> None:
             message = actions.cancel_task(studio, task.id, current_actor())
             notify(message, message.ok)
         if mine and actions.can_retry(task) and st.button("Try again", key=keys.retry(task.id)):
-            retry = actions.retry_task(studio, task.id, current_actor())
+            again = restyle.retry_restyle if task.mode == RESTYLE else actions.retry_task
+            retry = again(studio, task.id, current_actor())
             if retry.task is not None and urls.TASK_PARAM in st.query_params:
                 st.query_params[urls.TASK_PARAM] = retry.task.id  # follow the new video
             notify(retry.message, retry.task is not None)
+        card_restyle(task)
+
+
+def card_restyle(task: Task) -> None:
+    """Issue 18: Restyle, on a finished, saved video short enough (none on the others)."""
+    chance = restyle.offer(task)
+    if chance.price_quota is None or actor is None or not actor.can_spend:
+        return
+    # Lazy: the form is drawn only while the popover is open (24 cards, one form each,
+    # would weigh on every History page).
+    popover = st.popover(
+        "Restyle", icon=":material/palette:", key=f"restyle-{task.id}", on_change="rerun"
+    )
+    if popover.open:
+        with popover:
+            restyle_form(studio, task, chance, notify, follow_new_video)
+
+
+def follow_new_video(task_id: str) -> None:
+    """A deep link (?task=<id>) follows the new video, as Try again does."""
+    if urls.TASK_PARAM in st.query_params:
+        st.query_params[urls.TASK_PARAM] = task_id
 
 
 def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:

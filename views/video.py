@@ -9,13 +9,14 @@ from lib.domain import urls
 from lib.domain.access import Actor
 from lib.domain.review import ReviewState
 from lib.engine.runtime import current
-from lib.history import detail, queries, reviewing
+from lib.history import detail, queries, restyle, reviewing
 from lib.history import words as card_words
 from lib.review import hiding
 from lib.review.comments import edit_comment, may_edit, post_comment
 from lib.review.states import change_review
 from lib.store.schema import Review, Task
 from lib.ui.identity import current_actor
+from lib.ui.restyle import restyle_form
 from lib.ui.review_links import link_maker
 
 studio = current()
@@ -97,6 +98,19 @@ def family(task: Task) -> None:
         )
 
 
+def restyle_section(task: Task, who: Actor | None) -> None:
+    """Issue 18: restyle a finished, saved video of at most 8.7 s; a longer one says why."""
+    chance = restyle.offer(task)
+    if who is None or not who.can_spend:
+        return
+    if chance.price_quota is None:
+        if chance.problem:
+            st.caption(chance.problem)
+        return
+    with st.expander("Restyle", icon=":material/palette:"):
+        restyle_form(studio, task, chance, notify)
+
+
 def show(task: Task) -> None:
     review = store.reviews_of([task.id]).get(task.id)
     left, right = st.columns([3, 2])
@@ -109,6 +123,7 @@ def show(task: Task) -> None:
         family(task)
     with right:
         review_panel(task, review, actor)
+        restyle_section(task, actor)
         if reviewing.reviewable(task):
             with st.expander("Review link for guests", icon=":material/link:"):
                 link_maker("video", "video.link", task_ids=[task.id])

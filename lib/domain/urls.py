@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from lib.domain.source_links import SOURCES
+
 HEALTH = "/api/health"
 READY = "/api/ready"  # the database and the storage answer (503 with the reason if not)
 HISTORY_CHANGES = "/api/history/changes"  # held until a shown video is done (live refresh)
@@ -72,8 +74,8 @@ def embedded_wave_url(port: int) -> str:
 
 def own_prefixes(public_url: str | None) -> tuple[str, ...]:
     """The only links on this machine the embedded API may fetch in demo mode: the
-    studio's own pictures, and its callback route."""
-    return (f"{public_url}{ASSETS}", f"{public_url}{CALLBACKS}")
+    studio's own pictures, its callback route, and the videos it sends to restyle."""
+    return (f"{public_url}{ASSETS}", f"{public_url}{CALLBACKS}", f"{public_url}{SOURCES}")
 
 
 def share_link(address: str, task_id: str) -> str:

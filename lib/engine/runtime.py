@@ -18,7 +18,7 @@ from lib.engine.offer import ModelOffer
 from lib.engine.tracker import Tracker, TrackerSettings
 from lib.outside.fetch import Resolver, system_resolver
 from lib.outside.pictures import ImageLimits
-from lib.storage import Storage, open_storage
+from lib.storage import LIBRARY, Storage, open_storage
 from lib.store.schema import Asset
 from lib.store.tasks import Store
 from lib.wave import WaveClient
@@ -39,8 +39,15 @@ def media_policy(config: StudioConfig) -> MediaUrlPolicy:
 
 def embedded_local_prefixes(config: StudioConfig) -> tuple[str, ...]:
     """The only links on this machine the embedded API may fetch in demo mode: the
-    studio's own pictures, and its callback route. Anything else must be public."""
-    return urls.own_prefixes(config.public_url)
+    studio's own pictures, its callback route and the videos it sends to restyle (with
+    a bucket on this machine, that bucket's videos: issue 18). Anything else must be
+    public."""
+    own = urls.own_prefixes(config.public_url)
+    endpoint = config.s3_public_endpoint_url or config.s3_endpoint_url
+    if config.storage != "s3" or not endpoint:
+        return own
+    # Signed links are path-style (lib/storage/s3.py): <endpoint>/<bucket>/<key>.
+    return (*own, f"{endpoint.rstrip('/')}/{config.s3_bucket}/{config.s3_prefix}{LIBRARY}/")
 
 
 def _is_ip_address(host: str) -> bool:

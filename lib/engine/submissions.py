@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lib.domain.access import Actor, NotAllowed, SignIn, check_can_spend
 from lib.domain.budgets import OverBudget
 from lib.domain.money import request_price_quota
+from lib.domain.restyle import KIND as RESTYLE_KIND
+from lib.domain.restyle import MODE as RESTYLE_MODE
+from lib.domain.restyle import price_quota as restyle_price_quota
 from lib.domain.retry import FIRST_RESUBMIT_SECONDS
 from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
-from lib.domain.validation import InvalidSettings, Problem, validate_request
+from lib.domain.validation import InvalidSettings, Problem, is_edit, validate_request
 from lib.engine.pictures import keep_images
 from lib.engine.sending import send_submit
 from lib.store.budgets import BudgetCheck
 from lib.store.schema import Task
-from lib.store.tasks import NewTask
+from lib.store.tasks import MadeFrom, NewTask
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -42,6 +46,18 @@ NO_SIGN_IN = (
 
 
 @dataclass(frozen=True)
+class RestyleSource:
+    """The saved video a restyle is made from (issue 18): its length prices the restyle,
+    and the new video keeps its length and resolution and joins its family."""
+
+    task_id: str
+    seconds: Decimal  # the saved copy's, to the millisecond (lib/domain/restyle.py)
+    resolution: str
+    duration: int
+    aspect_ratio: str | None
+
+
+@dataclass(frozen=True)
 class SubmitOutcome:
     task: Task
     created: bool  # False: this key had already made the task (double click, rerun)
@@ -58,6 +74,7 @@ def submit_video(
     *,
     kit: tuple[str, str] | None = None,
     recipe_id: str | None = None,
+    source: RestyleSource | None = None,
 ) -> SubmitOutcome:
     """Make one task from a request. Raises lib.domain.validation.InvalidSettings for bad fields
     (nothing stored, nothing sent), lib.domain.access.NotAllowed for nobody or a viewer,
@@ -72,7 +89,9 @@ def submit_video(
     yet (an older video's outside link, tried again) is fetched and kept first.
 
     `kit` (id, name) and `recipe_id` (issue 18) are recorded on the task as they are now,
-    so that a kit renamed or deleted later does not rewrite what this video used."""
+    so that a kit renamed or deleted later does not rewrite what this video used.
+
+    `source`: for a restyle (`action: edit`), the saved video it is made from."""
     actor = Actor.member(person) if isinstance(person, str) and person else person
     try:
         if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
@@ -83,6 +102,8 @@ def submit_video(
         raise
     person = actor.name
     request = validate_request(body)
+    if is_edit(request) and source is None:  # only the studio's own saved videos
+        raise InvalidSettings([Problem("video_urls", "Choose a saved video to restyle.")])
     existing = studio.store.task_by_key(idempotency_key)
     if existing is not None:  # this click was sent already: nothing is fetched or sent again
         return SubmitOutcome(existing, created=False)
@@ -104,11 +125,14 @@ def submit_video(
         request=request,
         person=fit(PERSON, person),
         campaign=campaign,
-        estimate_quota=request_price_quota(request),
+        estimate_quota=(
+            restyle_price_quota(source.seconds) if source else request_price_quota(request)
+        ),
         images=pictures,
         account_id=actor.account_id,
         kit=kit,
         recipe_id=recipe_id,
+        made_from=_made_from(source),
     )
     check = BudgetCheck(actor.name, tuple(studio.store.admin_names()))
     try:
@@ -127,6 +151,19 @@ def submit_video(
         return _send(studio, task)
     finally:
         studio.tracker.sending_done(task.id)
+
+
+def _made_from(source: RestyleSource | None) -> MadeFrom | None:
+    if source is None:
+        return None
+    return MadeFrom(
+        source.task_id,
+        RESTYLE_KIND,
+        RESTYLE_MODE,
+        source.resolution,
+        source.duration,
+        source.aspect_ratio,
+    )
 
 
 def _send(studio: Studio, task: Task) -> SubmitOutcome:

@@ -14,7 +14,11 @@ from lib.history import player
 from lib.history.words import when_words
 from lib.store.schema import Comment, Task, TaskParent
 
-KIND_WORDS = {"retry": ("Tried again from", "Tried again as")}
+KIND_WORDS = {
+    "retry": ("Tried again from", "Tried again as"),
+    "restyle": ("Restyled from", "Restyled as"),  # issue 18
+}
+MODE_WORDS = {"image": "Image to video", "restyle": "Restyle of a video"}
 
 
 def player_html(task: Task, start: float | None = None) -> str:
@@ -40,7 +44,7 @@ def facts(task: Task) -> list[tuple[str, str]]:
     request = task.request or {}
     rows = [
         ("Model", display_name(task.model)),
-        ("Kind", "Image to video" if task.mode == "image" else "Text to video"),
+        ("Kind", MODE_WORDS.get(task.mode, "Text to video")),
         ("Shape", task.aspect_ratio or "as the first picture"),
         ("Resolution", task.resolution),
         ("Length", f"{task.duration} s"),

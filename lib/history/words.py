@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from lib.create import form
 from lib.domain.catalog import display_name
 from lib.domain.money import quota_usd as usd
+from lib.domain.restyle import MODE as RESTYLE_MODE
 from lib.domain.statuses import ArchiveState, TaskStatus, blocked_by_content_rules
 from lib.store.schema import Task
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 from lib.domain.markdown import escape_markdown
 from lib.history.queries import EVERYONE, first_on_page
 
+RESTYLE_WORD = "Restyle"
 PROMPT_PREVIEW = 280  # characters of the prompt shown on a card before "Full prompt"
 
 
@@ -176,6 +178,8 @@ def settings_line(task: Task) -> str:
         if task.request.get("aspect_ratio"):  # a model that keeps the shape chosen
             shape += f" · {task.request['aspect_ratio']}"
         mode = form.MODE_LABELS["image"]
+    elif task.mode == RESTYLE_MODE:  # issue 18: keeps its source's shape
+        shape, mode = task.aspect_ratio or "", RESTYLE_WORD
     else:
         shape = task.aspect_ratio or ""
         mode = form.MODE_LABELS["text"]

@@ -7,6 +7,7 @@ import asyncio
 import hmac
 import math
 import re
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from lib.domain import urls
+from lib.domain import source_links, urls
 from lib.domain.statuses import ArchiveState, TaskStatus, shown_state
 from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, parse_json, read_limited
@@ -154,6 +155,25 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
             content_disposition_type="attachment" if download_as else "inline",
         )
 
+    async def restyle_source(request: Request) -> Response:
+        """A saved video the video service fetches to restyle it (issue 18): no sign-in,
+        but only through a link this studio signed, until it expires
+        (lib/domain/source_links.py). Anything else is a plain 404."""
+        studio = get_studio()
+        params = request.path_params
+        if not source_links.valid(
+            studio.config.callback_secret,
+            params["expires"],
+            params["signature"],
+            params["name"],
+            time.time(),
+        ):
+            return JSONResponse({"error": "not found"}, status_code=404, headers=NO_STORE)
+        path = studio.storage.local_path(f"{LIBRARY}/{params['name']}")
+        if path is None:
+            return JSONResponse({"error": "not found"}, status_code=404, headers=NO_STORE)
+        return FileResponse(path, media_type="video/mp4", headers=NO_STORE)
+
     async def history_changes(request: Request) -> Response:
         """Held until one of these videos is in another state than the page drew it in,
         or `wait` seconds: what an open History page waits on (lib/ui/live_progress.py).
@@ -180,6 +200,7 @@ def studio_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         Route(urls.CALLBACK_ROUTE, wave_callback, methods=["POST"]),
         Route(urls.ASSET_ROUTE, asset, methods=["GET", "HEAD"]),
         Route(urls.LIBRARY_ROUTE, library, methods=["GET", "HEAD"]),
+        Route(source_links.SOURCE_ROUTE, restyle_source, methods=["GET", "HEAD"]),
     ]
 
 

@@ -27,7 +27,7 @@ from lib.store.leases import Leases
 from lib.store.month_spend import keep_totals
 from lib.store.reads import Reads
 from lib.store.reviews import Reviews
-from lib.store.schema import Asset, Task, TaskEvent, TaskImage
+from lib.store.schema import Asset, Task, TaskEvent, TaskImage, TaskParent
 from lib.store.shared import Shared
 from lib.store.signal import Signal
 from lib.store.team import DONE, Team, account_in, add_audit, name_login
@@ -68,6 +68,21 @@ class NewTask:
     # Issue 18: the brand kit used (id, name then) and the recipe it was started from.
     kit: tuple[str, str] | None = None
     recipe_id: str | None = None
+    # A video made from another (a restyle, issue 18): recorded with it, in one go.
+    made_from: MadeFrom | None = None
+
+
+@dataclass(frozen=True)
+class MadeFrom:
+    """The video a new one is made from (its family link, `task_parents`), and what the
+    new one takes from it: a restyle keeps its source's length, shape and resolution."""
+
+    parent_id: str
+    kind: str
+    mode: str
+    resolution: str
+    duration: int
+    aspect_ratio: str | None
 
 
 class Store(Reads, Leases, Team, Shared, Reviews, Kits):
@@ -130,6 +145,7 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits):
         if existing:
             return existing, False
         request = new.request
+        made_from = new.made_from
         task = Task(
             id=uuid.uuid4().hex,
             idempotency_key=new.idempotency_key,
@@ -137,11 +153,17 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits):
             progress=0,
             request=request,
             model=request["model"],
-            mode="image" if request.get("image_urls") else "text",
+            mode=made_from.mode if made_from else "image" if request.get("image_urls") else "text",
             prompt=request.get("prompt", ""),
-            aspect_ratio=None if request.get("image_urls") else request.get("aspect_ratio"),
-            resolution=request["resolution"],
-            duration=request["duration"],
+            aspect_ratio=(
+                made_from.aspect_ratio
+                if made_from
+                else None
+                if request.get("image_urls")
+                else request.get("aspect_ratio")
+            ),
+            resolution=made_from.resolution if made_from else request["resolution"],
+            duration=made_from.duration if made_from else request["duration"],
             person=new.person,
             campaign=new.campaign,
             estimate_quota=new.estimate_quota,
@@ -183,6 +205,13 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits):
                         session, budget, task.account_id, new.campaign, new.estimate_quota, now
                     )
                 session.add(task)
+                if made_from is not None:  # its family, in the same transaction
+                    session.flush()
+                    session.add(
+                        TaskParent(
+                            task_id=task.id, parent_id=made_from.parent_id, kind=made_from.kind
+                        )
+                    )
                 if granted is not None:
                     granted.task_id = task.id
                 add_audit(

@@ -791,6 +791,7 @@ def test_in_demo_mode_the_service_fetches_only_the_studios_own_pictures_here(tmp
     assert prefixes == (
         "http://127.0.0.1:8501/assets/",
         "http://127.0.0.1:8501/api/callbacks/wave/",
+        "http://127.0.0.1:8501/sources/",  # issue 18: signed links to videos to restyle
     )
     policy = LinkPolicy.with_local(prefixes)
     assert link_problem("http://127.0.0.1:8501/assets/" + "a" * 64 + ".jpg", policy) is None
@@ -799,5 +800,6 @@ def test_in_demo_mode_the_service_fetches_only_the_studios_own_pictures_here(tmp
         "http://127.0.0.1:8502/assets/x.jpg",  # another port: not the studio
         "http://127.0.0.1:8501/assets/../api/health",
         "http://127.0.0.1:8501/wave/v1/tasks",
+        "http://127.0.0.1:8501/library/" + "a" * 32 + ".mp4",  # the signed-in people's
     ):
         assert link_problem(link, policy).startswith("points inside a private network"), link
