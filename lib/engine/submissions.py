@@ -67,14 +67,7 @@ def submit_video(
 
     The service only ever gets the studio's own copies of pictures: one that is not kept
     yet (an older video's outside link, tried again) is fetched and kept first."""
-    actor = Actor.member(person) if isinstance(person, str) and person else person
-    try:
-        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
-            raise NotAllowed(NO_SIGN_IN, "video.create")
-        actor = check_can_spend(actor if isinstance(actor, Actor) else None, "video.create")
-    except NotAllowed as refusal:
-        _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))
-        raise
+    actor = spender(studio, person)
     person = actor.name
     request = validate_request(body)
     existing = studio.store.task_by_key(idempotency_key)
@@ -119,6 +112,19 @@ def submit_video(
         return _send(studio, task)
     finally:
         studio.tracker.sending_done(task.id)
+
+
+def spender(studio: Studio, person: Actor | str | None, action: str = "video.create") -> Actor:
+    """The person, if they may spend: raises NotAllowed (and logs it) for nobody, a
+    viewer, or a studio with a real key and no sign-in set up."""
+    actor = Actor.member(person) if isinstance(person, str) and person else person
+    try:
+        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
+            raise NotAllowed(NO_SIGN_IN, action)
+        return check_can_spend(actor if isinstance(actor, Actor) else None, action)
+    except NotAllowed as refusal:
+        _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))
+        raise
 
 
 def _send(studio: Studio, task: Task) -> SubmitOutcome:

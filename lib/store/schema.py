@@ -126,6 +126,8 @@ class Task(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The batch this take belongs to (issue 18's variations; lib/store/batches.py).
+    batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
     images: Mapped[list[TaskImage]] = relationship(
         back_populates="task", order_by="TaskImage.position", cascade="all, delete-orphan"
@@ -410,3 +412,23 @@ class MonthSpend(Base):
     # "" (team), an account id (person), a campaign's name (campaign)
     target: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), primary_key=True)
     spent_quota: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# ----- batches (issue 18): many takes from one press on Create ---------------------------
+class Batch(Base):
+    """One press of "Make N takes": its takes are tasks with this `batch_id`, stored in
+    the same transaction as this row (all or none), each with its own idempotency key."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The press's key: the same press again (a double click, a reload) finds this batch.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)  # the first take's prompt, for "12 takes of …"
+    person: Mapped[str] = mapped_column(String(PERSON.max_length))
+    account_id: Mapped[str | None] = mapped_column(String(32))
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="")
+    takes: Mapped[int] = mapped_column(Integer)
+    estimate_quota: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
