@@ -17,13 +17,25 @@ from lib.create.submit import not_offered, submission_key
 from lib.create.variations import Plan, plan, variations_from
 from lib.domain.access import Actor, NotAllowed
 from lib.domain.budgets import Cap, OverBudget, whole_usd
-from lib.domain.catalog import display_name
+from lib.domain.catalog import MODELS, display_name
 from lib.domain.money import quota_usd
 from lib.domain.validation import InvalidSettings
 from lib.engine import batches
 from lib.engine.pictures import keep_link
 from lib.store.budgets import caps_in
 from lib.store.tasks import Store
+
+# What the Variations lists offer: every model's shapes and lengths (a take its model
+# can't make is named, with why, under the grid).
+ALL_RATIOS = list(
+    dict.fromkeys(r for spec in MODELS.values() for r in spec.field_spec("aspect_ratio").choices)
+)
+ALL_SECONDS = list(
+    range(
+        min(spec.min_duration for spec in MODELS.values()),
+        max(spec.max_duration for spec in MODELS.values()) + 1,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,23 @@ def _send(studio: Any, state: MutableMapping[str, Any], who: Actor | str | None)
     return BatchResult(
         batch_id=outcome.batch.id, takes=outcome.batch.takes, duplicate=not outcome.created
     )
+
+
+def messages(
+    state: MutableMapping[str, Any], batch_plan: Plan, person: str | None
+) -> dict[str, str]:
+    """The messages to show at the fields: every problem of the takes as they are set now
+    (they follow the settings at once), what the last press was refused for that only
+    the server knows (a model no longer offered, a picture), and the name once pressed."""
+    last = state.get(keys.BATCH_RESULT)
+    shown = {k: v for k, v in (last.problems if last else {}).items() if k in SERVER_ONLY}
+    shown.update(batch_plan.problems)
+    if not person and state.get(keys.TRIED):
+        shown["person"] = NAME_NEEDED
+    return shown
+
+
+SERVER_ONLY = ("model", "image_urls", "form")
 
 
 def plan_of(state: MutableMapping[str, Any]) -> Plan | None:

@@ -36,6 +36,7 @@ COSTS_PAGE = "costs"
 ADMIN_PAGE = "admin"  # issue 16: roles, budgets, the audit log
 TASK_PARAM = "task"  # ?task=<id>: that one video
 PAGE_PARAM = "page"  # ?page=3
+BATCH_PARAM = "batch"  # ?batch=<id>: a batch's takes together (issue 18)
 # Issue 17: one video's own page (?id=<task id>: a video's id, never who is asking).
 VIDEO_PAGE = "video"
 VIDEO_PARAM = "id"
