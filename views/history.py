@@ -415,7 +415,7 @@ def show_batch(batch_id: str) -> None:
     if found is None:
         st.warning("We couldn't find that batch.", icon=":material/search_off:")
         return
-    waiting = found.ended < len(found.takes)
+    waiting = found.changing
 
     @st.fragment(run_every=2 if waiting else None)
     def heading() -> None:
@@ -426,8 +426,8 @@ def show_batch(batch_id: str) -> None:
         blocked = now.blocked_words()
         if blocked:
             st.warning(blocked, icon=":material/block:")
-        if waiting and now.ended == len(now.takes):
-            st.rerun(scope="app")  # every take ended: the cards and Compare follow
+        if waiting and not now.changing:
+            st.rerun(scope="app")  # every take settled: the cards and Compare follow
 
     heading()
     with st.container(horizontal=True):

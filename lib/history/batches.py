@@ -53,6 +53,11 @@ class BatchSummary:
         return " · ".join(f"{n} {words.lower()}" for words, n in counts.items())
 
     @property
+    def changing(self) -> bool:
+        """A take is still being sent, made or saved (the page keeps looking)."""
+        return any(take.tracking for take in self.takes)
+
+    @property
     def blocked(self) -> list[Task]:
         return [take for take in self.takes if blocked(take)]
 
