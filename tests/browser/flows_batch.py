@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 # "4 takes · $0.1785 together" under the grid; "charged $0.1785" on the batch in History.
 _TOTAL = re.compile(r"(\d+) takes? · (\$[\d,.]+) together")
@@ -23,8 +23,7 @@ def make_batch(page: Page, prompts: list[str], ratios: list[str]) -> str:
     expect(page.get_by_text(_TOTAL)).to_have_text(re.compile(rf"^{len(prompts)} takes? · "))
     shapes = page.get_by_role("combobox", name=re.compile("Shapes"))
     for count, ratio in enumerate(ratios, start=1):
-        shapes.click()
-        page.get_by_role("option", name=ratio, exact=True).click()
+        pick(page, shapes, ratio)
         total = len(prompts) * count
         expect(page.get_by_text(_TOTAL)).to_have_text(re.compile(rf"^{total} takes? · "))
     page.keyboard.press("Escape")  # the list stays open after a pick: close it
@@ -37,6 +36,22 @@ def make_batch(page: Page, prompts: list[str], ratios: list[str]) -> str:
     page.get_by_text("Watch them arrive in History").click()
     expect(page.get_by_role("heading", name=re.compile(rf"{takes} takes of"))).to_be_visible()
     return total
+
+
+def pick(page: Page, box: Locator, name: str, tries: int = 5) -> None:
+    """Choose `name` in a multiselect. A rerun of the page that lands just after the click
+    (the prompt's text sent as it loses focus) closes the list again: then open it again."""
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(tries - 1):
+        box.click()
+        try:
+            expect(option).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
+    else:
+        box.click()
+    option.click()
 
 
 def wait_batch_done(page: Page, takes: int, timeout_ms: int = 120_000) -> None:

@@ -27,15 +27,12 @@ def vary(at: AppTest, prompt: str, ratios: list[str]) -> AppTest:
     return at
 
 
-def test_variations_off_keep_the_single_take_form(page):  # noqa: F811
-    assert page.toggle(key=keys.VARY).value is False
+def test_the_grid_prices_every_take_and_one_press_stores_the_batch(page, studio):  # noqa: F811
+    assert page.toggle(key=keys.VARY).value is False  # off: the single-take form
     assert [b.label for b in page.button if b.label.startswith(("Generate", "Make "))] == [
         "Generate 6 s · $0.0446"
     ]
     assert not page.dataframe
-
-
-def test_the_grid_prices_every_take_and_one_press_stores_the_batch(page, studio):  # noqa: F811
     vary(page, "A kite over a beach\nA paper boat on a puddle", ["16:9", "9:16"])
     [grid] = page.dataframe
     assert list(grid.value["Shape"]) == ["16:9", "9:16", "16:9", "9:16"]
