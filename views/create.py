@@ -110,7 +110,8 @@ def variations_part() -> bool:
             placeholder="Only the model above",
         )
         field_problem("variations")
-        st.number_input("Takes of each", key=keys.VARY_TAKES, value=1, step=1)
+        state.setdefault(keys.VARY_TAKES, 1)  # through the state: History may set it too
+        st.number_input("Takes of each", key=keys.VARY_TAKES, step=1)
         field_problem("takes")
     return True
 
