@@ -3,12 +3,12 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib.create import draft, form, keys, pictures, price, submit
+from lib.create import batch, draft, form, keys, pictures, price, submit
 from lib.create import kits as create_kits
 from lib.create import recipes as create_recipes
 from lib.domain import urls
 from lib.domain.access import Actor
-from lib.domain.catalog import MODELS
+from lib.domain.catalog import MODELS, display_name
 from lib.domain.markdown import escape_markdown
 from lib.engine.runtime import current
 from lib.team.budgets import budget_line
@@ -75,6 +75,97 @@ def link_pictures(person: Actor | None, first: int) -> None:
             st.rerun()  # all fetched: the whole form sees them, and this stops looking
 
     outcomes()
+
+
+# ----- variations (issue 18: lib/create/variations.py, lib/create/batch.py) ------------------
+def variations_part() -> bool:
+    """The "Make variations" switch and, when on, what varies. -> whether it is on."""
+    vary = st.toggle(
+        "Make variations",
+        key=keys.VARY,
+        help="Several takes at once: one prompt per line, {a|b} for alternatives, and "
+        "the shapes, lengths and models to try.",
+    )
+    if not vary:
+        return False
+    with st.container(border=True):
+        st.caption(
+            "Each line of the prompt is a take; {morning|dusk} in a line makes one take "
+            "of each (braces don't nest). Leave a list empty to keep the choice above."
+        )
+        st.multiselect(
+            "Shapes",
+            options=batch.ALL_RATIOS,
+            key=keys.VARY_RATIOS,
+            placeholder="Only the shape above",
+        )
+        st.multiselect(
+            "Lengths (seconds)",
+            options=batch.ALL_SECONDS,
+            key=keys.VARY_DURATIONS,
+            placeholder="Only the length above",
+        )
+        st.multiselect(
+            "Models",
+            options=list(MODELS),
+            format_func=display_name,
+            key=keys.VARY_MODELS,
+            placeholder="Only the model above",
+        )
+        field_problem("variations")
+        state.setdefault(keys.VARY_TAKES, 1)  # through the state: History may set it too
+        st.number_input("Takes of each", key=keys.VARY_TAKES, step=1)
+        field_problem("takes")
+    return True
+
+
+def batch_part(held: draft.Draft, actor: Actor | None, viewer: bool) -> dict[str, str]:
+    """Every take with its price, the total, what each budget would have left, and the
+    one press that stores them all. -> the messages to show at the fields."""
+    plan = batch.plan_of(state)
+    assert plan is not None  # variations are on
+    if plan.takes:
+        st.dataframe(batch.grid_rows(plan), hide_index=True, key="create.batch_grid")
+        st.markdown(f"**{batch.total_words(plan)}**")
+    left = batch.budgets_left(studio.store, actor, held.campaign, plan.total_quota)
+    for budget in left:
+        if budget.over:
+            st.error(budget.words(), icon=":material/savings:")
+        else:
+            st.caption(budget.words())
+    over = any(budget.over for budget in left)
+    st.button(
+        batch.button_label(plan),
+        type="primary",
+        on_click=batch.send,
+        args=(studio, state, current_actor()),
+        use_container_width=True,
+        key="create.make_takes",
+        # Hints only: the press checks every take and the budgets again on the server.
+        disabled=viewer or not plan.ready or over,
+        help="Nothing is sent while a take can't be made or a budget would be crossed.",
+    )
+    return batch.messages(state, plan, current_person())
+
+
+def batch_outcome() -> None:
+    """What the last "Make N takes" press did, with the way to the batch in History."""
+    result = state.get(keys.BATCH_RESULT)
+    if result is None:
+        return
+    if result.notice:
+        st.warning(result.notice, icon=":material/warning:")
+    if result.batch_id:
+        if result.duplicate:
+            st.info("You already sent these takes a moment ago: it is the same batch.")
+        else:
+            st.success(f"{result.takes} takes are on their way.", icon=":material/check_circle:")
+        st.page_link(
+            "views/history.py",
+            label="Watch them arrive in History",
+            icon=":material/video_library:",
+            query_params={urls.BATCH_PARAM: result.batch_id},
+        )
 
 
 st.title("Create a video")
@@ -247,40 +338,49 @@ with left:
     )
     field_problem("campaign")
 
+    vary = variations_part()
     state[keys.IMAGES] = images
     held = draft.draft_from(state)
-
-    def send() -> None:
-        submit.send(studio, state, current_actor())
-
     actor = current_actor()
     viewer = actor is not None and not actor.can_spend
-    st.button(
-        price.button_label(held),
-        type="primary",
-        on_click=send,
-        use_container_width=True,
-        disabled=viewer,  # a hint only: the server refuses a viewer's submit anyway
-        help="Viewers cannot make videos. Ask an admin to make you a member." if viewer else None,
-    )
-    line = budget_line(
-        store=studio.store,
-        actor=actor,
-        campaign=held.campaign,
-        warn_percent=studio.config.budget_warn_percent,
-    )
-    if line is not None:
-        if line.warn:
-            st.warning(line.text, icon=":material/savings:")
-        else:
-            st.caption(line.text)
+    if vary:
+        shown_messages = batch_part(held, actor, viewer)
+    else:
+
+        def send() -> None:
+            submit.send(studio, state, current_actor())
+
+        st.button(
+            price.button_label(held),
+            type="primary",
+            on_click=send,
+            use_container_width=True,
+            disabled=viewer,  # a hint only: the server refuses a viewer's submit anyway
+            help="Viewers cannot make videos. Ask an admin to make you a member."
+            if viewer
+            else None,
+        )
+        line = budget_line(
+            store=studio.store,
+            actor=actor,
+            campaign=held.campaign,
+            warn_percent=studio.config.budget_warn_percent,
+        )
+        if line is not None:
+            if line.warn:
+                st.warning(line.text, icon=":material/savings:")
+            else:
+                st.caption(line.text)
+        shown_messages = draft.messages(state, held, current_person())
     field_problem("person")
     field_problem("form")
     # Messages quote what was typed: shown as typed, never as Markdown.
-    for name, message in draft.messages(state, held, current_person()).items():
+    for name, message in shown_messages.items():
         (slots.get(name) or slots["form"]).error(escape_markdown(message), icon=":material/error:")
 
 with right:
+    if state.get(keys.VARY):
+        batch_outcome()
     result = state.get(keys.RESULT)
     if result and result.notice:
         st.warning(result.notice, icon=":material/warning:")

@@ -13,7 +13,7 @@ from lib.domain.markdown import escape_markdown
 from lib.domain.restyle import MODE as RESTYLE
 from lib.domain.statuses import shown_state
 from lib.engine.runtime import current
-from lib.history import actions, keys, player, queries, restyle, reviewing
+from lib.history import actions, batches, keys, player, queries, restyle, reviewing
 from lib.history import progress as flight
 from lib.history import words as card_words
 from lib.history.queries import EVERYONE
@@ -394,6 +394,7 @@ def show_all() -> None:
     summary.caption(card_words.showing_words(page, pages, len(tasks), total))
     with shown:
         bulk_bar()
+        batch_links(tasks)
         gallery(tasks)
 
 
@@ -417,13 +418,64 @@ def show_one(task_id: str) -> None:
         gallery([task], columns=1)
 
 
+# ----- batches (issue 18: lib/history/batches.py) --------------------------------------------
+def batch_links(tasks: list[Task]) -> None:
+    """The batches the cards on this page belong to, each opening its takes together."""
+    for batch in batches.batches_among(store, tasks):
+        st.page_link(
+            "views/history.py",
+            label=batches.BatchSummary(batch, []).title,
+            icon=":material/grid_view:",
+            query_params={urls.BATCH_PARAM: batch.id},
+        )
+
+
+def show_batch(batch_id: str) -> None:
+    """?batch=<id>: a batch's takes together, its progress, what the content rules
+    blocked, Compare and Cancel the batch."""
+    if st.button("Show all videos", icon=":material/arrow_back:", key="batch.back"):
+        del st.query_params[urls.BATCH_PARAM]
+        st.rerun()
+    found = batches.summary(store, batch_id, actor)
+    if found is None:
+        st.warning("We couldn't find that batch.", icon=":material/search_off:")
+        return
+    waiting = found.changing
+
+    @st.fragment(run_every=2 if waiting else None)
+    def heading() -> None:
+        now = batches.summary(store, batch_id, actor) or found
+        st.subheader(now.title)
+        st.markdown(f"**{now.progress_words()}**")
+        st.caption(now.money_words())
+        blocked = now.blocked_words()
+        if blocked:
+            st.warning(blocked, icon=":material/block:")
+        if waiting and not now.changing:
+            st.rerun(scope="app")  # every take settled: the cards and Compare follow
+
+    heading()
+    with st.container(horizontal=True):
+        chosen = found.to_compare()
+        if len(chosen) >= 2 and st.button("Compare", key="batch.compare"):
+            go_to("views/compare.py", ids=",".join(chosen))
+        mine = bool(found.takes) and actions.may_act(actor, found.takes[0])  # a hint only
+        if found.still_queued and mine and st.button("Cancel the batch", key="batch.cancel"):
+            said = batches.cancel_batch(studio, batch_id, current_actor())
+            notify(said, said.ok)
+    gallery(found.takes)
+
+
 st.title("History")
 notice = state.pop(keys.NOTICE, None)
 if notice:
     st.toast(notice[0], icon="✅" if notice[1] else "ℹ️")
 
 linked = st.query_params.get(urls.TASK_PARAM)
+grouped = st.query_params.get(urls.BATCH_PARAM)
 if linked:
     show_one(linked)
+elif grouped:
+    show_batch(grouped)
 else:
     show_all()

@@ -86,3 +86,12 @@ def defaults(spec: ModelSpec | None = None) -> dict[str, Any]:
         LINKS: "",
         KEPT_IMAGES: [],
     }
+
+
+# ----- variations (issue 18: lib/create/variations.py): off, the form makes one video -----
+VARY = "create.vary"  # the "Make variations" switch
+VARY_RATIOS = "create.vary.ratios"  # [ratio]: empty keeps the form's shape
+VARY_DURATIONS = "create.vary.durations"  # [seconds]: empty keeps the form's length
+VARY_MODELS = "create.vary.models"  # [model id]: empty keeps the form's model
+VARY_TAKES = "create.vary.takes"  # takes per combination
+BATCH_RESULT = "create.batch_result"  # what the last "Make N takes" press did

@@ -40,6 +40,7 @@ KITS_PAGE = "kits"  # issue 18: brand kits (admins)
 RECIPES_PAGE = "recipes"  # issue 18: the shared prompt library
 TASK_PARAM = "task"  # ?task=<id>: that one video
 PAGE_PARAM = "page"  # ?page=3
+BATCH_PARAM = "batch"  # ?batch=<id>: a batch's takes together (issue 18)
 # Issue 17: one video's own page (?id=<task id>: a video's id, never who is asking).
 VIDEO_PAGE = "video"
 VIDEO_PARAM = "id"

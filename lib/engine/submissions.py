@@ -26,7 +26,7 @@ from lib.engine.pictures import keep_images
 from lib.engine.sending import send_submit
 from lib.store.budgets import BudgetCheck
 from lib.store.schema import Task
-from lib.store.tasks import MadeFrom, NewTask
+from lib.store.task_rows import MadeFrom, NewTask
 from lib.wave import (
     AuthError,
     InsufficientBalance,
@@ -92,14 +92,7 @@ def submit_video(
     so that a kit renamed or deleted later does not rewrite what this video used.
 
     `source`: for a restyle (`action: edit`), the saved video it is made from."""
-    actor = Actor.member(person) if isinstance(person, str) and person else person
-    try:
-        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
-            raise NotAllowed(NO_SIGN_IN, "video.create")
-        actor = check_can_spend(actor if isinstance(actor, Actor) else None, "video.create")
-    except NotAllowed as refusal:
-        _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))
-        raise
+    actor = spender(studio, person)
     person = actor.name
     request = validate_request(body)
     if is_edit(request) and source is None:  # only the studio's own saved videos
@@ -164,6 +157,19 @@ def _made_from(source: RestyleSource | None) -> MadeFrom | None:
         source.duration,
         source.aspect_ratio,
     )
+
+
+def spender(studio: Studio, person: Actor | str | None, action: str = "video.create") -> Actor:
+    """The person, if they may spend: raises NotAllowed (and logs it) for nobody, a
+    viewer, or a studio with a real key and no sign-in set up."""
+    actor = Actor.member(person) if isinstance(person, str) and person else person
+    try:
+        if studio.config.sign_in == SignIn.NONE:  # a real key and no sign-in set up
+            raise NotAllowed(NO_SIGN_IN, action)
+        return check_can_spend(actor if isinstance(actor, Actor) else None, action)
+    except NotAllowed as refusal:
+        _refused(studio, actor if isinstance(actor, Actor) else None, refusal.action, str(refusal))
+        raise
 
 
 def _send(studio: Studio, task: Task) -> SubmitOutcome:

@@ -128,6 +128,8 @@ class Task(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The batch this take belongs to (issue 18's variations; lib/store/batches.py).
+    batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
 
     # Issue 18: the brand kit used, by id and by its name then (a later rename or delete
     # does not rewrite history), and the recipe the form was started from.
@@ -456,3 +458,23 @@ class Recipe(Base):
     author_name: Mapped[str] = mapped_column(String(PERSON.max_length))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ----- batches (issue 18): many takes from one press on Create ---------------------------
+class Batch(Base):
+    """One press of "Make N takes": its takes are tasks with this `batch_id`, stored in
+    the same transaction as this row (all or none), each with its own idempotency key."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The press's key: the same press again (a double click, a reload) finds this batch.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)  # the first take's prompt, for "12 takes of …"
+    person: Mapped[str] = mapped_column(String(PERSON.max_length))
+    account_id: Mapped[str | None] = mapped_column(String(32))
+    campaign: Mapped[str] = mapped_column(String(CAMPAIGN.max_length), default="")
+    takes: Mapped[int] = mapped_column(Integer)
+    estimate_quota: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,10 +7,8 @@ sure that two server processes never follow the same task at once.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from lib.domain.access import Role
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
+from lib.store.batches import Batches
 from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.kits import Kits
@@ -27,9 +26,10 @@ from lib.store.leases import Leases
 from lib.store.month_spend import keep_totals
 from lib.store.reads import Reads
 from lib.store.reviews import Reviews
-from lib.store.schema import Asset, Task, TaskEvent, TaskImage, TaskParent
+from lib.store.schema import Asset, Task, TaskEvent, TaskParent
 from lib.store.shared import Shared
 from lib.store.signal import Signal
+from lib.store.task_rows import FINISHED, NewTask, task_row
 from lib.store.team import DONE, Team, account_in, add_audit, name_login
 from lib.wave.replies import TaskState
 
@@ -37,7 +37,6 @@ from lib.wave.replies import TaskState
 STATUS_RANK = {status: status.rank for status in TaskStatus}
 # A callback makes a task due at most this soon after the service last answered for it.
 HINT_GAP = timedelta(seconds=1)
-FINISHED = "studio_task_finished"  # a write session's mark: it finished a task
 SHOWN_CHANGED = "studio_task_shown_changed"  # ... it changed what a History card shows
 
 
@@ -55,37 +54,7 @@ def _note_shown_changes(session: Session, _context: object, _instances: object) 
             return
 
 
-@dataclass(frozen=True)
-class NewTask:
-    idempotency_key: str
-    request: dict[str, Any]  # validated, as it will be sent (without callback details)
-    person: str
-    campaign: str
-    estimate_quota: int
-    images: Sequence[tuple[str, str | None]] = ()  # (url, asset sha256 or None), in order
-    # The account making it; None: the account of `person`'s name (made if new).
-    account_id: str | None = None
-    # Issue 18: the brand kit used (id, name then) and the recipe it was started from.
-    kit: tuple[str, str] | None = None
-    recipe_id: str | None = None
-    # A video made from another (a restyle, issue 18): recorded with it, in one go.
-    made_from: MadeFrom | None = None
-
-
-@dataclass(frozen=True)
-class MadeFrom:
-    """The video a new one is made from (its family link, `task_parents`), and what the
-    new one takes from it: a restyle keeps its source's length, shape and resolution."""
-
-    parent_id: str
-    kind: str
-    mode: str
-    resolution: str
-    duration: int
-    aspect_ratio: str | None
-
-
-class Store(Reads, Leases, Team, Shared, Reviews, Kits):
+class Store(Reads, Leases, Team, Shared, Reviews, Kits, Batches):
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -144,48 +113,8 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits):
         existing = self.task_by_key(new.idempotency_key)
         if existing:
             return existing, False
-        request = new.request
         made_from = new.made_from
-        task = Task(
-            id=uuid.uuid4().hex,
-            idempotency_key=new.idempotency_key,
-            status=TaskStatus.SUBMITTING,
-            progress=0,
-            request=request,
-            model=request["model"],
-            mode=made_from.mode if made_from else "image" if request.get("image_urls") else "text",
-            prompt=request.get("prompt", ""),
-            aspect_ratio=(
-                made_from.aspect_ratio
-                if made_from
-                else None
-                if request.get("image_urls")
-                else request.get("aspect_ratio")
-            ),
-            resolution=made_from.resolution if made_from else request["resolution"],
-            duration=made_from.duration if made_from else request["duration"],
-            person=new.person,
-            campaign=new.campaign,
-            estimate_quota=new.estimate_quota,
-            created_at=now,
-            updated_at=now,
-            archive_state=ArchiveState.NONE,
-            archive_attempts=0,
-            tracking=True,
-            # Not due yet: the submit in progress will set it; a crash leaves it due.
-            next_check_at=now if lease else now + timedelta(seconds=60),
-            lease_owner=lease[0] if lease else None,
-            lease_until=lease[1] if lease else None,
-            api_calls=0,
-            kit_id=new.kit[0] if new.kit else None,
-            kit_name=new.kit[1] if new.kit else "",
-            recipe_id=new.recipe_id,
-        )
-        task.images = [
-            TaskImage(position=i, url=url, asset_sha256=sha)
-            for i, (url, sha) in enumerate(new.images)
-        ]
-        task.events = [TaskEvent(at=now, status=TaskStatus.SUBMITTING, progress=0, source="studio")]
+        task = task_row(new, now, lease)
         try:
             with self.writing() as session:
                 lock_budgets(session)

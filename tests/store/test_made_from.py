@@ -4,7 +4,7 @@ behind when the service refuses it: on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from lib.store.tasks import MadeFrom
+from lib.store.task_rows import MadeFrom
 from tests.store.test_store import NOW, new_task, store  # noqa: F401
 
 EDIT = {
