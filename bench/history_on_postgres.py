@@ -18,6 +18,7 @@ there and reuse it (PostgreSQL's server is a throwaway one: seeded every time).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -106,6 +107,7 @@ def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
             for name in ("other", "this"):
                 result = collect(Variant("history"), data, 1, args.repeat, address, roots[name])
                 runs.setdefault((database, name), []).append(result["views"])
+    print("runs:", json.dumps({f"{d} {n}": r for (d, n), r in runs.items()}), flush=True)
     target = TARGETS["history"]
     print(
         f"\nHistory with {args.tasks:,} videos, this checkout beside {roots['other']}: "
@@ -117,11 +119,11 @@ def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
     )
 
     def figures(database: str, name: str, view: str) -> tuple[float, float, float]:
-        done = [views[view] for views in runs[database, name]]
+        done = [views[view] for views in runs[database, name]]  # collect()'s lists
         return (
-            statistics.median(v["first"] for v in done),
-            statistics.median(v["script"] for v in done),
-            statistics.median(w for v in done for w in v["warm"]),
+            statistics.median(x for v in done for x in v["first"]),
+            statistics.median(x for v in done for x in v["script"]),
+            statistics.median(x for v in done for x in v["warm"]),
         )
 
     met = True
