@@ -91,13 +91,19 @@ def ensure_store(folder: Path, tasks: int) -> Path:
 
 
 def run_child(
-    variant: Variant, data_dir: Path, repeat: int, database_url: str | None = None
+    variant: Variant,
+    data_dir: Path,
+    repeat: int,
+    database_url: str | None = None,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
-    command = [sys.executable, __file__, *variant.args, "--data-dir", str(data_dir)]
+    """One fresh process measuring `variant`; `root`: the checkout whose code runs."""
+    script = root / "bench" / "page_render.py"
+    command = [sys.executable, str(script), *variant.args, "--data-dir", str(data_dir)]
     command += ["--repeat", str(repeat)]
     if database_url:  # another database than the data folder's SQLite file (PostgreSQL)
         command += ["--database-url", database_url]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=900)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-6000:])
@@ -111,12 +117,13 @@ def collect(
     processes: int,
     repeat: int,
     database_url: str | None = None,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
     """Per view: the first runs (one per process) and all warm runs together."""
     views: dict[str, dict[str, list[float]]] = {}
     warm_ups: list[float] = []
     for _ in range(processes):
-        result = run_child(variant, data_dir, repeat, database_url)
+        result = run_child(variant, data_dir, repeat, database_url, root)
         warm_ups.append(result["warm_up"])
         for name, runs in result["views"].items():
             view = views.setdefault(name, {"first": [], "script": [], "warm": []})

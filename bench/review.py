@@ -3,6 +3,7 @@ players start, 50 guests opening a review link at once, and the server's memory 
 streams a ZIP of 100 approved videos.
 
     .venv/bin/python bench/review.py [--data-dir DIR] [--guests 50] [--zip-videos 100]
+        [--root OTHER_CHECKOUT [--rounds 3]] [--guests-only]
 
 A data folder with 4 real archived videos is made (bench/archived_videos.py) or reused;
 96 more approved takes of campaign "Bench" are added to the store, each with its own
@@ -16,7 +17,9 @@ serves it and:
   four players' `playing` events. Target: within 100 ms.
 - Guests: N threads GET the review link's page at the same moment (each a new visitor:
   no cookie); each page's time, and the server's RSS before, at its peak and after.
-  Target: no page over 0.3 s, memory flat.
+  Target: no page over 0.3 s, memory flat. With `--root`, the other checkout (the code
+  before a change) serves a copy of the same data folder beside this one, and the 50
+  guests go to each in turn, `--rounds` times: both columns and their ratio are printed.
 - ZIP: GET /api/approved.zip?campaign=Bench read in 1 MB pieces; the server's RSS at
   rest and at its peak while streaming. Target: peak within +50 MB of rest.
 """
@@ -24,6 +27,7 @@ serves it and:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -144,6 +148,74 @@ def guests_figures(server: StudioProcess, token: str, guests: int) -> tuple[list
     return times, [rest, peak[0], after]
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_page(server: StudioProcess, token: str, pages: int = 300) -> float:
+    """The server's CPU seconds per review page, one guest after another, less what the
+    server uses idle meanwhile (its start-up warm-up is waited out first)."""
+    url = f"{server.url}/review/{token}"
+    pid = server.process.pid
+    for _ in range(20):
+        requests.get(url, timeout=30).raise_for_status()
+    time.sleep(5)  # the start-up warm-up (lib/server/warmup.py) is done by then
+    start, wall = process_cpu(pid), time.monotonic()
+    time.sleep(3)
+    idle = (process_cpu(pid) - start) / (time.monotonic() - wall)
+    start, wall = process_cpu(pid), time.monotonic()
+    with requests.Session() as session:
+        for _ in range(pages):
+            session.get(url, timeout=30).raise_for_status()
+    return (process_cpu(pid) - start - idle * (time.monotonic() - wall)) / pages
+
+
+def guests_side_by_side(data_dir: Path, other: Path, token: str, guests: int, rounds: int) -> None:
+    """The guests' figures of this checkout and of `other`, rounds alternating."""
+    copy = data_dir.parent / "other-data"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(data_dir, copy)
+    servers = {
+        "this checkout": StudioProcess(data_dir),
+        "other (--root)": StudioProcess(copy, cwd=other),
+    }
+    times: dict[str, list[float]] = {name: [] for name in servers}
+    growth: dict[str, list[int]] = {name: [] for name in servers}
+    try:
+        for server in servers.values():
+            server.start()
+        cpu = {name: cpu_per_page(server, token) for name, server in servers.items()}
+        for _ in range(rounds):
+            for name in ("other (--root)", "this checkout"):
+                took, memory = guests_figures(servers[name], token, guests)
+                times[name] += took
+                growth[name].append(memory[2] - memory[0])
+    finally:
+        for server in servers.values():
+            server.stop()
+    print(f"{guests} guests at once, {rounds} rounds each, alternating")
+    print(
+        f"{'checkout':<16} {'CPU ms/page':>11} {'median s':>9} {'p90 s':>7} {'max s':>7} "
+        f"{'RSS growth':>11}"
+    )
+    for name, took in times.items():
+        ordered = sorted(took)
+        p90 = ordered[int(0.9 * (len(ordered) - 1))]
+        print(
+            f"{name:<16} {cpu[name] * 1000:>11.2f} {statistics.median(took):>9.3f} "
+            f"{p90:>7.3f} {max(took):>7.3f} {mb(max(growth[name])):>11}"
+        )
+    print(f"CPU per page, ratio this / other: {cpu['this checkout'] / cpu['other (--root)']:.2f}")
+    mine, theirs = (statistics.median(times[n]) for n in ("this checkout", "other (--root)"))
+    print(
+        f"ratio this / other: median {mine / theirs:.2f}, max "
+        f"{max(times['this checkout']) / max(times['other (--root)']):.2f}; target: no page "
+        f"over 0.3 s: {'met' if max(times['this checkout']) <= 0.3 else 'NOT met'}"
+    )
+
+
 def zip_figures(server: StudioProcess) -> tuple[int, int, list[int], float]:
     rest = steady_rss(server.process.pid)
     received = 0
@@ -171,10 +243,30 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--guests", type=int, default=50)
     parser.add_argument("--zip-videos", type=int, default=100)
+    parser.add_argument("--root", type=Path, help="another checkout, for the guests beside it")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--guests-only", action="store_true", help="only the guests' figures")
     args = parser.parse_args()
     data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="review-bench-")) / "data").resolve()
-    ids, token, zip_bytes = prepare(data_dir, args.zip_videos)
-    print(f"data: {data_dir} (4 real videos; ZIP of {args.zip_videos}: {mb(zip_bytes)} of video)")
+    zip_videos = 0 if args.guests_only else args.zip_videos
+    ids, token, zip_bytes = prepare(data_dir, zip_videos)
+    print(f"data: {data_dir} (4 real videos; ZIP of {zip_videos}: {mb(zip_bytes)} of video)")
+    if args.root is not None:
+        guests_side_by_side(data_dir, args.root.resolve(), token, args.guests, args.rounds)
+    if args.guests_only:
+        if args.root is None:
+            server = StudioProcess(data_dir)
+            server.start()
+            try:
+                times, memory = guests_figures(server, token, args.guests)
+            finally:
+                server.stop()
+            print(
+                f"{args.guests} guests at once: page time median "
+                f"{statistics.median(times):.3f} s, max {max(times):.3f} s; server RSS "
+                f"{mb(memory[0])} before, {mb(memory[1])} peak, {mb(memory[2])} after"
+            )
+        return 0
     server = StudioProcess(data_dir)
     server.start()
     try:

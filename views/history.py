@@ -182,9 +182,8 @@ def gallery(tasks: list[Task], columns: int = queries.COLUMNS) -> None:
     """The cards, a row at a time; each card still changing is live (`live_card`)."""
     progress = flight.progress_for(store, tasks, studio.tracker.reports_steps)
     address = urls.studio_address(st.context.url, studio.config.public_url)
-    reviews = store.reviews_of([task.id for task in tasks])
-    counts = store.comment_counts([task.id for task in tasks])
-    starred = store.favourites_among(actor.account_id if actor else None, [t.id for t in tasks])
+    marks = store.card_marks([t.id for t in tasks], actor.account_id if actor else None)
+    reviews, counts, starred = marks.reviews, marks.comments, marks.favourites
     for start in range(0, len(tasks), columns):
         row = tasks[start : start + columns]
         for column, task in zip(st.columns(columns), row, strict=False):

@@ -68,6 +68,9 @@ VIEWER_CANNOT_SPEND = (
     "Viewers can watch every video but cannot make or try videos again. "
     "Ask an admin to make you a member."
 )
+# The cookie where a browser remembers the name typed in open mode (the sidebar writes
+# it, lib/ui/identity.py; the HTTP routes read it to say who downloaded, unverified).
+NAME_COOKIE = "imagine_studio_name"
 NOT_YOURS = "You can only cancel or retry your own videos; an admin can act on anyone's."
 ADMINS_ONLY = "Only admins can open this page."
 

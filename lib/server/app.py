@@ -19,6 +19,7 @@ from lib.config import StudioConfig
 from lib.domain.urls import EMBEDDED_PREFIX
 from lib.embedded_wave import EmbeddedSettings, EmbeddedWave
 from lib.engine.runtime import Studio, embedded_local_prefixes, set_current
+from lib.review.openings import Openings
 from lib.server.cluster import CannotStart, check_callback_secret, claim_database, hand_over_on_stop
 from lib.server.review_routes import review_routes
 from lib.server.routes import studio_routes
@@ -47,6 +48,7 @@ class StudioServer:
             embedded = EmbeddedWave(embedded_settings(config))
         self.embedded = embedded
         self.studio: Studio | None = None
+        self.openings: Openings | None = None  # review links' openings not yet written
 
     def current(self) -> Studio:
         if self.studio is None:
@@ -56,7 +58,9 @@ class StudioServer:
     def routes(self, get_studio: Callable[[], Studio] | None = None) -> list[BaseRoute]:
         """The studio's routes, and the embedded Wave API under /wave in demo mode."""
         routes: list[BaseRoute] = list(studio_routes(get_studio or self.current))
-        routes += review_routes(get_studio or self.current)  # issue 17: guests' review links
+        getter = get_studio or self.current
+        self.openings = Openings(lambda opened: getter().store.count_opens(opened))
+        routes += review_routes(getter, self.openings)  # issue 17: guests' review links
         if self.embedded is not None:
             routes.append(Mount(EMBEDDED_PREFIX, app=self.embedded.app))
         return routes
@@ -75,6 +79,8 @@ class StudioServer:
         self.current().start()
 
     def stop(self) -> None:
+        if self.openings is not None and self.studio is not None:
+            self.openings.write_now()
         if self.studio is not None:
             self.studio.stop()
         if self.embedded is not None:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from sqlalchemy import select
 from starlette.requests import Request
 
 from lib.config import StudioConfig
-from lib.domain.access import SignIn, allowed_email, issued_at, session_revoked
+from lib.domain.access import NAME_COOKIE, SignIn, allowed_email, issued_at, session_revoked
+from lib.domain.text_fields import PERSON, fit
 from lib.store.schema import Account
 from lib.store.tasks import Store
 from lib.store.team import REFUSED, email_login
@@ -46,10 +49,25 @@ def _refused(store: Store, action: str, detail: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who a request comes from, for the audit log."""
+
+    name: str  # the account's name, the proxy's header, or the name typed (open mode)
+    account_id: str | None = None
+    verified: bool = True  # False: a name typed in open mode, which anyone can type
+
+
 def may_read(request: Request, config: StudioConfig, store: Store) -> bool:
     """Whether this request comes from someone signed in (anyone in open mode)."""
+    return reader(request, config, store) is not None
+
+
+def reader(request: Request, config: StudioConfig, store: Store) -> Reader | None:
+    """Who this request comes from, when they may read (anyone in open mode: then the
+    name this browser typed, if any); None when they may not."""
     if config.sign_in == SignIn.OPEN:
-        return True
+        return Reader(fit(PERSON, unquote(request.cookies.get(NAME_COOKIE) or "")), verified=False)
     if config.sign_in == SignIn.HEADER:
         if config.proxy_secret_header:
             given = (request.headers.get(config.proxy_secret_header) or "").encode(
@@ -57,27 +75,34 @@ def may_read(request: Request, config: StudioConfig, store: Store) -> bool:
             )
             if not hmac.compare_digest(given, (config.proxy_secret or "").encode()):
                 _refused(store, "sign_in.forged_header", f"request to {request.url.path}")
-                return False
-        return bool((request.headers.get(config.trusted_user_header or "") or "").strip())
+                return None
+        value = fit(PERSON, request.headers.get(config.trusted_user_header or ""))
+        if not value:
+            return None
+        login = email_login(value) if "@" in value else f"header:{value}"
+        account = _account(store, login)
+        return Reader(value, account.id if account else None)
     if config.sign_in == SignIn.OIDC:
         claims = _cookie_claims(request)
         if claims is None:
             _refused(store, "sign_in.tampered_cookie", f"request to {request.url.path}")
-            return False
+            return None
         email = str(claims.get("email") or "").lower()
         if not email or claims.get("email_verified") is False:
-            return False
+            return None
         if not allowed_email(email, config.sign_in_allowed):
-            return False
-        return _not_signed_out(store, email, claims.get("iat"))
-    return False  # no sign-in set up
+            return None
+        account = _account(store, email_login(email))
+        if account is None:  # signed in, page not opened yet: the account is made there
+            return Reader(email)
+        if account.status != "active":
+            return None
+        if session_revoked(issued_at(claims.get("iat")), account.signed_out_at):
+            return None
+        return Reader(account.name, account.id)
+    return None  # no sign-in set up
 
 
-def _not_signed_out(store: Store, email: str, issued: object) -> bool:
+def _account(store: Store, login: str) -> Account | None:
     with store.session() as session:
-        account = session.scalar(select(Account).where(Account.login == email_login(email)))
-    if account is None:
-        return True  # signed in, page not opened yet: the account is made there
-    if account.status != "active":
-        return False
-    return not session_revoked(issued_at(issued), account.signed_out_at)
+        return session.scalar(select(Account).where(Account.login == login))

@@ -6,14 +6,16 @@ made, expired, withdrawn, cut short — gets the same neutral page."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from urllib.parse import parse_qs
 
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
@@ -32,7 +34,8 @@ from lib.engine.runtime import Studio
 from lib.outside.bodies import BodyTooLarge, ClientGone, read_limited
 from lib.review import download, guest_page, links
 from lib.review.links import NOT_VALID
-from lib.server.people import may_read
+from lib.review.openings import Openings
+from lib.server.people import reader
 from lib.storage import LIBRARY
 
 CSRF_COOKIE = "review_csrf"
@@ -48,11 +51,56 @@ PRIVATE = {
 }
 
 
+# Where each visitor's own CSRF token goes in a page drawn once for all (random per
+# process: no text a person typed can contain it, and what they typed is escaped anyway).
+CSRF_SLOT = secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class GuestPage:
+    """A review link's page as every guest gets it, but for their CSRF token."""
+
+    link_id: int
+    expires_at: datetime
+    html: str
+
+
 def not_valid() -> Response:
     return HTMLResponse(guest_page.not_valid_page(NOT_VALID), status_code=404, headers=PRIVATE)
 
 
-def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
+def review_routes(
+    get_studio: Callable[[], Studio], openings: Openings | None = None
+) -> list[Route]:
+    """`openings`: where guests' openings are counted (the server writes what is left
+    of them when it stops)."""
+    openings = openings or Openings(lambda opened: get_studio().store.count_opens(opened))
+
+    def guest_view(token: str) -> GuestPage | None:
+        """The page of this token (None: not valid), drawn with CSRF_SLOT for the token."""
+        store = get_studio().store
+        link = links.valid_link(store, token)
+        if link is None:
+            return None
+        tasks = links.shared_tasks(store, link)
+        ids = [task.id for task in tasks]
+        html = guest_page.review_page(
+            link, token, tasks, store.reviews_of(ids), store.comments_of_many(ids), CSRF_SLOT
+        )
+        return GuestPage(link.id, link.expires_at, html)
+
+    # Pages being drawn, by key: fifty guests arriving before the page is kept wait for
+    # one drawing instead of each drawing it (in the server's one event loop).
+    being_drawn: dict[tuple, asyncio.Future] = {}
+
+    async def drawing(key: tuple, draw: Callable[[], GuestPage | None]) -> GuestPage | None:
+        future = being_drawn.get(key)
+        if future is None:
+            future = asyncio.ensure_future(run_in_threadpool(draw))
+            being_drawn[key] = future
+            future.add_done_callback(lambda _: being_drawn.pop(key, None))
+        return await asyncio.shield(future)
+
     def show(link, token: str, csrf: str, note=None, problem=None, name="", status=200) -> Response:
         store = get_studio().store
         tasks = links.shared_tasks(store, link)
@@ -69,16 +117,31 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
     async def review(request: Request) -> Response:
         token = request.path_params["token"]
         store = get_studio().store
-        link = await run_in_threadpool(links.valid_link, store, token)
-        if link is None:
-            return not_valid()
         note = request.query_params.get("done")
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        response = await run_in_threadpool(show, link, token, csrf, note)
-        if note is None:  # a guest's own redirect after posting is not a new opening
-            # Counted once the page is sent: fifty guests at once need not queue for
-            # the database's writer before they see anything.
-            response.background = BackgroundTask(store.count_open, link.id, datetime.now(UTC))
+        if note is not None:  # a guest's own redirect after posting: read afresh, not counted
+            link = await run_in_threadpool(links.valid_link, store, token)
+            if link is None:
+                return not_valid()
+            return await run_in_threadpool(show, link, token, csrf, note)
+        # The page is drawn once and kept in the store's memo until this process writes
+        # (a comment, a decision, a withdrawn link, a video hidden...; another server's
+        # change within the memo's seconds): a guest whose page is kept costs no thread,
+        # no query, only their CSRF token put in its slot.
+        if not isinstance(token, str) or not links.TOKEN_SHAPE.match(token):
+            return not_valid()  # a guess of no link's shape is not kept
+        key = ("review page", token)
+        kept, page = store.memo.peek(key)
+        if not kept:
+            page = await drawing(key, lambda: store.memo.get(key, lambda: guest_view(token)))
+        now = datetime.now(UTC)
+        if not isinstance(page, GuestPage) or page.expires_at <= now:
+            return not_valid()
+        response = HTMLResponse(
+            page.html.replace(CSRF_SLOT, escape(csrf)), status_code=200, headers=PRIVATE
+        )
+        response.set_cookie(CSRF_COOKIE, csrf, path=urls.REVIEW, httponly=True, samesite="strict")
+        openings.count(page.link_id, now)  # written with the others within a second
         return response
 
     async def media(request: Request) -> Response:
@@ -160,7 +223,8 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         """The approved videos of a campaign (or of chosen ids) as one streamed ZIP with a
         manifest; for people signed in, like the videos themselves."""
         studio = get_studio()
-        if not await run_in_threadpool(may_read, request, studio.config, studio.store):
+        who = await run_in_threadpool(reader, request, studio.config, studio.store)
+        if who is None:
             return PlainTextResponse("Sign in to the studio first.", status_code=401)
         campaign = request.query_params.get("campaign")
         ids = [i for i in request.query_params.get("ids", "").split(",") if TASK_ID.match(i)]
@@ -177,10 +241,11 @@ def review_routes(get_studio: Callable[[], Studio]) -> list[Route]:
         await run_in_threadpool(
             studio.store.audit,
             "review.download",
-            actor_id=None,
-            actor_name="",
+            actor_id=who.account_id,
+            actor_name=who.name,
             target=(f"campaign {campaign}" if campaign is not None else ",".join(ids))[:320],
-            detail=f"{len(videos)} approved videos",
+            detail=f"{len(videos)} approved videos"
+            + ("" if who.verified else " (a name typed in open mode, not verified)"),
             now=datetime.now(UTC),
         )
         name = download.zip_name(campaign)

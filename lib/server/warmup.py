@@ -3,6 +3,8 @@ do while someone waits, done in the background as the server starts (app.py's li
 
 - Import what the pages use but the server does not load at start: pandas and Arrow (the
   Costs numbers, st.dataframe) and Altair (st.bar_chart imports it on first use).
+- Streamlit's one-time emoji pattern (the page icon) and the modules the shell and
+  History import on their first run.
 - Streamlit's one-time check on the first element a process draws, which walks the stack
   and reads source files. In a server started by `streamlit run` it only decides that no
   "use streamlit run" warning is needed.
@@ -38,7 +40,19 @@ MODULES = (
     "lib.costs.export",
     "lib.history.actions",
     "lib.history.player",
+    # What the shell and History import on a first run (issue 15: History's first render).
+    "lib.history.reviewing",
+    "lib.history.words",
+    "lib.review.hiding",
+    "lib.review.states",
+    "lib.ui.gate",
+    "lib.ui.live_progress",
+    "lib.ui.navigation",
+    "lib.ui.review_links",
+    "lib.ui.share",
+    "lib.ui.sidebar",
 )
+PAGE_ICON = "🎬"  # studio.py's st.set_page_config(page_icon=...)
 
 
 def warm_up(store: Store) -> float:
@@ -47,6 +61,7 @@ def warm_up(store: Store) -> float:
     for name in MODULES:
         importlib.import_module(name)
     _first_element_check()
+    _page_icon_check()
     from lib.history import queries as history
     from lib.ui import cached
 
@@ -79,6 +94,15 @@ def _first_chart(daily) -> None:
     melted = daily.melt("Day", var_name="Kind", value_name="Dollars")
     chart = alt.Chart(melted).mark_bar()
     chart.encode(x="Day:T", y="sum(Dollars):Q", color="Kind:N").to_dict(validate=True)
+
+
+def _page_icon_check() -> None:
+    # st.set_page_config asks whether the page's icon is an emoji: the first time in a
+    # process, Streamlit imports its list of every emoji and compiles one pattern of them
+    # all (a tenth of a second or more, paid by the first page run otherwise).
+    from streamlit.string_util import is_emoji
+
+    is_emoji(PAGE_ICON)
 
 
 def _first_element_check() -> None:

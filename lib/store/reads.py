@@ -11,6 +11,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from lib.domain import statuses
+from lib.domain.budgets import Cap
+from lib.store.budgets import caps_in
+from lib.store.memo import Memo
+from lib.store.month_spend import month_of
 from lib.store.schema import Asset, Task
 
 
@@ -19,6 +23,7 @@ class Reads:
 
     session: Callable[[], Session]
     writing: Callable[[], AbstractContextManager[Session]]
+    memo: Memo
 
     def get_task(self, task_id: str) -> Task | None:
         with self.session() as session:
@@ -37,7 +42,11 @@ class Reads:
             return list(session.scalars(select(Task).order_by(Task.created_at.desc())))
 
     def spent_quota_since(self, start: datetime) -> int:
-        """Money settled, or still held by unfinished tasks, since `start` (in quota)."""
+        """Money settled, or still held by unfinished tasks, since `start` (in quota);
+        kept until this process writes (memo.py: every page's sidebar asks)."""
+        return self.memo.get(("spent since", start), lambda: self._spent_quota_since(start))
+
+    def _spent_quota_since(self, start: datetime) -> int:
         spent = func.coalesce(Task.cost_quota, Task.pre_consumed_quota, Task.estimate_quota)
         with self.session() as session:
             total = session.scalar(
@@ -49,11 +58,23 @@ class Reads:
 
     def campaigns(self) -> list[str]:
         """Every campaign used so far, A to Z ("" when some videos have none)."""
-        return self._distinct("campaign")
+        return list(self.memo.get("campaigns", lambda: tuple(self._distinct("campaign"))))
 
     def people(self) -> list[str]:
         """Everyone who has made a video, A to Z."""
-        return self._distinct("person")
+        return list(self.memo.get("people", lambda: tuple(self._distinct("person"))))
+
+    def caps_for(self, account_id: str | None, campaign: str, now: datetime) -> list[Cap]:
+        """The caps that apply to a video of this person and campaign this month, with
+        what each has spent (lib/store/budgets.py), kept until this process writes: what
+        the Create page says under its button at every rerun. A submit's check never
+        reads from here (it reads inside its own transaction)."""
+
+        def read() -> tuple[Cap, ...]:
+            with self.session() as session:
+                return tuple(caps_in(session, account_id, campaign, now))
+
+        return list(self.memo.get(("caps", account_id, campaign, month_of(now)), read))
 
     def _distinct(self, column: str) -> list[str]:
         """The column's values, A to Z, one index probe per value (a "skip scan"): a

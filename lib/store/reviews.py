@@ -3,12 +3,12 @@ transaction with its audit entries. Store methods (lib.store.tasks.Store), like 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from lib.domain.review import REVIEW_ACTIONS, ReviewState, move_problem, state_of
@@ -39,6 +39,16 @@ class Reviewer:
 class ReviewChange:
     changed: list[str]  # task ids
     refused: dict[str, str]  # task id -> why, in words
+
+
+@dataclass(frozen=True)
+class CardMarks:
+    """Per video of a page of cards: its review row (none: a draft), its number of
+    comments (none: 0), and whether it is this person's favourite."""
+
+    reviews: dict[str, Review]
+    comments: dict[str, int]
+    favourites: set[str]
 
 
 NOT_FINISHED = "Only a finished video can be reviewed."
@@ -231,12 +241,20 @@ class Reviews:
 
     def count_open(self, link_id: int, now: datetime) -> None:
         """One more opening (one UPDATE: fifty guests at once all count)."""
+        self.count_opens({link_id: (1, now)})
+
+    def count_opens(self, opened: Mapping[int, tuple[int, datetime]]) -> None:
+        """Openings of several links in one transaction: {link id: (how many, the
+        last)} (lib/review/openings.py gathers them)."""
+        if not opened:
+            return
         with self.writing() as session:
-            session.execute(
-                update(ReviewLink)
-                .where(ReviewLink.id == link_id)
-                .values(opens=ReviewLink.opens + 1, last_opened_at=now)
-            )
+            for link_id, (count, last) in sorted(opened.items()):
+                session.execute(
+                    update(ReviewLink)
+                    .where(ReviewLink.id == link_id)
+                    .values(opens=ReviewLink.opens + count, last_opened_at=last)
+                )
 
     def review_links(self, created_by_id: str | None = None) -> list[ReviewLink]:
         """Newest first; only this account's when given."""
@@ -285,6 +303,37 @@ class Reviews:
                         Favourite.account_id == account_id, Favourite.task_id == task_id
                     )
                 )
+
+    def card_marks(self, task_ids: Sequence[str], account_id: str | None) -> CardMarks:
+        """What History's cards show besides the task — review, comment count and this
+        person's favourite — for a page of cards in one query (three before)."""
+        if not task_ids:
+            return CardMarks({}, {}, set())
+        comments = (
+            select(func.count(Comment.id)).where(Comment.task_id == Task.id).scalar_subquery()
+        )
+        starred = (
+            select(Favourite.task_id)
+            .where(Favourite.task_id == Task.id, Favourite.account_id == account_id)
+            .exists()
+            if account_id
+            else literal(False)
+        )
+        query = (
+            select(Task.id, Review, comments, starred)
+            .outerjoin(Review, Review.task_id == Task.id)
+            .where(Task.id.in_(list(task_ids)))
+        )
+        marks = CardMarks({}, {}, set())
+        with self.session() as session:
+            for task_id, review, count, favourite in session.execute(query):
+                if review is not None:
+                    marks.reviews[task_id] = review
+                if count:
+                    marks.comments[task_id] = int(count)
+                if favourite:
+                    marks.favourites.add(task_id)
+        return marks
 
     def favourites_among(self, account_id: str | None, task_ids: Sequence[str]) -> set[str]:
         if not account_id or not task_ids:

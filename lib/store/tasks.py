@@ -23,6 +23,7 @@ from lib.store.budgets import BudgetCheck, enforce, lock_budgets
 from lib.store.database import WRITE_LOCK_OPTION, make_engine, migrate
 from lib.store.kits import Kits
 from lib.store.leases import Leases
+from lib.store.memo import Memo
 from lib.store.month_spend import keep_totals
 from lib.store.reads import Reads
 from lib.store.reviews import Reviews
@@ -61,6 +62,8 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits, Batches):
         writer = engine.execution_options(**{WRITE_LOCK_OPTION: True})
         self._writers = sessionmaker(writer, expire_on_commit=False)
         keep_totals(self._writers)  # the month's spend moves with the tasks' money
+        # Small reads every page run repeats, kept until this process writes (memo.py).
+        self.memo = Memo()
         # Notified when a task in this process is finished: done, failed, cancelled or
         # gone (what an open History page waits for, lib/server/routes.py).
         self.finished = Signal()
@@ -89,6 +92,7 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits, Batches):
         with self._writers() as session:
             with session.begin():
                 yield session
+            self.memo.written()  # committed: the next read sees it
             finished = session.info.pop(FINISHED, False)
             shown = session.info.pop(SHOWN_CHANGED, False)
             if finished:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lib.domain.access import Actor, Role
 from lib.domain.text_fields import PERSON, fit
+from lib.store.memo import Memo
 from lib.store.schema import Account, AuditEvent, Budget, BudgetPass
 
 DONE = "done"
@@ -65,12 +66,13 @@ class Team:
 
     session: Callable[[], Session]
     writing: Callable[[], AbstractContextManager[Session]]
+    memo: Memo
 
     # ----- accounts -------------------------------------------------------------------
     def account_for(self, login: str, name: str, default_role: Role, now: datetime) -> Account:
-        """Find or make the account for a sign-in; its name follows the sign-in's."""
-        with self.session() as session:
-            found = session.scalar(select(Account).where(Account.login == login))
+        """Find or make the account for a sign-in; its name follows the sign-in's. Found
+        accounts are kept until this process writes (memo.py: every page run asks)."""
+        found = self.memo.get(("account", login), lambda: self._account_by_login(login))
         if found is not None and (found.name == fit(PERSON, name) or not name):
             return found
         with self.writing() as session:
@@ -78,6 +80,10 @@ class Team:
             if name and account.name != fit(PERSON, name):
                 account.name = fit(PERSON, name)
             return account
+
+    def _account_by_login(self, login: str) -> Account | None:
+        with self.session() as session:
+            return session.scalar(select(Account).where(Account.login == login))
 
     def get_account(self, account_id: str) -> Account | None:
         with self.session() as session:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from lib.domain.access import Actor, NotAllowed, check_admin
 from lib.domain.budgets import BadAmount, Cap, Scope, parse_cap_usd, tightest, whole_usd
 from lib.domain.text_fields import CAMPAIGN, clean, length_problem
-from lib.store.budgets import caps_in
 from lib.store.tasks import Store
 from lib.store.team import DONE
 
@@ -32,9 +31,7 @@ def budget_line(
 ) -> BudgetLine | None:
     """The tightest cap for this person and campaign, or None when no cap applies."""
     now = now or datetime.now(UTC)
-    with store.session() as session:
-        caps = caps_in(session, actor.account_id if actor else None, campaign or "", now)
-    cap = tightest(caps)
+    cap = tightest(store.caps_for(actor.account_id if actor else None, campaign or "", now))
     if cap is None:
         return None
     owner = {Scope.TEAM: "team budget", Scope.PERSON: "your budget"}.get(

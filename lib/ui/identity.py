@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lib.config import StudioConfig
 from lib.domain.access import (
+    NAME_COOKIE,
     ROLE_WORDS,
     Actor,
     Role,
@@ -41,7 +42,7 @@ from lib.store.team import DONE, REFUSED, email_login, name_login
 NAME_KEY = "who"  # the sidebar field's session key (not in the address: see above)
 OLD_LINK_PARAM = "who"  # where links made before issue 11 carried the name
 MAX_NAME = PERSON.max_length
-COOKIE = "imagine_studio_name"
+COOKIE = NAME_COOKIE
 USER_COOKIE = "_streamlit_user"  # Streamlit's signed sign-in cookie (st.login)
 COOKIE_DAYS = 400  # the longest a browser keeps a cookie (Chrome's cap)
 _HEADERS_SEEN = "people.headers-seen"

@@ -47,7 +47,11 @@ def sidebar_status() -> None:
     studio = current()
     if not studio.config.uses_embedded:
         st.caption(f"Videos made by: **{studio.config.backend_label}**")
-    balance = account_balance(studio.config.wave_base_url, store_version(studio.store))
+    # The fingerprint is kept until this process writes (lib/store/memo.py): four counts
+    # at every run of every page otherwise.
+    store = studio.store
+    money = store.memo.get("store version", lambda: store_version(store))
+    balance = account_balance(studio.config.wave_base_url, money)
     if balance is not None:
         st.metric("Account balance", balance_label(balance.total_available_usd))
     st.metric(

@@ -24,6 +24,7 @@ from lib.store.schema import Task
 from lib.store.tasks import Store
 from lib.ui import cached
 from lib.wave import parse_task
+from tests import factories
 from tests.factories import REQUEST, add_task, reply
 from tests.studio_harness import STUDIO
 
@@ -281,6 +282,16 @@ def test_the_version_moves_with_money_but_not_with_progress(store):
     done = parse_task({"task_id": "task-wave-c1", "status": "completed", "cost": 22313})
     store.apply_state(ids["c1"], done, "service", NOW, NOW)
     assert loading.store_version(store) != accepted
+
+
+def test_the_version_moves_when_a_video_is_accepted_alone(store):
+    """Acceptance alone (no creation, no settle) moves the fingerprint: the service took
+    money for it (lib/costs/loading.py, store_version)."""
+    sent = factories.add_task(store, at=NOW)
+    factories.add_task(store, at=NOW)  # another one, still unsent
+    before = loading.store_version(store)
+    factories.reply(store, sent.id, "queued", at=NOW, pre_consumed_cost=22313)
+    assert loading.store_version(store) != before
 
 
 def test_cached_reports_follow_the_store_and_never_mix_two_stores(tmp_path):

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
+from sqlalchemy import event
 
 from lib.domain.access import Role
 from lib.review.comments import edit_comment, post_comment
+from lib.review.states import change_review
 from lib.store.database import alembic_config, make_engine, migrate
 from lib.store.tasks import Store
 from lib.store.team import AuditFilter
@@ -92,3 +94,29 @@ def test_migration_0006_links_the_retries_made_before_it(tmp_path):
     assert store.family(parent_id)[1][0].task_id == retry.id
     assert store.family(store.task_by_key(f"retry-{'f' * 32}").id) == (None, [])
     engine.dispose()
+
+
+def test_a_page_of_cards_reads_its_reviews_comments_and_favourites_in_one_query(store):
+    """History reads what its cards show besides the task in one query (card_marks):
+    the same as the three reads it replaces, for videos with and without each."""
+    ana, bea = person(store, "Ana", Role.MEMBER), person(store, "Bea", Role.ADMIN)
+    videos = [make(store, "archived") for _ in range(4)]
+    change_review(store, bea, videos[:2], "approved")
+    for text in ("0:01 nice", "0:02 more"):
+        post_comment(store, ana, videos[1], text)
+    post_comment(store, bea, videos[2], "ok")
+    now = datetime.now(UTC)
+    store.set_favourite(ana.account_id, videos[2], True, now)
+    store.set_favourite(bea.account_id, videos[3], True, now)
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    marks = store.card_marks(videos, ana.account_id)
+    assert len(statements) == 1
+    assert (
+        {k: r.state for k, r in marks.reviews.items()}
+        == {k: r.state for k, r in store.reviews_of(videos).items()}
+        == {videos[0]: "approved", videos[1]: "approved"}
+    )
+    assert marks.comments == store.comment_counts(videos) == {videos[1]: 2, videos[2]: 1}
+    assert marks.favourites == store.favourites_among(ana.account_id, videos) == {videos[2]}
+    assert store.card_marks(videos, None).favourites == set()

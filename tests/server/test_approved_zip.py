@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 
 import requests
 
-from lib.domain.access import Role, SignIn
+from lib.domain.access import NAME_COOKIE, Role, SignIn
 from lib.review.states import change_review
 from lib.storage import LIBRARY
+from lib.store.team import AuditFilter, email_login
 from tests.factories import make
 from tests.review.conftest import person
 from tests.studio_harness import running_studio
@@ -42,9 +44,15 @@ def test_the_zip_holds_the_approved_videos_and_a_defused_manifest(studio, monkey
 
     monkeypatch.setattr(studio.studio.storage, "read_chunks", counted)
     answer = requests.get(
-        f"{studio.base_url}/api/approved.zip", params={"campaign": "Spring"}, timeout=60
+        f"{studio.base_url}/api/approved.zip",
+        params={"campaign": "Spring"},
+        cookies={NAME_COOKIE: "Ana%20Lopez"},  # the name this browser typed (open mode)
+        timeout=60,
     )
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    [logged] = downloads(store)
+    assert (logged.actor_name, logged.target) == ("Ana Lopez", "campaign Spring")
+    assert "not verified" in logged.detail
     assert answer.headers["content-disposition"] == 'attachment; filename="approved-spring.zip"'
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
     assert archive.testzip() is None
@@ -66,6 +74,34 @@ def test_the_zip_holds_the_approved_videos_and_a_defused_manifest(studio, monkey
         f"{studio.base_url}/api/approved.zip", params={"campaign": "Nope"}, timeout=30
     )
     assert none.status_code == 404 and "no approved videos" in none.text
+
+
+def downloads(store) -> list:
+    return store.audit_events(AuditFilter(actions=["review.download"]))
+
+
+def test_the_log_says_who_downloaded_a_zip_behind_the_company_sign_in(tmp_path):
+    changes = {
+        "sign_in": SignIn.HEADER,
+        "trusted_user_header": "X-Forwarded-Email",
+        "proxy_secret_header": "X-Proxy-Secret",
+        "proxy_secret": "s3cret",
+    }
+    with running_studio(tmp_path / "studio", config_changes=changes) as rs:
+        rs.studio.tracker.stop()
+        store = rs.studio.store
+        video = saved(rs, campaign="Spring")
+        change_review(store, person(store, "Bea", Role.ADMIN), [video], "approved")
+        bea = store.account_for(email_login("bea@example.com"), "", Role.MEMBER, datetime.now(UTC))
+        answer = requests.get(
+            f"{rs.base_url}/api/approved.zip?campaign=Spring",
+            headers={"X-Forwarded-Email": "bea@example.com", "X-Proxy-Secret": "s3cret"},
+            timeout=30,
+        )
+        assert answer.status_code == 200
+        [logged] = downloads(store)
+        assert (logged.actor_id, logged.actor_name) == (bea.id, "bea@example.com")
+        assert "not verified" not in logged.detail
 
 
 def test_the_zip_asks_for_a_sign_in(tmp_path):

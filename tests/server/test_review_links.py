@@ -13,6 +13,9 @@ import requests
 
 from lib.domain.access import Role
 from lib.review import links
+from lib.review.hiding import hide_video
+from lib.review.openings import Openings
+from lib.review.states import change_review
 from lib.storage import LIBRARY
 from lib.store.team import AuditFilter
 from tests.factories import make
@@ -178,3 +181,42 @@ def test_a_guest_approves_only_through_an_admins_link_that_allows_it(quiet):
     # Someone else cannot withdraw Sam's link.
     assert links.revoke_link(store, member, approving.link.id).startswith("Only whoever made")
     assert store.get_review_link(approving.link.id).revoked_at is None
+
+
+def test_a_page_kept_for_every_guest_follows_each_change_and_keeps_each_guests_token(quiet):
+    """The page is drawn once for all guests (lib/server/review_routes.py) and kept until
+    the studio writes: what the maker changes shows at the next opening, a withdrawn link
+    stops at once, and each guest's form carries their own CSRF token."""
+    store = quiet.studio.store
+    first, second = archived(quiet), archived(quiet)
+    made = share(quiet, [first, second])
+    ana, ben = requests.Session(), requests.Session()
+    page = ana.get(url(quiet, made.token), timeout=30)
+    assert "Review: 2 videos" in page.text and "Approved" not in page.text
+    again = ben.get(url(quiet, made.token), timeout=30)
+    assert csrf_of(page) == ana.cookies["review_csrf"] != csrf_of(again)
+    assert csrf_of(again) == ben.cookies["review_csrf"]
+    assert again.text.replace(csrf_of(again), csrf_of(page)) == page.text  # the same page
+    sam = person(store, "Sam", Role.ADMIN)
+    change_review(store, sam, [first], "approved")
+    assert "Review: <strong>Approved</strong>" in ana.get(url(quiet, made.token), timeout=30).text
+    hide_video(store, sam, second)
+    assert f"v-{second}" not in ben.get(url(quiet, made.token), timeout=30).text
+    assert links.revoke_link(store, sam, made.link.id).startswith("Review link withdrawn")
+    gone = ana.get(url(quiet, made.token), timeout=30)
+    assert gone.status_code == 404 and NEUTRAL in gone.text
+    # Every opening counted, written together (lib/review/openings.py).
+    assert opened(store, made.link.id, 4).opens == 4
+
+
+def test_openings_are_written_together():
+    written = []
+    openings = Openings(written.append, after=3600)  # written here by hand, not by its timer
+    now = datetime.now(UTC)
+    for second in range(50):
+        openings.count(7, now + timedelta(seconds=second))
+    openings.count(8, now)
+    openings.write_now()
+    assert written == [{7: (50, now + timedelta(seconds=49)), 8: (1, now)}]
+    openings.write_now()
+    assert len(written) == 1  # nothing new: no write

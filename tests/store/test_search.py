@@ -4,9 +4,13 @@ PostgreSQL (pg_trgm's GIN index)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select, text
 
+from lib.history import queries
 from lib.history.queries import Filters, count_tasks, page_of_tasks
+from lib.store.reviews import Reviewer
 from lib.store.schema import Task
 from lib.store.search import SQLITE_FTS, like_pattern, prompt_contains
 from lib.store.tasks import Store
@@ -95,3 +99,37 @@ def test_the_filter_boxes_list_each_campaign_and_person_once_a_to_z(database_url
     assert store.campaigns() == ["", "Autumn", "Spring", "Zoo"]
     assert store.people() == ["Ana", "Bo", "Cleo"]
     store.engine.dispose()
+
+
+def test_history_counts_exactly_what_it_shows_with_hidden_videos(database_url, monkeypatch):
+    """History's count (the hidden videos counted apart, lib/history/queries.py) is the
+    number of videos its pages show, for every kind of filter, hidden ones left out or
+    only them; hiding one more is counted at once."""
+    store = Store.open(database_url)
+    ids = stored(store)
+    by = Reviewer(None, "Admin")
+    for task_id in (ids[0], ids[2], ids[6]):  # two "fox" prompts and "nothing to see"
+        store.set_hidden(task_id, True, by, NOW)
+    choices = [
+        Filters(),
+        Filters(text="fox"),
+        Filters(text="fo"),
+        Filters(statuses=("submitting",)),
+        Filters(statuses=("completed",), text="fox"),
+        Filters(campaign="Nope"),
+    ]
+    choices += [replace(chosen, hidden=True) for chosen in choices]
+
+    def agree() -> None:
+        for chosen in choices:
+            shown = page_of_tasks(store, chosen, page_size=100)
+            assert count_tasks(store, chosen) == len(shown), chosen
+
+    agree()
+    assert count_tasks(store, Filters(text="fox")) == 3
+    assert count_tasks(store, Filters(text="fox", hidden=True)) == 2
+    store.set_hidden(ids[3], True, by, NOW)  # "ÉCLAIR FOX"
+    assert count_tasks(store, Filters(text="fox")) == 2
+    monkeypatch.setattr(queries, "MANY_HIDDEN", 1)  # many hidden: counted in one query
+    store.memo.written()
+    agree()
