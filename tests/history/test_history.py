@@ -347,6 +347,50 @@ def test_one_look_at_the_store_answers_every_open_page(studio, monkeypatch):
     assert len(looks) == after_leaving
 
 
+def test_a_change_costs_one_read_of_the_store_for_every_open_page_not_one_each(studio, monkeypatch):
+    """When a video is done, every page holding a request is answered, draws the card
+    again and asks anew: all of that from the looks made for all of them together (one
+    shared read per change), not a read of its own per page."""
+    studio.studio.tracker.stop()
+    store = studio.studio.store
+    making = make(store, "processing")
+    looks: list[int] = []
+    real = routes.shown_states_in_store
+    monkeypatch.setattr(routes, "shown_states_in_store", lambda *a: looks.append(1) or real(*a))
+    monkeypatch.setattr(routes, "CHANGE_CHECK_SECONDS", 30.0)  # only this process's changes
+    routes._watches.clear()
+    url = f"{studio.base_url}/api/history/changes"
+    pages = 10
+    drawn = {"ids": making, "states": "processing/none", "wait": "20"}
+    with ThreadPoolExecutor(pages) as pool:
+        held = [pool.submit(requests.get, url, params=drawn, timeout=30) for _ in range(pages)]
+        watch = routes._watches.get(store)
+        deadline = time.monotonic() + 20
+        while (watch is None or len(watch._waiters) < pages) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            watch = routes._watches.get(store)
+        looks.clear()
+        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+        done = {"task_id": f"task-wave-{making}", "status": "completed"}
+        store.apply_state(
+            making, parse_task({**done, "result": {"videos": [video]}}), "x", datetime.now(UTC), FAR
+        )
+        files = {"video_file": f"{making}.mp4", "poster_file": f"{making}.jpg"}
+        store.record_archived(making, files, datetime.now(UTC))
+        assert all(reply.result().json() == {"changed": [making]} for reply in held)
+    answered = len(looks)
+    assert answered <= 3, answered  # was 1 + one or two per page
+    # Every page draws the card again and asks anew, all at once.
+    looks.clear()
+    again = {"ids": making, "states": "completed/archived", "wait": "0.5"}
+    with ThreadPoolExecutor(pages) as pool:
+        replies = list(
+            pool.map(lambda _: requests.get(url, params=again, timeout=15), range(pages))
+        )
+    assert all(reply.json() == {"changed": []} for reply in replies)
+    assert len(looks) <= 1, len(looks)  # was one per page
+
+
 def test_a_new_step_or_the_saved_copy_wakes_the_pages_but_progress_within_a_step_does_not(store):
     queued, saving = make(store, "queued"), make(store, "saving")
     both = [queued, saving]
