@@ -15,9 +15,14 @@ The studio and the browser are pinned to different cores (`os.sched_setaffinity`
 `taskset` does: the studio on core 0, this script and Chromium on core 1), so the pages'
 own work does not slow the studio. The studio's CPU is read from /proc for its process.
 
-Printed, per checkout, mode and number of pages:
-- server CPU per open page while videos are in flight: (studio CPU with N pages − with 1
-  page) / (N − 1) / the seconds the videos took (% of one core);
+Printed, per checkout and mode, the numbers of pages side by side:
+- server CPU per open page while videos are in flight ("in flight"): the studio's CPU
+  from the moment every page shows the new cards and every video is rendered (the
+  embedded API renders in the studio's process) until the first video is done, per
+  second; (with N pages − with 1 page) / (N − 1), in % of one core. What a page costs
+  while nothing changes: keep-alives, held requests, anything that reruns;
+- the same over the whole scenario ("whole run"), each page's opening (a run of Create,
+  then of History) and the redraws when videos are done included;
 - server CPU per finished video: the studio's CPU over the run / the videos (the embedded
   API's renders included, the same for both checkouts);
 - completion → visible, median and max (bench/api_calls.py: the provider's
@@ -76,7 +81,7 @@ def run_studio(root: Path, mode: Mode, pages: list[int], tasks: int, scale: floa
 def measure(browser, root: Path, mode: Mode, pages: list[int], tasks: int, scale: float, work):
     server = run_studio(root, mode, pages, tasks, scale, work)
     try:
-        bench = Bench(browser, server)
+        bench = Bench(browser, server, naive=False)  # the naive loops would load the studio
         results = []
         for count in pages:
             try:
@@ -92,7 +97,7 @@ def measure(browser, root: Path, mode: Mode, pages: list[int], tasks: int, scale
 
 
 def per_page(results: list[Scenario], result: Scenario) -> float | None:
-    """% of a core each open page beyond the first costs the studio while videos are made."""
+    """% of a core each open page beyond the first costs the studio over the whole run."""
     one = next((r for r in results if r.sessions == 1 and r.mode is result.mode), None)
     if one is None or result.sessions <= 1:
         return None
@@ -100,29 +105,81 @@ def per_page(results: list[Scenario], result: Scenario) -> float | None:
     return 100 * extra / (result.sessions - 1) / result.seconds
 
 
+def steady_rate(result: Scenario) -> float | None:
+    """% of a core the studio used while the videos were in flight and nothing changed."""
+    if result.steady_cpu is None or result.steady_seconds < 3:
+        return None  # no window, or too short to read /proc's 10 ms ticks
+    return 100 * result.steady_cpu / result.steady_seconds
+
+
+def steady_per_page(results: list[Scenario], result: Scenario) -> float | None:
+    """% of a core each open page beyond the first costs while nothing changes."""
+    one = next((r for r in results if r.sessions == 1 and r.mode is result.mode), None)
+    mine, base = steady_rate(result), steady_rate(one) if one else None
+    if mine is None or base is None or result.sessions <= 1:
+        return None
+    return (mine - base) / (result.sessions - 1)
+
+
+def _figure(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def side_by_side(name: str, results: list[Scenario]) -> None:
+    """One table per checkout and mode: a column per number of open pages."""
+    for mode in dict.fromkeys(r.mode for r in results):
+        mine = [r for r in results if r.mode is mode]
+        rows = {
+            "in flight: studio % of a core": [_figure(steady_rate(r)) for r in mine],
+            "in flight: window s": [
+                _figure(r.steady_seconds if r.steady_cpu is not None else None, 1) for r in mine
+            ],
+            "in flight: % of a core per page": [_figure(steady_per_page(mine, r), 3) for r in mine],
+            "whole run: % of a core per page": [_figure(per_page(mine, r), 3) for r in mine],
+            "whole run: seconds": [_figure(r.seconds, 1) for r in mine],
+            "CPU s per video": [_figure(r.server_cpu / r.tasks) for r in mine],
+            "completion -> visible, median s": [
+                _figure(statistics.median(r.latencies) if r.latencies else None) for r in mine
+            ],
+            "completion -> visible, max s": [
+                _figure(max(r.latencies) if r.latencies else None) for r in mine
+            ],
+            "studio knows it is done, median s": [
+                _figure(statistics.median(r.noticed) if r.noticed else None) for r in mine
+            ],
+            "its copy saved, median s": [
+                _figure(statistics.median(r.archived) if r.archived else None) for r in mine
+            ],
+            "sent (websocket), median s": [
+                _figure(statistics.median(r.delivered) if r.delivered else None) for r in mine
+            ],
+            "unseen (video, page) pairs": [
+                f"{r.unobserved} of {r.tasks * r.sessions}" for r in mine
+            ],
+            "API calls per video": [_figure(r.task_calls / r.tasks) for r in mine],
+        }
+        head = f"{name}, {mode.label}: open pages"
+        widths = [max(len(head), *(len(k) for k in rows)), *([12] * len(mine))]
+        print(f"\n{head:<{widths[0]}}" + "".join(f"{r.sessions:>12}" for r in mine))
+        print("-" * sum(widths))
+        for label, cells in rows.items():
+            print(f"{label:<{widths[0]}}" + "".join(f"{c:>12}" for c in cells))
+
+
 def report(runs: dict[str, list[Scenario]]) -> None:
-    head = (
-        f"{'checkout':<14} {'mode':<13} {'pages':>5} {'seconds':>7} {'CPU s':>6} "
-        f"{'%core/page':>10} {'CPU s/video':>11} {'visible med':>11} {'max':>6} "
-        f"{'sent med':>8} {'unseen':>6} {'calls/video':>11}"
-    )
-    print(f"\n{head}\n{'-' * len(head)}")
     for name, results in runs.items():
-        for r in results:
-            print(row(name, r, results))
+        side_by_side(name, results)
 
 
 def row(name: str, r: Scenario, results: list[Scenario]) -> str:
-    page_cost = per_page(results, r)
-    shown = f"{page_cost:>10.2f}" if page_cost is not None else f"{'-':>10}"
+    """One scenario as soon as it is measured (the tables come at the end)."""
+    steady = steady_rate(r)
     median = statistics.median(r.latencies) if r.latencies else float("nan")
-    worst = max(r.latencies) if r.latencies else float("nan")
-    sent = statistics.median(r.delivered) if r.delivered else float("nan")
     return (
-        f"{name:<14} {r.mode.label:<13} {r.sessions:>5} {r.seconds:>7.1f} "
-        f"{r.server_cpu:>6.1f} {shown} {r.server_cpu / r.tasks:>11.2f} "
-        f"{median:>11.2f} {worst:>6.2f} {sent:>8.2f} {r.unobserved:>6} "
-        f"{r.task_calls / r.tasks:>11.2f}"
+        f"{name} {r.mode.label}, {r.sessions} page(s): {r.seconds:.1f} s, studio "
+        f"{r.server_cpu:.1f} CPU s; in flight {_figure(steady)} % of a core over "
+        f"{r.steady_seconds:.1f} s; visible median {median:.2f} s; unseen {r.unobserved}; "
+        f"calls/video {r.task_calls / r.tasks:.2f}"
     )
 
 

@@ -8,8 +8,8 @@ the one tracker, the studio's routes and the embedded Wave API over HTTP, in thi
 process, in a temporary folder) and makes `--videos` videos of the same settings one
 after the other, each once the previous one is saved (so each learns from those before):
 
-- `callbacks`: the service calls back when a video starts being made and when it is done
-  (the cards show the step: "Waiting in line" / "Being made");
+- `callbacks`: the service calls back when a video is done (only then: each callback costs
+  a GET), so the cards guess the step, as with `wait`;
 - `wait`: no callbacks, the tracker holds `Prefer: wait` requests: only the end is
   reported, and the cards guess the step ("Probably being made").
 

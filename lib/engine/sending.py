@@ -10,9 +10,13 @@ from lib.domain.statuses import TERMINAL_STATUSES, TaskStatus
 from lib.store.schema import Task
 from lib.wave import TaskState, WaveClient
 
-# With callbacks, the service also says when a video starts being made: the History card
-# then shows the step it is at, not a guess (by default only the end is reported).
-CALLBACK_EVENTS = (TaskStatus.PROCESSING, *TERMINAL_STATUSES)
+# The service calls back only at the end. A callback is a hint the studio confirms with a
+# GET (the contract's rule), so each step it reports costs one more API call: a "being
+# made" callback would make a video cost 3 calls instead of 2. History's card estimates
+# the step from time instead (lib/history/progress.py), as with a held request.
+CALLBACK_EVENTS = tuple(TERMINAL_STATUSES)
+# Whether the service's callbacks say each step of a video, or only its end.
+CALLBACKS_REPORT_STEPS = TaskStatus.PROCESSING in CALLBACK_EVENTS
 
 
 def wire_request(request: dict[str, Any], callback_url: str | None) -> dict[str, Any]:

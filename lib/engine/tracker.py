@@ -24,7 +24,7 @@ from lib.domain.catalog import GROK_IMAGINE_VIDEO, model_spec
 from lib.domain.retry import ARCHIVE, RESUBMIT
 from lib.domain.statuses import TERMINAL_STATUSES, ArchiveState, TaskStatus
 from lib.engine.archive import ArchiveError, LinkGone, MediaUrlPolicy, UrlRefused, archive_video
-from lib.engine.sending import send_submit
+from lib.engine.sending import CALLBACKS_REPORT_STEPS, send_submit
 from lib.storage import Storage
 from lib.store.schema import Task
 from lib.store.tasks import Store
@@ -152,9 +152,11 @@ class Tracker:
 
     @property
     def reports_steps(self) -> bool:
-        """Whether the store hears of each step of a video (callbacks for every step, or
-        polling), rather than only of its end (a held `Prefer: wait` request)."""
-        return self.settings.use_callbacks or self.wait_supported is False
+        """Whether the store hears of each step of a video (polling), rather than only of
+        its end (a held `Prefer: wait` request, callbacks: see lib/engine/sending.py)."""
+        if self.settings.use_callbacks:
+            return CALLBACKS_REPORT_STEPS
+        return self.wait_supported is False
 
     @property
     def busy(self) -> int:

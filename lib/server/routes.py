@@ -234,12 +234,8 @@ async def _changes(watch: StateWatch, expected: dict[str, str], wait: float) -> 
     """The videos whose state changed. A video just made is being saved, which takes a
     moment: the answer waits up to SAVING_GRACE for the saved copy, so that the page draws
     the card once (with its player) rather than twice ("Saving…", then the player)."""
-    changed = await watch.wait(expected, wait)
-    saving = {
-        task_id: state
-        for task_id, state in (await watch.states(changed)).items()
-        if state in SAVING_STATES
-    }
+    changed, states = await watch.wait_with_states(expected, wait)
+    saving = {task_id: state for task_id, state in states.items() if state in SAVING_STATES}
     if saving and len(saving) == len(changed):
         await watch.wait(saving, SAVING_GRACE)
     return changed

@@ -7,12 +7,19 @@ server process reads the states of every watched video in one query: when this p
 changes a task's state (Store.changed wakes it at once) and every `every` seconds besides,
 for other server processes sharing the database. So 50 open pages cost one query per look,
 not 50, and no look at all when nobody waits.
+
+A request that comes is compared first with what the last look read (`_Seen`), when nothing
+changed in this process since and that look is less than `every` old: after a change, the
+50 pages that draw the card again and ask anew cost no read each. Only when that says a
+video moved is the store read for it (never a rerun on an old reading). A change made by
+another process is then seen at the next regular look, within twice `every`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +35,17 @@ class _Waiter:
     expected: Mapping[str, str]  # video id -> the state the page drew
     done: asyncio.Event = field(default_factory=asyncio.Event)
     changed: list[str] = field(default_factory=list)
+    states: Mapping[str, str] = field(default_factory=dict)  # as read when answered
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the looks read since the last change in this process (`version`): each video's
+    state, None for a video gone; `at`: when the first of them was made (monotonic)."""
+
+    version: int
+    at: float
+    states: Mapping[str, str | None]
 
 
 def changed_ids(expected: Mapping[str, str], states: Mapping[str, str]) -> list[str]:
@@ -42,50 +60,81 @@ class StateWatch:
         self._every = every
         self._waiters: set[_Waiter] = set()
         self._looking: asyncio.Task | None = None
+        self._seen = _Seen(-1, 0.0, {})
         self.looks = 0  # store reads so far (tests and benchmarks count them)
 
     async def wait(self, expected: Mapping[str, str], timeout: float) -> list[str]:
-        """The ids whose state changed, or [] when the time was up first. Looks once for
-        this request alone first, so that a change made before it came is answered at once."""
+        """The ids whose state changed, or [] when the time was up first."""
+        changed, _states = await self.wait_with_states(expected, timeout)
+        return changed
+
+    async def wait_with_states(
+        self, expected: Mapping[str, str], timeout: float
+    ) -> tuple[list[str], Mapping[str, str]]:
+        """The ids whose state changed, with the states read then; ([], {}) when the time
+        was up first. A change made before the request came is answered at once: it is
+        compared with the last look's reading, or with a look of its own (`_known`)."""
         waiter = _Waiter(dict(expected))
         if not waiter.expected:
-            return []
+            return [], {}
         seen = self._signal.version
-        moved = await self._look([waiter])
-        if moved or timeout <= 0:
-            return waiter.changed
+        known = self._known(waiter.expected)
+        if known is None or changed_ids(waiter.expected, known):
+            moved = await self._look([waiter])
+            if moved:
+                return waiter.changed, waiter.states
+        if timeout <= 0:
+            return [], {}
         self._waiters.add(waiter)
         if self._looking is None or self._looking.done():
             self._looking = asyncio.get_running_loop().create_task(self._look_while_waited(seen))
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.done.wait(), timeout)
-            return waiter.changed
+            return waiter.changed, waiter.states
         finally:
             self._waiters.discard(waiter)
 
-    async def states(self, task_ids: Sequence[str]) -> Mapping[str, str]:
-        """These videos' states now (one read)."""
-        if not task_ids:
-            return {}
-        return await run_in_threadpool(self._read_states, list(task_ids))
+    def _known(self, task_ids: Mapping[str, str]) -> dict[str, str] | None:
+        """These videos' states as the last look read them, if nothing changed in this
+        process since, that look is recent and it read them all; else None."""
+        seen = self._seen
+        if seen.version != self._signal.version or time.monotonic() - seen.at > self._every:
+            return None
+        if any(task_id not in seen.states for task_id in task_ids):
+            return None
+        return {i: s for i in task_ids if (s := seen.states[i]) is not None}
 
     async def _look(self, waiters: Sequence[_Waiter]) -> bool:
         """One read for all these waiters; those with a change are answered."""
         ids = sorted({task_id for w in waiters for task_id in w.expected})
+        version, at = self._signal.version, time.monotonic()
         try:
             states = await run_in_threadpool(self._read_states, ids)
         except Exception:  # the database is away a moment: the next look tries again
             return False
         self.looks += 1
+        self._remember(version, at, ids, states)
         answered = False
         for waiter in waiters:
             moved = changed_ids(waiter.expected, states)
             if moved:
                 waiter.changed = moved
+                waiter.states = {i: states[i] for i in moved if i in states}
                 waiter.done.set()
                 answered = True
         return answered
+
+    def _remember(
+        self, version: int, at: float, ids: Sequence[str], states: Mapping[str, str]
+    ) -> None:
+        """Keep what a look read (version: the changes in this process before it began)."""
+        read = {task_id: states.get(task_id) for task_id in ids}
+        seen = self._seen
+        if version == seen.version == self._signal.version and at - seen.at <= self._every:
+            self._seen = _Seen(version, seen.at, {**seen.states, **read})
+        elif version == self._signal.version:
+            self._seen = _Seen(version, at, read)
 
     async def _look_while_waited(self, seen: int) -> None:
         while True:

@@ -14,9 +14,12 @@ that video then asks for a rerun, as a click would. It is in its card's fragment
 step) or the finished video.
 
 Time: the studio sends its clock (`now`, ms) with the estimate; the page counts from the
-moment the data arrived, so a browser whose clock is off does not matter. When the page's
-connection drops and comes back, Streamlit reruns the page: every bar is sent again with a
-fresh estimate from the store, and goes on from there (not from 0).
+moment the data arrived, so a browser whose clock is off does not matter. A held request
+that is cut (the network, a proxy, the studio restarting) is asked again a second later,
+and every second while the studio is away, with the states the cards were drawn in: a
+video that changed meanwhile is answered at once (tests/ui/test_live_progress.py). When
+the page's websocket drops and comes back, Streamlit reruns the page: every bar is sent
+again with a fresh estimate from the store, and goes on from there (not from 0).
 
 Why not `@st.fragment(run_every=...)`: it reruns on the server for each move of a bar
 (each open page costs CPU all the time), and with a fast timer Streamlit sometimes lost

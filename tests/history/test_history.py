@@ -72,7 +72,10 @@ def test_unfinished_cards_show_progress_in_words(store):
     assert len(found) == 3
     waiting, making_bar, saving_bar = found
     # Just sent: nothing finished to learn from yet, so the first guess for 6 s (19 s).
-    assert waiting[0] <= 30 and re.fullmatch(r"Waiting in line — about 1\d s left", waiting[1])
+    # The studio (callbacks) hears only of the end, so the step is a guess, by the time
+    # gone by (how long the page took to draw decides which).
+    step = r"Probably (waiting in line|being made)"
+    assert waiting[0] <= 30 and re.fullmatch(rf"{step} — about 1\d s left", waiting[1])
     # Being made: the service's 45% is more than the share of time gone by.
     assert making_bar[0] == 45 and re.fullmatch(r"Being made — about 1\d s left", making_bar[1])
     assert saving_bar == (100, "Saving your video…")
@@ -342,6 +345,50 @@ def test_one_look_at_the_store_answers_every_open_page(studio, monkeypatch):
     after_leaving = len(looks)
     time.sleep(1.5)
     assert len(looks) == after_leaving
+
+
+def test_a_change_costs_one_read_of_the_store_for_every_open_page_not_one_each(studio, monkeypatch):
+    """When a video is done, every page holding a request is answered, draws the card
+    again and asks anew: all of that from the looks made for all of them together (one
+    shared read per change), not a read of its own per page."""
+    studio.studio.tracker.stop()
+    store = studio.studio.store
+    making = make(store, "processing")
+    looks: list[int] = []
+    real = routes.shown_states_in_store
+    monkeypatch.setattr(routes, "shown_states_in_store", lambda *a: looks.append(1) or real(*a))
+    monkeypatch.setattr(routes, "CHANGE_CHECK_SECONDS", 30.0)  # only this process's changes
+    routes._watches.clear()
+    url = f"{studio.base_url}/api/history/changes"
+    pages = 10
+    drawn = {"ids": making, "states": "processing/none", "wait": "20"}
+    with ThreadPoolExecutor(pages) as pool:
+        held = [pool.submit(requests.get, url, params=drawn, timeout=30) for _ in range(pages)]
+        watch = routes._watches.get(store)
+        deadline = time.monotonic() + 20
+        while (watch is None or len(watch._waiters) < pages) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            watch = routes._watches.get(store)
+        looks.clear()
+        video = {"url": "https://wave.example/v.mp4", "expires_at": 1795586400}
+        done = {"task_id": f"task-wave-{making}", "status": "completed"}
+        store.apply_state(
+            making, parse_task({**done, "result": {"videos": [video]}}), "x", datetime.now(UTC), FAR
+        )
+        files = {"video_file": f"{making}.mp4", "poster_file": f"{making}.jpg"}
+        store.record_archived(making, files, datetime.now(UTC))
+        assert all(reply.result().json() == {"changed": [making]} for reply in held)
+    answered = len(looks)
+    assert answered <= 3, answered  # was 1 + one or two per page
+    # Every page draws the card again and asks anew, all at once.
+    looks.clear()
+    again = {"ids": making, "states": "completed/archived", "wait": "0.5"}
+    with ThreadPoolExecutor(pages) as pool:
+        replies = list(
+            pool.map(lambda _: requests.get(url, params=again, timeout=15), range(pages))
+        )
+    assert all(reply.json() == {"changed": []} for reply in replies)
+    assert len(looks) <= 1, len(looks)  # was one per page
 
 
 def test_a_new_step_or_the_saved_copy_wakes_the_pages_but_progress_within_a_step_does_not(store):
@@ -700,17 +747,24 @@ def test_the_share_link_follows_the_studio_address_and_falls_back_to_the_public_
 
 def test_without_step_reports_the_card_says_its_step_is_estimated(quiet):
     make(quiet.studio.store, "queued")
-    at = history()
-    assert progress.ESTIMATED_NOTE not in texts(at.caption)
     tracker = quiet.studio.tracker
     tracker.settings = replace(tracker.settings, use_callbacks=False)
-    tracker.wait_supported = True  # held requests: only the end is reported
+    tracker.wait_supported = False  # polling: every step is seen
     at = history()
     [bar] = bars(at)
-    # Which step is guessed depends on how long the page took to draw (see the
-    # progress_of tests above, with the clock fixed): either way it says "Probably".
-    assert re.match(r"Probably (waiting in line|being made) — ", bar.text), bar.text
-    assert progress.ESTIMATED_NOTE in texts(at.caption)
+    assert bar.text.startswith("Waiting in line — ")
+    assert progress.ESTIMATED_NOTE not in texts(at.caption)
+    # Held requests, and callbacks (the studio asks for them only at the end: each one
+    # costs a GET): only the end is reported.
+    for callbacks, held in ((False, True), (True, None)):
+        tracker.settings = replace(tracker.settings, use_callbacks=callbacks)
+        tracker.wait_supported = held
+        at = history()
+        [bar] = bars(at)
+        # Which step is guessed depends on how long the page took to draw (see the
+        # progress_of tests above, with the clock fixed): either way it says "Probably".
+        assert re.match(r"Probably (waiting in line|being made) — ", bar.text), bar.text
+        assert progress.ESTIMATED_NOTE in texts(at.caption)
 
 
 def test_an_image_to_video_card_has_the_shape_of_its_first_picture(quiet):
