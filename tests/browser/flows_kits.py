@@ -29,15 +29,6 @@ def pick_kit(page: Page, name: str) -> None:
     expect(page.get_by_text("Adds before the prompt")).to_be_visible()
 
 
-def generate(page: Page, prompt: str) -> None:
-    """Type the prompt and press Generate; waits for "on its way"."""
-    box = page.get_by_role("textbox", name="Prompt")
-    box.fill(prompt)
-    box.press("Tab")
-    page.get_by_role("button", name=re.compile(r"^Generate")).click()
-    expect(page.get_by_text("Your video is on its way.")).to_be_visible()
-
-
 def save_recipe(page: Page, title: str, tags: str = "") -> None:
     """On Create: the form as it is, saved as a recipe."""
     page.get_by_role("button", name=re.compile("Save as recipe")).click()

@@ -24,24 +24,6 @@ def card(page: Page, title: str) -> Locator:
     return cards.filter(has=page.get_by_text(title, exact=True)).first
 
 
-def make_short_video(page: Page, server: StudioProcess, prompt: str, seconds: int = 2) -> None:
-    """On Create (the person's name known already): a `seconds` video with the official
-    model, sent, and History open with it ready."""
-    page.goto(f"{server.url}/")
-    expect(page.get_by_role("heading", name="Create a video")).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("Model")).click()
-    page.get_by_role("option", name=RESTYLE_MODEL, exact=True).click()
-    page.get_by_role("textbox", name="Prompt").fill(prompt)
-    box = page.get_by_role("spinbutton", name="Duration (seconds)")
-    box.fill(str(seconds))
-    box.press("Tab")
-    page.get_by_role("button", name=re.compile(rf"^Generate {seconds} s · ")).click()
-    expect(page.get_by_text("Your video is on its way")).to_be_visible()
-    page.get_by_text("Watch it arrive in History").click()
-    expect(page.get_by_role("heading", name="History")).to_be_visible()
-    wait_ready(page, prompt)
-
-
 def wait_ready(page: Page, title: str) -> Locator:
     """The card of `title`, once its video is saved and plays."""
     found = card(page, title)
@@ -63,18 +45,6 @@ def restyle(page: Page, card_title: str, instruction: str) -> str:
     form.get_by_role("button", name=f"Restyle for {price}").click()
     expect(page.get_by_text(f"Restyling — {price}. See it in History.")).to_be_visible()
     return price
-
-
-def family_links(page: Page, card_title: str) -> list[str]:
-    """The original's own page (Open on its card in all of History): the words of its
-    family links."""
-    all_videos = page.get_by_role("button", name="Show all videos")
-    if all_videos.is_visible():  # History opened at one video (a deep link)
-        all_videos.click()
-    card(page, card_title).get_by_role("link", name=re.compile("^Open")).click()
-    expect(page.get_by_role("heading", name="Family")).to_be_visible()
-    links = page.get_by_role("link", name=re.compile("^(Restyled|Tried again|Made)"))
-    return links.all_inner_texts()
 
 
 def restyle_in_store(server: StudioProcess, instruction: str) -> tuple[str, int, int, str]:
