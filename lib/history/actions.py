@@ -138,9 +138,11 @@ def retry_key(task: Task) -> str:
     return f"retry-{task.id}"
 
 
-def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retry:
-    """Send a failed video's request again, with its pictures, as a new video. Only its
-    owner (or an admin) may, within the budgets."""
+def retry_checked(
+    studio: Studio, task_id: str, person: Actor | str | None
+) -> tuple[Task, Actor] | Retry:
+    """A failed video that this person (its maker, or an admin) may try again, or the
+    Retry that says why not (logged when it is a right refused)."""
     task = studio.store.get_task(task_id)
     if task is None:
         return Retry(None, "This video no longer exists.")
@@ -152,6 +154,16 @@ def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retr
     refusal = allowed(studio, actor, task, "video.retry")
     if refusal:
         return Retry(None, refusal)
+    return task, actor
+
+
+def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retry:
+    """Send a failed video's request again, with its pictures, as a new video. Only its
+    owner (or an admin) may, within the budgets."""
+    checked = retry_checked(studio, task_id, person)
+    if isinstance(checked, Retry):
+        return checked
+    task, actor = checked
     gone = not_offered(studio, task)
     if gone:
         return Retry(None, gone)

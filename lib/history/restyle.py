@@ -27,7 +27,7 @@ from lib.domain.text_fields import clean
 from lib.domain.validation import InvalidSettings
 from lib.engine.sources import SourceGone, source_url
 from lib.engine.submissions import RestyleSource, submit_video
-from lib.history.actions import Retry, allowed, as_actor, can_retry, retry_key
+from lib.history.actions import Retry, as_actor, retry_checked, retry_key
 from lib.review.hiding import may_see
 from lib.store.schema import Task
 from lib.wave import AuthError, InsufficientBalance, InvalidRequest, ModelNotFound, WaveError
@@ -163,17 +163,10 @@ def retry_restyle(studio: Studio, task_id: str, person: Actor | str | None) -> R
     """Try a failed restyle again: the original restyled again with the same words (a new
     link to its copy: the old one has expired), once per failed restyle. Its maker (or an
     admin) may, as for any retry."""
-    task = studio.store.get_task(task_id)
-    if task is None:
-        return Retry(None, "This video no longer exists.")
-    if not can_retry(task):
-        return Retry(None, "Only a failed video can be tried again.")
-    actor = as_actor(person)
-    if actor is None:
-        return Retry(None, "Enter your name in the sidebar first, so the new video is yours.")
-    refusal = allowed(studio, actor, task, "video.retry")
-    if refusal:
-        return Retry(None, refusal)
+    checked = retry_checked(studio, task_id, person)
+    if isinstance(checked, Retry):
+        return checked
+    task, actor = checked
     parent, _ = studio.store.family(task.id)
     if parent is None:
         return Retry(None, "The video this was restyled from is no longer known.")
