@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import MetaData, Table, insert, select
 
 from lib.domain.budgets import OverBudget, Scope
 from lib.store.budgets import BudgetCheck
@@ -55,6 +55,13 @@ def from_tasks(store: Store) -> dict[tuple, int]:
         if task.campaign:
             sums[month, "campaign", task.campaign] += spent
     return {key: value for key, value in sums.items() if value}
+
+
+def old_tasks_table(row: dict) -> Table:
+    """`tasks` with only the columns of an old row: later columns' defaults (a brand kit's
+    name, issue 18) would otherwise be written to a table that has no such column yet."""
+    columns = [column._copy() for column in Task.__table__.c if column.name in row]
+    return Table("tasks", MetaData(), *columns)
 
 
 def old_task(key: str, person: str, campaign: str, cost: int | None) -> dict:
@@ -172,7 +179,8 @@ def test_migration_0007_back_fills_the_totals_from_the_stored_tasks(database, tm
             ("key-2", "Ana", "", None),
             ("key-3", "Bo", "Launch", 1000),
         ):
-            connection.execute(insert(Task.__table__), old_task(key, person, campaign, cost))
+            row = old_task(key, person, campaign, cost)
+            connection.execute(insert(old_tasks_table(row)), row)
     migrate(engine)
     store = Store(engine)
     assert kept(store) == from_tasks(store)
