@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lib.domain.kits import Kit, KitFields, folded
 from lib.domain.review import ReviewState
 from lib.domain.statuses import TaskStatus
+from lib.store.memo import Memo
 from lib.store.schema import Asset, KitRow, Recipe, Review, Task
 from lib.store.team import DONE, add_audit
 
@@ -51,11 +52,18 @@ def kit_of(row: KitRow) -> Kit:
 class Kits:
     session: Callable[[], Session]
     writing: Callable[[], AbstractContextManager[Session]]
+    memo: Memo
 
     # ----- kits ---------------------------------------------------------------------------
     def kits(self) -> list[Kit]:
+        """Every kit by name; kept until this process writes (memo.py: every run of
+        Create draws the kit picker)."""
+        return list(self.memo.get("kits", self._kits))
+
+    def _kits(self) -> tuple[Kit, ...]:
         with self.session() as session:
-            return [kit_of(row) for row in session.scalars(select(KitRow).order_by(KitRow.name))]
+            rows = session.scalars(select(KitRow).order_by(KitRow.name))
+            return tuple(kit_of(row) for row in rows)
 
     def get_kit(self, kit_id: str | None) -> Kit | None:
         if not kit_id:

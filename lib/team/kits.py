@@ -46,8 +46,8 @@ def save_kit(store: Store, actor: Actor | None, kit_id: str | None, fields: KitF
         return KitSaved(refusal=refusal)
     assert actor is not None
     kept, problems = check_kit(fields)
-    missing = [sha for sha in kept.pictures if sha not in store.assets_by_sha(kept.pictures)]
-    if missing:
+    known = store.assets_by_sha(kept.pictures)
+    if any(sha not in known for sha in kept.pictures):
         problems.setdefault("pictures", "Reference pictures: one of them is no longer kept.")
     if kit_id is not None and store.get_kit(kit_id) is None:
         problems.setdefault("form", "This kit was deleted meanwhile: make it again.")

@@ -57,6 +57,10 @@ def test_only_admins_make_change_or_delete_kits_and_refusals_are_logged(studio):
     assert set(bad.problems) == {"name", "banned"} and len(store.kits()) == 1
     taken = team_kits.save_kit(store, boss, None, replace(KIT, name="ACME"))
     assert "already a kit called" in taken.problems["name"]
+    # The list Create draws at every run is kept, and follows every change at once.
+    renamed = team_kits.save_kit(store, boss, made.id, replace(KIT, name="Acme 2")).kit
+    assert renamed is not None and [k.name for k in store.kits()] == ["Acme 2"]
+    assert team_kits.delete_kit(store, boss, made.id) is None and store.kits() == []
 
 
 def test_a_take_carries_its_kit_and_the_video_keeps_the_kit_it_used(studio):
