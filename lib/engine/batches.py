@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from lib.domain.access import Actor
 from lib.domain.money import request_price_quota
-from lib.domain.text_fields import CAMPAIGN, PERSON, clean, fit, length_problem
+from lib.domain.text_fields import PERSON, fit
 from lib.domain.validation import InvalidSettings, Problem, validate_request
 from lib.domain.variations import BatchOverBudget
 from lib.engine.pictures import keep_images
-from lib.engine.submissions import spender
+from lib.engine.submissions import checked_campaign, spender
 from lib.store.batches import NewBatch
 from lib.store.budgets import BudgetCheck
 from lib.store.schema import Batch
@@ -69,10 +69,7 @@ def submit_batch(
             raise InvalidSettings(
                 [Problem(p.param, f"Take {number}: {p.message}") for p in bad.problems]
             ) from None
-    campaign = clean(CAMPAIGN, campaign)
-    too_long = length_problem(CAMPAIGN, campaign)
-    if too_long:
-        raise InvalidSettings([Problem(CAMPAIGN.param, too_long)])
+    campaign = checked_campaign(campaign)
     pictures: list[tuple[str, str | None]] = []
     if any(request.get("image_urls") for request in requests):
         given = images or [(url, None) for url in requests[0]["image_urls"]]

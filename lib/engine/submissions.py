@@ -100,10 +100,7 @@ def submit_video(
     existing = studio.store.task_by_key(idempotency_key)
     if existing is not None:  # this click was sent already: nothing is fetched or sent again
         return SubmitOutcome(existing, created=False)
-    campaign = clean(CAMPAIGN, campaign)
-    too_long = length_problem(CAMPAIGN, campaign)
-    if too_long:
-        raise InvalidSettings([Problem(CAMPAIGN.param, too_long)])
+    campaign = checked_campaign(campaign)
     pictures: list[tuple[str, str | None]] = []
     if request.get("image_urls"):
         given = images or [(url, None) for url in request["image_urls"]]
@@ -157,6 +154,15 @@ def _made_from(source: RestyleSource | None) -> MadeFrom | None:
         source.duration,
         source.aspect_ratio,
     )
+
+
+def checked_campaign(campaign: str) -> str:
+    """The campaign as it is stored (cleaned); InvalidSettings naming it when too long."""
+    campaign = clean(CAMPAIGN, campaign)
+    too_long = length_problem(CAMPAIGN, campaign)
+    if too_long:
+        raise InvalidSettings([Problem(CAMPAIGN.param, too_long)])
+    return campaign
 
 
 def spender(studio: Studio, person: Actor | str | None, action: str = "video.create") -> Actor:
