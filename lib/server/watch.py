@@ -11,8 +11,11 @@ not 50, and no look at all when nobody waits.
 A request that comes is compared first with what the last look read (`_Seen`), when nothing
 changed in this process since and that look is less than `every` old: after a change, the
 50 pages that draw the card again and ask anew cost no read each. Only when that says a
-video moved is the store read for it (never a rerun on an old reading). A change made by
-another process is then seen at the next regular look, within twice `every`.
+video moved, or there is no such reading (this process changed a task since: a video made
+and then its copy saved, two changes a moment apart), is the store read for it (never a
+rerun on an old reading); requests that come while such a read is under way share the
+next one (`_look_on_arrival`), so 50 pages asking at once cost two reads, not 50. A change
+made by another process is then seen at the next regular look, within twice `every`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ ReadStates = Callable[[Sequence[str]], Mapping[str, str]]
 class _Waiter:
     expected: Mapping[str, str]  # video id -> the state the page drew
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    looked: asyncio.Event = field(default_factory=asyncio.Event)  # its arrival look is over
     changed: list[str] = field(default_factory=list)
     states: Mapping[str, str] = field(default_factory=dict)  # as read when answered
 
@@ -60,6 +64,8 @@ class StateWatch:
         self._every = every
         self._waiters: set[_Waiter] = set()
         self._looking: asyncio.Task | None = None
+        self._arriving: list[_Waiter] = []  # requests that came and wait for a read
+        self._arrival_reads: asyncio.Task | None = None
         self._seen = _Seen(-1, 0.0, {})
         self.looks = 0  # store reads so far (tests and benchmarks count them)
 
@@ -80,8 +86,8 @@ class StateWatch:
         seen = self._signal.version
         known = self._known(waiter.expected)
         if known is None or changed_ids(waiter.expected, known):
-            moved = await self._look([waiter])
-            if moved:
+            await self._look_on_arrival(waiter)
+            if waiter.done.is_set():
                 return waiter.changed, waiter.states
         if timeout <= 0:
             return [], {}
@@ -104,6 +110,23 @@ class StateWatch:
         if any(task_id not in seen.states for task_id in task_ids):
             return None
         return {i: s for i in task_ids if (s := seen.states[i]) is not None}
+
+    async def _look_on_arrival(self, waiter: _Waiter) -> None:
+        """A read of the store for a request that just came. One read at a time: the
+        requests that come while it runs are read together next, not one read each."""
+        self._arriving.append(waiter)
+        if self._arrival_reads is None or self._arrival_reads.done():
+            self._arrival_reads = asyncio.get_running_loop().create_task(self._read_arrivals())
+        await waiter.looked.wait()
+
+    async def _read_arrivals(self) -> None:
+        while self._arriving:
+            waiters, self._arriving = self._arriving, []
+            try:
+                await self._look(waiters)
+            finally:
+                for waiter in waiters:
+                    waiter.looked.set()
 
     async def _look(self, waiters: Sequence[_Waiter]) -> bool:
         """One read for all these waiters; those with a change are answered."""
