@@ -11,7 +11,7 @@ from lib.create import keys
 from lib.domain.catalog import IMAGE_TO_VIDEO, MODELS, TEXT_TO_VIDEO, ModelSpec
 from lib.domain.kits import Kit, banned_problem
 from lib.domain.text_fields import CAMPAIGN as CAMPAIGN_TEXT
-from lib.domain.text_fields import clean, length_problem
+from lib.domain.text_fields import PROMPT, clean, length_problem
 from lib.domain.validation import Problem, check_request, picture_link_problem
 from lib.engine.pictures import LinkedPicture, PastedLinks
 
@@ -113,7 +113,23 @@ class Draft:
             found.setdefault("campaign", campaign)
         if self.kit is not None:
             found = {**self._kit_problems(), **found}
+            too_long = self._too_long_with_kit()
+            if too_long:  # the plain message would count words the person did not type
+                found["prompt"] = too_long
         return found
+
+    def _too_long_with_kit(self) -> str | None:
+        assert self.kit is not None
+        limit = self.spec.field_spec("prompt").max_length
+        whole = len(clean(PROMPT, self.kit.wrap(self.prompt)))
+        if limit is None or whole <= limit:
+            return None
+        added = whole - len(clean(PROMPT, self.prompt))
+        return (
+            f"Prompt is too long with the brand kit “{self.kit.name}”: {whole:,} characters, "
+            f"{added:,} of them the kit's words, and the limit is {limit:,}. "
+            f"Shorten it by {whole - limit:,} characters."
+        )
 
     def _kit_problems(self) -> dict[str, str]:
         """The kit's banned words in the person's prompt; and a text-to-video prompt is

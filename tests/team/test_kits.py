@@ -15,7 +15,7 @@ from lib.create import keys, price, submit
 from lib.create import kits as create_kits
 from lib.create.draft import draft_from
 from lib.domain.access import Actor, Role
-from lib.domain.kits import KitFields
+from lib.domain.kits import Kit, KitFields
 from lib.engine.pictures import store_reference_image
 from lib.history import detail, words
 from lib.store.team import AuditFilter, name_login
@@ -125,3 +125,19 @@ def test_picking_a_kit_fills_the_form_and_its_pictures_are_priced(studio):
     assert draft.kit == kit and price.pictures_of(draft) == 1
     without = price.quota(replace(draft, images=[]))
     assert price.quota(draft) > without  # the kit's picture is in the price
+
+
+def test_a_prompt_too_long_only_with_the_kits_words_says_so_and_by_how_much():
+    """The person's 3,990 characters fit the model's 4,000, the kit's words do not: the
+    message names the kit and says how much to cut, not a length the person never typed."""
+    kit = Kit(id="k1", name="Acme", before="Acme brand film:", after="(warm colours)")
+    state = {**keys.defaults(), keys.PROMPT: "k" * 3990, keys.KIT: kit.id, keys.KIT_HELD: kit}
+    draft = draft_from(state)
+    limit = draft.spec.field_spec("prompt").max_length
+    assert limit == 4000
+    assert draft.problems()["prompt"] == (
+        "Prompt is too long with the brand kit “Acme”: 4,022 characters, 32 of them the "
+        "kit's words, and the limit is 4,000. Shorten it by 22 characters."
+    )
+    fits = draft_from({**state, keys.PROMPT: "k" * 3968})
+    assert "prompt" not in fits.problems() and len(fits.request()["prompt"]) == 4000
