@@ -83,6 +83,7 @@ def variations_part() -> bool:
     vary = st.toggle(
         "Make variations",
         key=keys.VARY,
+        persist_state="session",  # kept while the person visits History and comes back
         help="Several takes at once: one prompt per line, {a|b} for alternatives, and "
         "the shapes, lengths and models to try.",
     )
@@ -97,12 +98,14 @@ def variations_part() -> bool:
             "Shapes",
             options=batch.ALL_RATIOS,
             key=keys.VARY_RATIOS,
+            persist_state="session",
             placeholder="Only the shape above",
         )
         st.multiselect(
             "Lengths (seconds)",
             options=batch.ALL_SECONDS,
             key=keys.VARY_DURATIONS,
+            persist_state="session",
             placeholder="Only the length above",
         )
         st.multiselect(
@@ -110,11 +113,12 @@ def variations_part() -> bool:
             options=list(MODELS),
             format_func=display_name,
             key=keys.VARY_MODELS,
+            persist_state="session",
             placeholder="Only the model above",
         )
         field_problem("variations")
         state.setdefault(keys.VARY_TAKES, 1)  # through the state: History may set it too
-        st.number_input("Takes of each", key=keys.VARY_TAKES, step=1)
+        st.number_input("Takes of each", key=keys.VARY_TAKES, step=1, persist_state="session")
         field_problem("takes")
     return True
 

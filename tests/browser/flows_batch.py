@@ -16,12 +16,24 @@ def make_batch(page: Page, prompts: list[str], ratios: list[str]) -> str:
     """On Create (open, the person's name known): one prompt per line, variations on,
     these shapes; checks the grid has a row per take, presses "Make N takes" and opens
     the batch in History. -> the total the grid showed ("$0.1785")."""
-    page.get_by_role("textbox", name="Prompt").fill("\n".join(prompts))
-    page.get_by_text("Make variations", exact=True).click()
+    prompt = page.get_by_role("textbox", name="Prompt")
+    prompt.fill("\n".join(prompts))
+    prompt.press("Tab")  # sent as it loses focus
+    # The switch and the lists are kept while the person visits other pages: a batch
+    # made before leaves them on and filled.
+    switch = page.get_by_role("switch", name="Make variations")
+    if not switch.is_checked():
+        page.get_by_text("Make variations", exact=True).click()
+    expect(switch).to_be_checked()
+    shapes = page.get_by_role("combobox", name=re.compile("Shapes"))
+    # The innermost group holding the Shapes list (its own "Clear all", not another list's).
+    shapes_list = page.get_by_role("group").filter(has=shapes).last
+    clear = shapes_list.get_by_role("button", name="Clear all")
+    if clear.count():
+        clear.click()
     # The grid's total shows once the page has run with variations on: the lists are then
     # the ones to click (a click during that run can land on a list being replaced).
     expect(page.get_by_text(_TOTAL)).to_have_text(re.compile(rf"^{len(prompts)} takes? · "))
-    shapes = page.get_by_role("combobox", name=re.compile("Shapes"))
     for count, ratio in enumerate(ratios, start=1):
         pick(page, shapes, ratio)
         total = len(prompts) * count

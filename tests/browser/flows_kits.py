@@ -42,8 +42,9 @@ def save_recipe(page: Page, title: str, tags: str = "") -> None:
 
 
 def use_recipe(page: Page, base_url: str, title: str) -> None:
-    """From the Recipes page, start Create from the recipe called `title`."""
-    page.goto(f"{base_url}/recipes")
+    """From the Recipes page (by the menu: the same visit, what the person set kept),
+    start Create from the recipe called `title`."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Recipes").click()
     expect(page.get_by_role("heading", name="Recipes")).to_be_visible()
     card = page.locator("[class*='st-key-recipe-']").filter(has_text=title).first
     card.get_by_role("button", name="Use this recipe").click()

@@ -76,3 +76,18 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_the_variations_set_are_still_there_after_a_visit_to_history(page, studio):  # noqa: F811
+    vary(page, "A kite over a beach", ["16:9", "9:16"])
+    page.multiselect(key=keys.VARY_DURATIONS).set_value([6, 10]).run()
+    page.number_input(key=keys.VARY_TAKES).set_value(2).run()
+    page.switch_page("views/history.py").run()
+    assert not page.exception, page.exception
+    page.switch_page("views/create.py").run()
+    assert not page.exception, page.exception
+    assert page.toggle(key=keys.VARY).value is True
+    assert page.multiselect(key=keys.VARY_RATIOS).value == ["16:9", "9:16"]
+    assert page.multiselect(key=keys.VARY_DURATIONS).value == [6, 10]
+    assert page.number_input(key=keys.VARY_TAKES).value == 2
+    assert make_button(page).label.startswith("Make 8 takes · ")
