@@ -75,6 +75,7 @@ def submit_video(
     kit: tuple[str, str] | None = None,
     recipe_id: str | None = None,
     source: RestyleSource | None = None,
+    family: tuple[str, str] | None = None,
 ) -> SubmitOutcome:
     """Make one task from a request. Raises lib.domain.validation.InvalidSettings for bad fields
     (nothing stored, nothing sent), lib.domain.access.NotAllowed for nobody or a viewer,
@@ -91,7 +92,8 @@ def submit_video(
     `kit` (id, name) and `recipe_id` (issue 18) are recorded on the task as they are now,
     so that a kit renamed or deleted later does not rewrite what this video used.
 
-    `source`: for a restyle (`action: edit`), the saved video it is made from."""
+    `source`: for a restyle (`action: edit`), the saved video it is made from.
+    `family` (parent video id, kind): a family link recorded with the task (a retry's)."""
     actor = spender(studio, person)
     person = actor.name
     request = validate_request(body)
@@ -123,6 +125,7 @@ def submit_video(
         kit=kit,
         recipe_id=recipe_id,
         made_from=_made_from(source),
+        family=family,
     )
     check = BudgetCheck(actor.name, tuple(studio.store.admin_names()))
     try:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 from lib.domain.money import quota_usd as usd
 from lib.history.words import status_words
 
+RETRY_KIND = "retry"  # the family link of a video tried again (task_parents.kind)
+
 
 def can_cancel(task: Task) -> bool:
     return task.status == TaskStatus.QUEUED and bool(task.wave_task_id)
@@ -170,7 +172,13 @@ def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retr
     images = [(image.url, image.asset_sha256) for image in task.images]
     try:
         outcome = submit_video(
-            studio, dict(task.request), actor, task.campaign, retry_key(task), images
+            studio,
+            dict(task.request),
+            actor,
+            task.campaign,
+            retry_key(task),
+            images,
+            family=(task.id, RETRY_KIND),  # its family (issue 17), recorded with it
         )
     except (NotAllowed, OverBudget) as exc:
         return Retry(None, f"Couldn't try again: {exc}")
@@ -187,7 +195,6 @@ def retry_task(studio: Studio, task_id: str, person: Actor | str | None) -> Retr
         return Retry(None, f"Couldn't start it again: {exc}")
     if not outcome.created:
         return Retry(outcome.task, "You already tried this one again — look for the newer video.")
-    studio.store.set_parent(outcome.task.id, task.id, "retry")  # its family (issue 17)
     studio.store.audit(
         "video.retry",
         actor_id=actor.account_id,

@@ -11,11 +11,12 @@ from lib.domain.catalog import display_name
 from lib.domain.markdown import escape_markdown
 from lib.domain.review import stamp_words
 from lib.history import player
+from lib.history.actions import RETRY_KIND
 from lib.history.words import when_words
 from lib.store.schema import Comment, Task, TaskParent
 
 KIND_WORDS = {
-    "retry": ("Tried again from", "Tried again as"),
+    RETRY_KIND: ("Tried again from", "Tried again as"),
     "restyle": ("Restyled from", "Restyled as"),  # issue 18
 }
 MODE_WORDS = {"image": "Image to video", "restyle": "Restyle of a video"}

@@ -30,6 +30,14 @@ class NewTask:
     recipe_id: str | None = None
     # A video made from another (a restyle, issue 18): recorded with it, in one go.
     made_from: MadeFrom | None = None
+    # Another family link (parent video id, kind), e.g. a retry's: also in one go.
+    family: tuple[str, str] | None = None
+
+    def family_link(self) -> tuple[str, str] | None:
+        """(parent video id, kind) to record with the task, or None."""
+        if self.made_from is not None:
+            return self.made_from.parent_id, self.made_from.kind
+        return self.family
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits, Batches):
         existing = self.task_by_key(new.idempotency_key)
         if existing:
             return existing, False
-        made_from = new.made_from
+        family = new.family_link()
         task = task_row(new, now, lease)
         try:
             with self.writing() as session:
@@ -138,13 +138,9 @@ class Store(Reads, Leases, Team, Shared, Reviews, Kits, Batches):
                         session, budget, task.account_id, new.campaign, new.estimate_quota, now
                     )
                 session.add(task)
-                if made_from is not None:  # its family, in the same transaction
+                if family is not None:  # its family, in the same transaction
                     session.flush()
-                    session.add(
-                        TaskParent(
-                            task_id=task.id, parent_id=made_from.parent_id, kind=made_from.kind
-                        )
-                    )
+                    session.add(TaskParent(task_id=task.id, parent_id=family[0], kind=family[1]))
                 if granted is not None:
                     granted.task_id = task.id
                 add_audit(

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import requests
@@ -18,6 +19,7 @@ from lib.create.draft import draft_from
 from lib.domain import urls
 from lib.domain.access import Actor, NotAllowed, Role, SignIn
 from lib.domain.budgets import OverBudget, Scope
+from lib.engine import submissions
 from lib.engine.submissions import submit_video
 from lib.history import actions
 from lib.store.team import AuditFilter, email_login, name_login
@@ -173,3 +175,29 @@ def test_routes_in_header_mode_need_the_proxys_secret(tmp_path):
         proxied = {**forged, "X-Proxy-Secret": "s3cret"}
         assert requests.get(address, headers=proxied, timeout=30).status_code == 200
         assert len(refusals(rs.studio.store, "sign_in.forged_header")) == 1
+
+
+def test_a_retry_is_recorded_with_its_family_link_before_the_service_is_asked(
+    tmp_path, monkeypatch
+):
+    """The new video and its "tried again from" link are one write, before the send: a
+    server that dies mid-send leaves a retry (re-sent by another) that knows its family;
+    a refusal by the service (nothing charged) leaves neither."""
+    poor = {"starting_balance_usd": Decimal("0.01")}
+    with running_studio(tmp_path / "studio", wave_changes=poor) as rs:
+        store = rs.studio.store
+        ana = person(store, "Ana", Role.MEMBER)
+        failed = make(store, "failed", person="Ana")
+        retry = actions.retry_task(rs.studio, failed, ana)
+        assert retry.task is None and "enough credit" in retry.message, retry.message
+        assert [t.id for t in store.tasks()] == [failed] and store.family(failed) == (None, [])
+
+        def dies(*_args, **_kwargs):
+            raise SystemExit("the server stops mid-send")
+
+        monkeypatch.setattr(submissions, "send_submit", dies)
+        with pytest.raises(SystemExit):
+            actions.retry_task(rs.studio, failed, ana)
+        [again] = [task for task in store.tasks() if task.id != failed]
+        assert again.status == "submitting"  # another server re-sends it, same key
+        assert store.family(again.id)[0].parent_id == failed
