@@ -7,6 +7,7 @@ lib/domain/variations.py's."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -96,10 +97,33 @@ def plan(base: Draft, variations: Variations) -> Plan:
     prompts = [prompt for line in lines for prompt in line.expand()]
     combos = itertools.product(prompts, models, ratios, durations, range(each))
     takes = []
-    for number, (prompt, model, ratio, seconds, _) in enumerate(combos, start=1):
+    sent: dict[str, Take] = {}  # each distinct request: its first take
+    for number, (prompt, model, ratio, seconds, copy) in enumerate(combos, start=1):
         draft = replace(base, prompt=prompt, model=model, aspect_ratio=ratio, duration=seconds)
-        takes.append(Take(number, draft, draft.problems(), price.quota(draft)))
+        problems = draft.problems()
+        if copy == 0 and not problems:  # "takes of each" copies are asked for; others not
+            first = sent.setdefault(_request_key(draft), Take(number, draft, {}, None))
+            if first.number != number:
+                problems = {"aspect_ratio": _same_request(first, draft)}
+        takes.append(Take(number, draft, problems, price.quota(draft)))
     return Plan(takes=takes, problems=_take_problems(takes))
+
+
+def _request_key(draft: Draft) -> str:
+    return json.dumps(draft.request(), sort_keys=True, default=str)
+
+
+def _same_request(first: Take, draft: Draft) -> str:
+    """Two takes that send the same request are two takes of the same settings, whatever
+    the grid says sets them apart: with pictures, a model that takes the shape from the
+    first picture ignores the shape chosen (the grid would promise a shape never made)."""
+    same = f"it would be made exactly as take {first.number}"
+    if first.draft.aspect_ratio != draft.aspect_ratio:
+        same += (
+            f" (with pictures, {display_name(draft.model)} takes its shape from the first "
+            f"picture, not {draft.aspect_ratio}); keep one shape for it"
+        )
+    return f"{same}, or use “Takes of each” for several takes of the same settings"
 
 
 def _take_problems(takes: list[Take]) -> dict[str, str]:

@@ -93,3 +93,29 @@ def test_with_variations_off_the_form_is_the_single_take_form():
     assert variations_from(state) is None
     state[keys.VARY] = True
     assert variations_from(state) == Variations(each=1)
+
+
+def test_takes_that_would_send_the_same_request_are_refused_naming_why():
+    """With pictures, Grok Imagine 1.0 takes its shape from the first picture: a 9:16 take
+    of it would be paid for and never be 9:16. A model that keeps the chosen shape is fine,
+    and "takes of each" copies are asked for."""
+    picture = [("http://127.0.0.1:8501/library/pictures/a.png", "a" * 64)]
+    with_picture = base("a car", mode="image", images=picture)
+    made = plan(
+        with_picture,
+        Variations(
+            ratios=("16:9", "9:16"), models=("grok-imagine-1.0-video", "grok-imagine-video")
+        ),
+    )
+    assert not made.ready
+    [bad] = [t for t in made.takes if t.problems]
+    assert (bad.number, bad.draft.model, bad.draft.aspect_ratio) == (
+        2,
+        "grok-imagine-1.0-video",
+        "9:16",
+    )
+    said = made.problems["variations"]
+    assert "take 2 (Grok Imagine 1.0 · 9:16 · 6 s): it would be made exactly as take 1" in said
+    assert "takes its shape from the first picture, not 9:16" in said
+    assert plan(with_picture, Variations(models=("grok-imagine-1.0-video",), each=3)).ready
+    assert plan(with_picture, Variations(ratios=("16:9", "9:16"))).ready  # keeps the shape
