@@ -366,7 +366,9 @@ def install_naive(page: str) -> None:
         cached.report = naive_report
 
 
-def naive_page_of_tasks(store: Any, filters: Any, page: int = 1, page_size: int = 24) -> list:
+def naive_page_of_tasks(
+    store: Any, filters: Any, page: int = 1, page_size: int = 24, found: int | None = None
+) -> list:
     """Every task (with its pictures), filtered and sliced in Python."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
