@@ -9,6 +9,9 @@ file and into a PostgreSQL database of a throwaway server (tests/services/postgr
 Debian's PostgreSQL, durability off as in the tests, on this machine). Then
 bench/page_render.py's History measurement runs on each, fresh processes as after a
 restart: first run and warm runs per view. Target: first render <= 0.3 s on both.
+Printed per view: the first run (AppTest's whole run), "(script)" the page script's own
+time in it (what a server spends), the warm runs' median and maximum, the seconds the
+slowest warm run spent in Python's garbage collector, and the full collections.
 With `--root`, another checkout (the code before a change) is measured on the same
 databases, its processes alternating with this checkout's, and both are printed side by
 side with the ratio of the page scripts' first runs. `--stores`: keep the SQLite store
@@ -73,7 +76,7 @@ def main() -> int:
     print(f"\nHistory with {args.tasks:,} videos — seconds per run (target <= {target} s)")
     print(
         f"{'view':<28} {'database':<11} {'first':>7} {'(script)':>8} {'warm med':>9}"
-        f" {'warm max':>9}"
+        f" {'warm max':>9} {'(its gc)':>9} {'full gc':>7}"
     )
     met = True
     for name in results["SQLite"]["views"]:
@@ -87,12 +90,26 @@ def main() -> int:
             script = statistics.median(runs["script"])
             print(
                 f"{name:<28} {database:<11} {first:>7.3f} {script:>8.3f} {warm:>9.3f}"
-                f" {max(runs['warm']):>9.3f}"
+                f" {slowest(runs['warm'], runs['gc'])}"
             )
+    print(
+        "(its gc): of the slowest warm run, the seconds in Python's garbage collector; "
+        "full gc: full collections in all the warm runs"
+    )
     print(
         f"target {'MET' if met else 'NOT MET'}; load average at the end: {os.getloadavg()[0]:.2f}"
     )
     return 0
+
+
+def slowest(warm: list[float], collected: list[list[float]]) -> str:
+    """The slowest warm run, the collector's seconds in it, and the full collections of
+    all warm runs (from bench/page_render.py's child; an older checkout's has none)."""
+    if len(collected) != len(warm):
+        return f"{max(warm):>9.3f} {'-':>9} {'-':>7}"
+    worst = max(range(len(warm)), key=warm.__getitem__)
+    full = sum(int(runs) for _, runs in collected)
+    return f"{warm[worst]:>9.3f} {collected[worst][0]:>9.3f} {full:>7}"
 
 
 def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
@@ -115,7 +132,8 @@ def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
     )
     print(
         f"{'view':<28} {'database':<11} {'first (script)':>16} {'warm':>7} |"
-        f" {'other: first (script)':>22} {'warm':>7} | {'script ratio':>12}"
+        f" {'other: first (script)':>22} {'warm':>7} | {'script ratio':>12} |"
+        f" this: {'warm max':>9} {'(its gc)':>9} {'full gc':>7}"
     )
 
     def figures(database: str, name: str, view: str) -> tuple[float, float, float]:
@@ -132,9 +150,13 @@ def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
             first, script, warm = figures(database, "this", view)
             o_first, o_script, o_warm = figures(database, "other", view)
             met &= script <= target and warm <= target
+            done = [views[view] for views in runs[database, "this"]]
+            warm_runs = [x for v in done for x in v["warm"]]
+            collected = [x for v in done for x in v.get("gc", [])]
             print(
                 f"{view:<28} {database:<11} {first:>7.3f} ({script:.3f}) {warm:>7.3f} |"
-                f" {o_first:>13.3f} ({o_script:.3f}) {o_warm:>7.3f} | {script / o_script:>12.2f}"
+                f" {o_first:>13.3f} ({o_script:.3f}) {o_warm:>7.3f} | {script / o_script:>12.2f} |"
+                f" {slowest(warm_runs, collected)}"
             )
     print(
         f"target (the page script's first run and the warm median) "

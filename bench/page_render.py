@@ -9,13 +9,16 @@ included; the browser's drawing is not in it).
 
 Every measurement starts in a fresh Python process, like a server after a restart: the
 studio is started as app.py starts it (store, embedded API on a free port, the start-up
-warm-up of lib/server/warmup.py, run to its end as if the first visitor came a moment later; the
+warm-up of lib/server/warmup.py, run to its end as if the first visitor came a moment later,
+and the heap set aside from full garbage collections after it, as the server does; the
 tracker is not started, so that the seeded videos stay as seeded). Then, per view:
 
 - first: the first run of that view (for the first view: the process's first run, cold);
   (script): the part of it spent in the page script itself; the rest is AppTest's own
   set-up (mostly on its first run), which a server does once when it starts;
-- warm: `--repeat` more runs of the same view (median and max).
+- warm: `--repeat` more runs of the same view (median and max); for each run the child
+  also gives the seconds spent in Python's garbage collector and its full collections
+  (`gc_first`, `gc_warm`), which tell a slow warm run that waited for one.
 
 Views: History page 1, filtered (Finished + "fox"), page 2; Costs this month, all time,
 all time for one person. Each run is checked against the store (counts, sums), so a fast
@@ -126,10 +129,12 @@ def collect(
         result = run_child(variant, data_dir, repeat, database_url, root)
         warm_ups.append(result["warm_up"])
         for name, runs in result["views"].items():
-            view = views.setdefault(name, {"first": [], "script": [], "warm": []})
+            view = views.setdefault(name, {"first": [], "script": [], "warm": [], "gc": []})
             view["first"].append(runs["first"])
             view["script"].append(runs["script"])
             view["warm"].extend(runs["warm"])
+            # [seconds, full collections] per warm run, beside "warm" (older children: none)
+            view["gc"].extend(runs.get("gc_warm", []))
     return {"views": views, "warm_up": warm_ups}
 
 
@@ -202,13 +207,14 @@ def child(args: argparse.Namespace) -> int:
 
     from lib.engine.runtime import set_current
     from lib.engine.tracker import Tracker
-    from lib.server.warmup import warm_up
+    from lib.server.warmup import settle_the_heap, warm_up
     from tests.studio_harness import running_studio
 
     # The tracker does not run here: it would follow the seeded unfinished videos (ids the
     # embedded API never issued) and change the store under the measurement.
     Tracker.start = lambda self: None  # type: ignore[method-assign]
     time_the_script()
+    clock_the_collector()
     database = {"database_url": args.database_url} if args.database_url else None
     with running_studio(args.data_dir, config_changes=database) as running:
         store = running.studio.store
@@ -216,6 +222,8 @@ def child(args: argparse.Namespace) -> int:
         if args.naive:
             install_naive(args.child)
         warm = warm_up(store) if not args.no_warm_up else 0.0
+        if not args.no_warm_up and not args.keep_heap:
+            settle_the_heap()  # as the server does after its warm-up
         at = AppTest.from_file(STUDIO_SCRIPT, default_timeout=300)
         at.switch_page(f"views/{args.child}.py")
         views = history_views(store) if args.child == "history" else costs_views(store)
@@ -223,11 +231,17 @@ def child(args: argparse.Namespace) -> int:
         for view in views:
             view.prepare(at)
             first = timed_run(at)
-            first_script = SCRIPT_SECONDS[-1]
+            first_script, first_gc = SCRIPT_SECONDS[-1], GC_PER_RUN[-1]
             view.check(at)
             warm_runs = [timed_run(at) for _ in range(args.repeat)]
             view.check(at)
-            figures[view.name] = {"first": first, "script": first_script, "warm": warm_runs}
+            figures[view.name] = {
+                "first": first,
+                "script": first_script,
+                "warm": warm_runs,
+                "gc_first": first_gc,
+                "gc_warm": GC_PER_RUN[-args.repeat :] if args.repeat else [],
+            }
     print(RESULT + json.dumps({"views": figures, "warm_up": warm}), flush=True)
     return 0
 
@@ -252,10 +266,32 @@ def time_the_script() -> None:
     LocalScriptRunner._run_script_thread = timed  # type: ignore[method-assign]
 
 
+GC_PER_RUN: list[list[float]] = []  # per AppTest run: [seconds collecting, full collections]
+_collector = {"started": 0.0, "seconds": 0.0, "full": 0}
+
+
+def clock_the_collector() -> None:
+    """Time Python's garbage collector (every thread's: a collection stops them all), so
+    that a slow run can be told from one that waited for a full collection."""
+    import gc
+
+    def clock(phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            _collector["started"] = now
+            return
+        _collector["seconds"] += now - _collector["started"]
+        _collector["full"] += info["generation"] == 2
+
+    gc.callbacks.append(clock)
+
+
 def timed_run(at: Any) -> float:
+    _collector.update(seconds=0.0, full=0)
     started = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - started
+    GC_PER_RUN.append([_collector["seconds"], _collector["full"]])
     if at.exception:
         raise SystemExit(f"the page failed: {at.exception}")
     return elapsed
@@ -428,6 +464,7 @@ def main() -> int:
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-warm-up", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep-heap", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
