@@ -49,7 +49,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+# The checkout whose code is measured: this one, or (a child started by `run_child` with
+# another `root`) the code before a change, measured by this same child.
+CODE_ROOT = "BENCH_CODE_ROOT"
+ROOT = Path(os.environ.get(CODE_ROOT) or Path(__file__).resolve().parents[1])
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `lib`, `bench` and `tests` importable
 
@@ -100,13 +103,18 @@ def run_child(
     database_url: str | None = None,
     root: Path = ROOT,
 ) -> dict[str, Any]:
-    """One fresh process measuring `variant`; `root`: the checkout whose code runs."""
-    script = root / "bench" / "page_render.py"
+    """One fresh process measuring `variant`; `root`: the checkout whose code runs (its
+    studio, its settings), measured by this file's child in either case, so that both
+    sides of a comparison are timed the same way."""
+    script = Path(__file__).resolve()
     command = [sys.executable, str(script), *variant.args, "--data-dir", str(data_dir)]
     command += ["--repeat", str(repeat)]
     if database_url:  # another database than the data folder's SQLite file (PostgreSQL)
         command += ["--database-url", database_url]
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=900)
+    environment = {**os.environ, CODE_ROOT: str(root)}
+    done = subprocess.run(
+        command, cwd=root, env=environment, capture_output=True, text=True, timeout=900
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-6000:])
@@ -129,12 +137,16 @@ def collect(
         result = run_child(variant, data_dir, repeat, database_url, root)
         warm_ups.append(result["warm_up"])
         for name, runs in result["views"].items():
-            view = views.setdefault(name, {"first": [], "script": [], "warm": [], "gc": []})
+            view = views.setdefault(
+                name,
+                {"first": [], "script": [], "script_cpu": [], "warm": [], "warm_cpu": [], "gc": []},
+            )
             view["first"].append(runs["first"])
             view["script"].append(runs["script"])
+            view["script_cpu"].append(runs["script_cpu"])
             view["warm"].extend(runs["warm"])
-            # [seconds, full collections] per warm run, beside "warm" (older children: none)
-            view["gc"].extend(runs.get("gc_warm", []))
+            view["warm_cpu"].extend(runs["warm_cpu"])
+            view["gc"].extend(runs["gc_warm"])  # [seconds, full collections] per warm run
     return {"views": views, "warm_up": warm_ups}
 
 
@@ -207,12 +219,14 @@ def child(args: argparse.Namespace) -> int:
 
     from lib.engine.runtime import set_current
     from lib.engine.tracker import Tracker
-    from lib.server.warmup import settle_the_heap, warm_up
+    from lib.server import warmup
+    from lib.server.warmup import warm_up
     from tests.studio_harness import running_studio
 
     # The tracker does not run here: it would follow the seeded unfinished videos (ids the
     # embedded API never issued) and change the store under the measurement.
     Tracker.start = lambda self: None  # type: ignore[method-assign]
+    settle_the_heap = getattr(warmup, "settle_the_heap", None)  # None in older checkouts
     time_the_script()
     clock_the_collector()
     database = {"database_url": args.database_url} if args.database_url else None
@@ -222,8 +236,8 @@ def child(args: argparse.Namespace) -> int:
         if args.naive:
             install_naive(args.child)
         warm = warm_up(store) if not args.no_warm_up else 0.0
-        if not args.no_warm_up and not args.keep_heap:
-            settle_the_heap()  # as the server does after its warm-up
+        if not args.no_warm_up and not args.keep_heap and settle_the_heap is not None:
+            settle_the_heap()  # as the server does after its warm-up (not before issue 15)
         at = AppTest.from_file(STUDIO_SCRIPT, default_timeout=300)
         at.switch_page(f"views/{args.child}.py")
         views = history_views(store) if args.child == "history" else costs_views(store)
@@ -231,14 +245,16 @@ def child(args: argparse.Namespace) -> int:
         for view in views:
             view.prepare(at)
             first = timed_run(at)
-            first_script, first_gc = SCRIPT_SECONDS[-1], GC_PER_RUN[-1]
+            first_script, first_cpu, first_gc = SCRIPT_SECONDS[-1], SCRIPT_CPU[-1], GC_PER_RUN[-1]
             view.check(at)
             warm_runs = [timed_run(at) for _ in range(args.repeat)]
             view.check(at)
             figures[view.name] = {
                 "first": first,
                 "script": first_script,
+                "script_cpu": first_cpu,
                 "warm": warm_runs,
+                "warm_cpu": SCRIPT_CPU[-args.repeat :] if args.repeat else [],
                 "gc_first": first_gc,
                 "gc_warm": GC_PER_RUN[-args.repeat :] if args.repeat else [],
             }
@@ -247,6 +263,9 @@ def child(args: argparse.Namespace) -> int:
 
 
 SCRIPT_SECONDS: list[float] = []  # the page script's own time, per AppTest run
+# ... and its thread's CPU time: what it costs on a quiet machine, little changed by other
+# processes' load (SQLite's work is in it; a PostgreSQL server's is not).
+SCRIPT_CPU: list[float] = []
 
 
 def time_the_script() -> None:
@@ -257,11 +276,12 @@ def time_the_script() -> None:
     run_script = LocalScriptRunner._run_script_thread
 
     def timed(self: Any) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             run_script(self)
         finally:
             SCRIPT_SECONDS.append(time.perf_counter() - started)
+            SCRIPT_CPU.append(time.thread_time() - cpu)
 
     LocalScriptRunner._run_script_thread = timed  # type: ignore[method-assign]
 
