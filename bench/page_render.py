@@ -465,11 +465,13 @@ def naive_report(
     people: Any = (),
     campaigns: Any = (),
     version: Any = None,
+    models: Any = (),
 ) -> Any:
     """The report with no cache: every task into pandas, then filtered, each run."""
     from lib.costs import frames, loading
 
-    return frames.build_report(loading.task_frame(store), start, end, people, campaigns)
+    frame = loading.task_frame(store)
+    return frames.build_report(frame, start, end, people, campaigns, models)
 
 
 def main() -> int:
