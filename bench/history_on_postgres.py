@@ -9,10 +9,16 @@ file and into a PostgreSQL database of a throwaway server (tests/services/postgr
 Debian's PostgreSQL, durability off as in the tests, on this machine). Then
 bench/page_render.py's History measurement runs on each, fresh processes as after a
 restart: first run and warm runs per view. Target: first render <= 0.3 s on both.
+Printed per view: the first run (AppTest's whole run), "(script)" the page script's own
+time in it (what a server spends) and its CPU time (robust to other processes' load), the
+warm runs' median and maximum, the seconds the slowest warm run spent in Python's garbage
+collector, and the full collections (see LEGEND).
 With `--root`, another checkout (the code before a change) is measured on the same
-databases, its processes alternating with this checkout's, and both are printed side by
-side with the ratio of the page scripts' first runs. `--stores`: keep the SQLite store
-there and reuse it (PostgreSQL's server is a throwaway one: seeded every time).
+databases, its processes alternating with this checkout's, both timed by this checkout's
+bench/page_render.py child (the other's code and settings, this file's timers), and
+printed one above the other with the ratio of the page scripts' first-run CPU time.
+`--stores`: keep the SQLite store there and reuse it (PostgreSQL's server is a throwaway
+one: seeded every time, unless `--postgres-url` names one seeded before, with `--root`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -71,73 +78,83 @@ def main() -> int:
         }
     target = TARGETS["history"]
     print(f"\nHistory with {args.tasks:,} videos — seconds per run (target <= {target} s)")
-    print(
-        f"{'view':<28} {'database':<11} {'first':>7} {'(script)':>8} {'warm med':>9}"
-        f" {'warm max':>9}"
-    )
+    print(HEADER)
     met = True
     for name in results["SQLite"]["views"]:
         for database, result in results.items():
             runs = result["views"][name]
-            first = statistics.median(runs["first"])
-            warm = statistics.median(runs["warm"])
-            met &= first <= target and warm <= target
-            # (script): the page script's own time in the first run; the rest of "first"
-            # is AppTest setting itself up (bench/page_render.py, time_the_script).
-            script = statistics.median(runs["script"])
-            print(
-                f"{name:<28} {database:<11} {first:>7.3f} {script:>8.3f} {warm:>9.3f}"
-                f" {max(runs['warm']):>9.3f}"
-            )
+            met &= statistics.median(runs["script"]) <= target
+            met &= statistics.median(runs["warm"]) <= target
+            print(f"{name:<28} {database:<11} {figures(runs)}")
+    print(LEGEND)
     print(
-        f"target {'MET' if met else 'NOT MET'}; load average at the end: {os.getloadavg()[0]:.2f}"
+        f"target (the page script's first run and the warm median) "
+        f"{'MET' if met else 'NOT MET'}; load average at the end: {os.getloadavg()[0]:.2f}"
     )
     return 0
 
 
+HEADER = (
+    f"{'view':<28} {'database':<11} {'':<6} {'first':>7} {'(script)':>8} {'(cpu)':>7}"
+    f" {'warm med':>9} {'(cpu)':>7} {'warm max':>9} {'(its gc)':>9} {'full gc':>7}"
+)
+LEGEND = (
+    "first: AppTest's whole first run; (script): the page script's own time in it (the rest\n"
+    "is AppTest setting itself up); (cpu): the script thread's CPU time, little changed by\n"
+    "other processes' load (SQLite's work is in it, a PostgreSQL server's is not); warm max:\n"
+    "the slowest warm run, (its gc) its seconds in Python's garbage collector, full gc: the\n"
+    "full collections in all warm runs. Medians over the fresh processes."
+)
+
+
+def figures(runs: dict[str, list], side: str = "") -> str:
+    """One row of HEADER from collect()'s lists for a view."""
+    median = statistics.median
+    warm, collected = runs["warm"], runs["gc"]
+    worst = max(range(len(warm)), key=warm.__getitem__)
+    return (
+        f"{side:<6} {median(runs['first']):>7.3f} {median(runs['script']):>8.3f}"
+        f" {median(runs['script_cpu']):>7.3f} {median(warm):>9.3f}"
+        f" {median(runs['warm_cpu']):>7.3f} {warm[worst]:>9.3f} {collected[worst][0]:>9.3f}"
+        f" {sum(int(full) for _, full in collected):>7}"
+    )
+
+
 def side_by_side(args: argparse.Namespace, folder: Path, url: str) -> int:
-    """This checkout and `--root` on the same two databases, processes alternating."""
-    roots = {"this": ROOT, "other": args.root.resolve()}
-    runs: dict[tuple[str, str], list[dict]] = {}
+    """This checkout and `--root` on the same two databases, processes alternating (each
+    measured by this checkout's bench/page_render.py child, run on that checkout's code)."""
+    roots = {"before": args.root.resolve(), "this": ROOT}
+    runs: dict[tuple[str, str], dict[str, Any]] = {}
     for _ in range(args.cold):
         for database, data, address in (
             ("SQLite", folder / "sqlite", None),
             ("PostgreSQL", folder / "postgres", url),
         ):
-            for name in ("other", "this"):
-                result = collect(Variant("history"), data, 1, args.repeat, address, roots[name])
-                runs.setdefault((database, name), []).append(result["views"])
+            for name, root in roots.items():
+                result = collect(Variant("history"), data, 1, args.repeat, address, root)
+                kept = runs.setdefault((database, name), {})
+                for view, lists in result["views"].items():
+                    for figure, values in lists.items():
+                        kept.setdefault(view, {}).setdefault(figure, []).extend(values)
     print("runs:", json.dumps({f"{d} {n}": r for (d, n), r in runs.items()}), flush=True)
     target = TARGETS["history"]
     print(
-        f"\nHistory with {args.tasks:,} videos, this checkout beside {roots['other']}: "
-        f"seconds, median over {args.cold} fresh processes each (target <= {target} s)"
+        f"\nHistory with {args.tasks:,} videos, this checkout beside {roots['before']} "
+        f"(before): seconds, {args.cold} fresh processes each (target <= {target} s)"
     )
-    print(
-        f"{'view':<28} {'database':<11} {'first (script)':>16} {'warm':>7} |"
-        f" {'other: first (script)':>22} {'warm':>7} | {'script ratio':>12}"
-    )
-
-    def figures(database: str, name: str, view: str) -> tuple[float, float, float]:
-        done = [views[view] for views in runs[database, name]]  # collect()'s lists
-        return (
-            statistics.median(x for v in done for x in v["first"]),
-            statistics.median(x for v in done for x in v["script"]),
-            statistics.median(x for v in done for x in v["warm"]),
-        )
-
+    print(HEADER + " | script cpu this / before")
     met = True
-    for view in runs["SQLite", "this"][0]:
+    for view in runs["SQLite", "this"]:
         for database in ("SQLite", "PostgreSQL"):
-            first, script, warm = figures(database, "this", view)
-            o_first, o_script, o_warm = figures(database, "other", view)
-            met &= script <= target and warm <= target
-            print(
-                f"{view:<28} {database:<11} {first:>7.3f} ({script:.3f}) {warm:>7.3f} |"
-                f" {o_first:>13.3f} ({o_script:.3f}) {o_warm:>7.3f} | {script / o_script:>12.2f}"
-            )
+            this, before = runs[database, "this"][view], runs[database, "before"][view]
+            met &= statistics.median(this["script"]) <= target
+            met &= statistics.median(this["warm"]) <= target
+            ratio = statistics.median(this["script_cpu"]) / statistics.median(before["script_cpu"])
+            print(f"{view:<28} {database:<11} {figures(before, 'before')}")
+            print(f"{view:<28} {database:<11} {figures(this, 'this')} | {ratio:.2f}")
+    print(LEGEND)
     print(
-        f"target (the page script's first run and the warm median) "
+        f"this checkout: target (the page script's first run and the warm median) "
         f"{'MET' if met else 'NOT MET'}; load average at the end: {os.getloadavg()[0]:.2f}"
     )
     return 0

@@ -9,13 +9,16 @@ included; the browser's drawing is not in it).
 
 Every measurement starts in a fresh Python process, like a server after a restart: the
 studio is started as app.py starts it (store, embedded API on a free port, the start-up
-warm-up of lib/server/warmup.py, run to its end as if the first visitor came a moment later; the
+warm-up of lib/server/warmup.py, run to its end as if the first visitor came a moment later,
+and the heap set aside from full garbage collections after it, as the server does; the
 tracker is not started, so that the seeded videos stay as seeded). Then, per view:
 
 - first: the first run of that view (for the first view: the process's first run, cold);
   (script): the part of it spent in the page script itself; the rest is AppTest's own
   set-up (mostly on its first run), which a server does once when it starts;
-- warm: `--repeat` more runs of the same view (median and max).
+- warm: `--repeat` more runs of the same view (median and max); for each run the child
+  also gives the seconds spent in Python's garbage collector and its full collections
+  (`gc_first`, `gc_warm`), which tell a slow warm run that waited for one.
 
 Views: History page 1, filtered (Finished + "fox"), page 2; Costs this month, all time,
 all time for one person. Each run is checked against the store (counts, sums), so a fast
@@ -46,7 +49,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+# The checkout whose code is measured: this one, or (a child started by `run_child` with
+# another `root`) the code before a change, measured by this same child.
+CODE_ROOT = "BENCH_CODE_ROOT"
+ROOT = Path(os.environ.get(CODE_ROOT) or Path(__file__).resolve().parents[1])
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `lib`, `bench` and `tests` importable
 
@@ -97,13 +103,18 @@ def run_child(
     database_url: str | None = None,
     root: Path = ROOT,
 ) -> dict[str, Any]:
-    """One fresh process measuring `variant`; `root`: the checkout whose code runs."""
-    script = root / "bench" / "page_render.py"
+    """One fresh process measuring `variant`; `root`: the checkout whose code runs (its
+    studio, its settings), measured by this file's child in either case, so that both
+    sides of a comparison are timed the same way."""
+    script = Path(__file__).resolve()
     command = [sys.executable, str(script), *variant.args, "--data-dir", str(data_dir)]
     command += ["--repeat", str(repeat)]
     if database_url:  # another database than the data folder's SQLite file (PostgreSQL)
         command += ["--database-url", database_url]
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=900)
+    environment = {**os.environ, CODE_ROOT: str(root)}
+    done = subprocess.run(
+        command, cwd=root, env=environment, capture_output=True, text=True, timeout=900
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-6000:])
@@ -126,10 +137,16 @@ def collect(
         result = run_child(variant, data_dir, repeat, database_url, root)
         warm_ups.append(result["warm_up"])
         for name, runs in result["views"].items():
-            view = views.setdefault(name, {"first": [], "script": [], "warm": []})
+            view = views.setdefault(
+                name,
+                {"first": [], "script": [], "script_cpu": [], "warm": [], "warm_cpu": [], "gc": []},
+            )
             view["first"].append(runs["first"])
             view["script"].append(runs["script"])
+            view["script_cpu"].append(runs["script_cpu"])
             view["warm"].extend(runs["warm"])
+            view["warm_cpu"].extend(runs["warm_cpu"])
+            view["gc"].extend(runs["gc_warm"])  # [seconds, full collections] per warm run
     return {"views": views, "warm_up": warm_ups}
 
 
@@ -202,13 +219,16 @@ def child(args: argparse.Namespace) -> int:
 
     from lib.engine.runtime import set_current
     from lib.engine.tracker import Tracker
+    from lib.server import warmup
     from lib.server.warmup import warm_up
     from tests.studio_harness import running_studio
 
     # The tracker does not run here: it would follow the seeded unfinished videos (ids the
     # embedded API never issued) and change the store under the measurement.
     Tracker.start = lambda self: None  # type: ignore[method-assign]
+    settle_the_heap = getattr(warmup, "settle_the_heap", None)  # None in older checkouts
     time_the_script()
+    clock_the_collector()
     database = {"database_url": args.database_url} if args.database_url else None
     with running_studio(args.data_dir, config_changes=database) as running:
         store = running.studio.store
@@ -216,6 +236,8 @@ def child(args: argparse.Namespace) -> int:
         if args.naive:
             install_naive(args.child)
         warm = warm_up(store) if not args.no_warm_up else 0.0
+        if not args.no_warm_up and not args.keep_heap and settle_the_heap is not None:
+            settle_the_heap()  # as the server does after its warm-up (not before issue 15)
         at = AppTest.from_file(STUDIO_SCRIPT, default_timeout=300)
         at.switch_page(f"views/{args.child}.py")
         views = history_views(store) if args.child == "history" else costs_views(store)
@@ -223,16 +245,27 @@ def child(args: argparse.Namespace) -> int:
         for view in views:
             view.prepare(at)
             first = timed_run(at)
-            first_script = SCRIPT_SECONDS[-1]
+            first_script, first_cpu, first_gc = SCRIPT_SECONDS[-1], SCRIPT_CPU[-1], GC_PER_RUN[-1]
             view.check(at)
             warm_runs = [timed_run(at) for _ in range(args.repeat)]
             view.check(at)
-            figures[view.name] = {"first": first, "script": first_script, "warm": warm_runs}
+            figures[view.name] = {
+                "first": first,
+                "script": first_script,
+                "script_cpu": first_cpu,
+                "warm": warm_runs,
+                "warm_cpu": SCRIPT_CPU[-args.repeat :] if args.repeat else [],
+                "gc_first": first_gc,
+                "gc_warm": GC_PER_RUN[-args.repeat :] if args.repeat else [],
+            }
     print(RESULT + json.dumps({"views": figures, "warm_up": warm}), flush=True)
     return 0
 
 
 SCRIPT_SECONDS: list[float] = []  # the page script's own time, per AppTest run
+# ... and its thread's CPU time: what it costs on a quiet machine, little changed by other
+# processes' load (SQLite's work is in it; a PostgreSQL server's is not).
+SCRIPT_CPU: list[float] = []
 
 
 def time_the_script() -> None:
@@ -243,19 +276,42 @@ def time_the_script() -> None:
     run_script = LocalScriptRunner._run_script_thread
 
     def timed(self: Any) -> None:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             run_script(self)
         finally:
             SCRIPT_SECONDS.append(time.perf_counter() - started)
+            SCRIPT_CPU.append(time.thread_time() - cpu)
 
     LocalScriptRunner._run_script_thread = timed  # type: ignore[method-assign]
 
 
+GC_PER_RUN: list[list[float]] = []  # per AppTest run: [seconds collecting, full collections]
+_collector = {"started": 0.0, "seconds": 0.0, "full": 0}
+
+
+def clock_the_collector() -> None:
+    """Time Python's garbage collector (every thread's: a collection stops them all), so
+    that a slow run can be told from one that waited for a full collection."""
+    import gc
+
+    def clock(phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            _collector["started"] = now
+            return
+        _collector["seconds"] += now - _collector["started"]
+        _collector["full"] += info["generation"] == 2
+
+    gc.callbacks.append(clock)
+
+
 def timed_run(at: Any) -> float:
+    _collector.update(seconds=0.0, full=0)
     started = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - started
+    GC_PER_RUN.append([_collector["seconds"], _collector["full"]])
     if at.exception:
         raise SystemExit(f"the page failed: {at.exception}")
     return elapsed
@@ -366,7 +422,9 @@ def install_naive(page: str) -> None:
         cached.report = naive_report
 
 
-def naive_page_of_tasks(store: Any, filters: Any, page: int = 1, page_size: int = 24) -> list:
+def naive_page_of_tasks(
+    store: Any, filters: Any, page: int = 1, page_size: int = 24, found: int | None = None
+) -> list:
     """Every task (with its pictures), filtered and sliced in Python."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
@@ -407,11 +465,13 @@ def naive_report(
     people: Any = (),
     campaigns: Any = (),
     version: Any = None,
+    models: Any = (),
 ) -> Any:
     """The report with no cache: every task into pandas, then filtered, each run."""
     from lib.costs import frames, loading
 
-    return frames.build_report(loading.task_frame(store), start, end, people, campaigns)
+    frame = loading.task_frame(store)
+    return frames.build_report(frame, start, end, people, campaigns, models)
 
 
 def main() -> int:
@@ -426,6 +486,7 @@ def main() -> int:
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-warm-up", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--keep-heap", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)

@@ -389,7 +389,7 @@ def show_all() -> None:
     if pages > 1:
         asked = st.pagination(pages, key=urls.PAGE_PARAM, bind="query-params", max_visible_pages=7)
         page = queries.shown_page(asked, pages)
-    tasks = queries.page_of_tasks(store, chosen, page)
+    tasks = queries.page_of_tasks(store, chosen, page, found=total)
     summary.caption(card_words.showing_words(page, pages, len(tasks), total))
     with shown:
         bulk_bar()

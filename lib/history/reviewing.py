@@ -29,11 +29,13 @@ def select_key(task_id: str) -> str:
 
 
 def selected(state: Mapping[str, object]) -> list[str]:
-    """The ids of the cards ticked "Select", in the order they were seen."""
+    """The ids of the cards ticked "Select", in the order they were seen. Only those
+    boxes' values are read: a page's session state holds ~200 widgets, each value read
+    through Streamlit's proxy (issue 15: History's first render)."""
     return [
         str(key).removeprefix(SELECT_PREFIX)
-        for key, value in state.items()
-        if str(key).startswith(SELECT_PREFIX) and value is True
+        for key in list(state.keys())
+        if str(key).startswith(SELECT_PREFIX) and state.get(key) is True
     ]
 
 

@@ -28,10 +28,11 @@ def like_pattern(words: str) -> str:
     return f"%{escaped}%"
 
 
-def prompt_contains(words: str, dialect: str) -> ColumnElement[bool]:
-    """Prompts that contain `words`, any case (ILIKE), served by the trigram index."""
+def prompt_contains(words: str, dialect: str, indexed: bool = True) -> ColumnElement[bool]:
+    """Prompts that contain `words`, any case (ILIKE), served by the trigram index
+    (`indexed=False` on SQLite: the ILIKE alone, tested on each row walked)."""
     contains = Task.prompt.ilike(like_pattern(words), escape="\\")
-    if dialect != "sqlite" or len(words) < TRIGRAM:
+    if dialect != "sqlite" or len(words) < TRIGRAM or not indexed:
         return contains
     phrase = '"' + words.replace('"', '""') + '"'  # the words as one FTS5 string
     narrowed = Task.id.in_(

@@ -94,3 +94,38 @@ def test_a_hidden_video_is_not_shown_to_others_by_its_link(quiet, store, monkeyp
     other = history("Olu", task=video)
     assert shown(other) == []
     assert any(w.value.startswith("We couldn't find that video") for w in other.warning)
+
+
+def test_the_selection_reads_only_the_select_boxes():
+    """History's bulk bar asks for the ticked cards on every run: among a page's ~200
+    widgets, only the Select boxes' values are read (each read of Streamlit's session
+    state goes through its proxy), in the order the cards were seen."""
+    from collections.abc import Mapping
+
+    from lib.history import reviewing
+
+    class State(Mapping):
+        def __init__(self, values: dict[str, object]):
+            self.values, self.read = values, []
+
+        def __getitem__(self, key: str) -> object:
+            self.read.append(key)
+            return self.values[key]
+
+        def __iter__(self):
+            return iter(self.values)
+
+        def __len__(self) -> int:
+            return len(self.values)
+
+    state = State(
+        {
+            reviewing.select_key("b"): True,
+            "history.search": "fox",
+            reviewing.select_key("a"): False,
+            "fav-a": False,
+            reviewing.select_key("c"): True,
+        }
+    )
+    assert reviewing.selected(state) == ["b", "c"]
+    assert all(key.startswith(reviewing.SELECT_PREFIX) for key in state.read)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from lib.history import queries
-from lib.history.queries import Filters, count_tasks, page_of_tasks
+from lib.history.queries import Filters, count_tasks, page_count, page_of_tasks
 from lib.store.reviews import Reviewer
 from lib.store.schema import Task
 from lib.store.search import SQLITE_FTS, like_pattern, prompt_contains
@@ -133,3 +133,35 @@ def test_history_counts_exactly_what_it_shows_with_hidden_videos(database_url, m
     monkeypatch.setattr(queries, "MANY_HIDDEN", 1)  # many hidden: counted in one query
     store.memo.written()
     agree()
+
+
+def test_a_page_walked_in_date_order_is_the_page_the_index_gives(database_url):
+    """With the number found known (History's count), a search on SQLite that finds many
+    walks the newest videos in date order instead of reading every video the index gives
+    (lib/history/queries.py, `_walked_page`): the pages are the same, on both databases,
+    whether the walk fills the page, is not tried, or gives up (the videos found old)."""
+    from datetime import timedelta
+
+    store = Store.open(database_url)
+    for number in range(30):  # oldest first: 8 dogs, then a fox every other video
+        prompt = "a dog" if number < 8 else ("a fox" if number % 2 else "a cat")
+        request = {**REQUEST, "prompt": f"{prompt} {number}"}
+        store.create_task(new_task(f"k{number}", request=request), NOW + timedelta(minutes=number))
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    sqlite = store.engine.dialect.name == "sqlite"
+    for chosen in (Filters(text="fox"), Filters(text="dog"), Filters(text="cat", person="Ana")):
+        found = count_tasks(store, chosen)
+        for page in range(1, page_count(found, 3) + 1):
+            statements.clear()
+            walked = page_of_tasks(store, chosen, page, page_size=3, found=found)
+            used_the_index = any("MATCH" in sql for sql in statements)
+            indexed = page_of_tasks(store, chosen, page, page_size=3)
+            assert [t.id for t in walked] == [t.id for t in indexed], (chosen, page)
+            assert walked, (chosen, page)
+            if sqlite and chosen.text == "fox":  # 11 found of 30: pages 1 and 2 walked
+                assert used_the_index == (page > 2), page
+            walked_some = any("tasks.created_at >=" in sql for sql in statements)
+            if sqlite and chosen.text == "dog":  # the 8 oldest: page 1 tried, given up
+                assert used_the_index and walked_some == (page == 1), page
+    store.engine.dispose()
