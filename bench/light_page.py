@@ -100,6 +100,7 @@ class LightPage:
         self.delivered: dict[str, float] = {}  # "/library/<file>.mp4" -> wall clock, s
         self.reruns_sent = 0
         self.held_requests = 0
+        self.held_failed = 0  # answered with an error, or cut
         self.errors: list[str] = []
         # auto_rerun timers, by fragment
         self.timers: dict[str, asyncio.Task] = {}
@@ -377,6 +378,7 @@ class LightPage:
                     headers={"Cookie": self.cookie},
                 )
                 if reply.status_code != 200:
+                    self.held_failed += 1
                     await asyncio.sleep(1)
                     continue
                 for task_id in reply.json()["changed"]:
@@ -386,6 +388,7 @@ class LightPage:
                         self.due.append(task_id)
                 self._rerun_next()
             except httpx.HTTPError:
+                self.held_failed += 1
                 await asyncio.sleep(1)  # the studio is restarting: ask again
 
     # live_refresh.py's follower (the code before issue 19)
@@ -403,8 +406,10 @@ class LightPage:
                 if reply.status_code == 200 and reply.json().get("changed"):
                     break
                 if reply.status_code != 200:
+                    self.held_failed += 1
                     await asyncio.sleep(0.5)
             except httpx.HTTPError:
+                self.held_failed += 1
                 await asyncio.sleep(0.5)
         self.send_rerun(fragment, trigger=(widget, "due"))
 

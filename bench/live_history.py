@@ -130,7 +130,12 @@ class LightBench(Bench):
             delivered = [{k: v * 1000 for k, v in page.delivered.items()} for page in watchers]
             reruns = sum(page.reruns_sent for page in watchers)
             held = sum(page.held_requests for page in watchers)
-            print(f"    light pages sent {reruns} reruns and {held} held requests", flush=True)
+            failed = sum(page.held_failed for page in watchers)
+            print(
+                f"    light pages sent {reruns} reruns and {held} held requests "
+                f"({failed} refused or cut)",
+                flush=True,
+            )
         finally:
             client.close(watchers)
             client.stop()
