@@ -114,6 +114,7 @@ class LightPage:
         self.refresher: asyncio.Task | None = None
         self.refresh_fragment = ""
         self.reader: asyncio.Task | None = None
+        self.closed = False
 
     # ----- opening ------------------------------------------------------------------------
     async def open(self) -> None:
@@ -152,6 +153,9 @@ class LightPage:
             self.finished.clear()
 
     async def close(self) -> None:
+        self.closed = True  # nothing new starts (a held request due in 50 ms, a rerun)
+        if self.follow_again:
+            self.follow_again.cancel()
         for task in [*self.timers.values(), self.follower, self.refresher, self.reader]:
             if task:
                 task.cancel()
@@ -324,6 +328,8 @@ class LightPage:
 
     # live_progress.py's rerunNext / drawnAgain / follow / followSoon
     def _rerun_next(self) -> None:
+        if self.closed:
+            return
         now = time.monotonic()
         if self.rerunning and now - self.rerunning[1] < ASK_AGAIN:
             return
@@ -350,6 +356,8 @@ class LightPage:
         self.follow_again = asyncio.get_running_loop().call_later(SOON, self._follow)
 
     def _follow(self) -> None:
+        if self.closed:
+            return
         if self.follower:
             self.follower.cancel()
         self.follower = asyncio.create_task(self._held())

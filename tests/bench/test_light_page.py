@@ -45,3 +45,39 @@ def test_a_light_history_page_is_sent_the_finished_video_through_its_bar(studio)
     finally:
         client.close(pages)
         client.stop()
+
+
+FRAGMENT_ON_A_TIMER = """
+import streamlit as st
+
+@st.fragment(run_every=0.5)
+def ticking():
+    st.session_state.runs = st.session_state.get("runs", 0) + 1
+    st.write(f"run {st.session_state.runs}")
+
+ticking()
+"""
+
+
+def test_a_light_page_reruns_a_fragment_on_its_timer(tmp_path):
+    """`ForwardMsg.auto_rerun` (a fragment's `run_every`): the page asks for the fragment's
+    runs itself, as the browser does; without that the server runs it once."""
+    (tmp_path / "ticking.py").write_text(FRAGMENT_ON_A_TIMER)
+    server = StudioProcess(
+        tmp_path / "data", script="ticking.py", ready_path="/_stcore/health", cwd=tmp_path
+    )
+    server.data_dir.mkdir(parents=True)
+    server.start()
+    client = LightClient(server.url, COOKIE, "Light Page")
+    try:
+        [page] = client.open(1)
+        first = page.runs_finished
+        deadline = time.monotonic() + 20  # two runs take ~1 s; the rest is room for load
+        while page.runs_finished < first + 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert page.runs_finished >= first + 2
+        assert not page.errors
+        client.close([page])
+    finally:
+        client.stop()
+        server.stop()
