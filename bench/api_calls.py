@@ -381,11 +381,12 @@ class Bench:
     def _steady(self, result: Scenario, ours: list[str]) -> None:
         """The studio's CPU while nothing changes: every page shows the cards (the caller
         waited for that), every video is rendered (the embedded API's renders run in the
-        studio's process: left out), until the first video is done. No window if one was
-        done first."""
+        studio's process: left out), until the first video is done (ended: a "being made"
+        the studio learns, as the code before issue 19 did by callback, does not end the
+        window). No window if one was done first."""
 
         def done() -> bool:
-            return any(t.status != "queued" for t in self.store.tasks() if t.id in ours)
+            return any(t.status in TERMINAL_STATUSES for t in self.store.tasks() if t.id in ours)
 
         wave_ids = [t.wave_task_id for t in self.store.tasks() if t.id in ours]
         deadline = time.monotonic() + 240

@@ -2,18 +2,26 @@
 are made, and how soon a finished video shows on each of them.
 
     .venv/bin/python bench/live_history.py --root /path/to/old/checkout \
-        [--pages 1 10 50] [--tasks 5] [--modes callbacks wait]
+        [--pages 1 10 50] [--tasks 5] [--modes callbacks wait] [--clients light chromium]
 
 Side by side in one run: the studio of another checkout (`--root`, e.g. the code before
 issue 19, whose pages rerun their cards every 2 s while a video is made) and this one.
 For each, each way the studio learns that a video is done (`callbacks`, `wait`:
 `Prefer: wait`) and each number of open History pages, bench/api_calls.py's scenario runs:
-`--tasks` videos are made through the Create page while that many Chromium pages watch
-History, until every page shows every video.
+`--tasks` videos are made through the Create page (Chromium pages) while that many pages
+watch History, until every page shows every video.
 
-The studio and the browser are pinned to different cores (`os.sched_setaffinity`, as
-`taskset` does: the studio on core 0, this script and Chromium on core 1), so the pages'
-own work does not slow the studio. The studio's CPU is read from /proc for its process.
+The watching pages are, with `--clients light` (the default), bench/light_page.py's light
+client: Streamlit's websocket and the bars' held request, without a browser (2 cores
+cannot run 10 or 50 Chromium pages: they reached History after the videos were done);
+with `chromium`, real Chromium pages; both: each scenario with each, to compare them.
+For the light client, "visible" is when the message that carries the video arrives (the
+row "sent (websocket)"); for Chromium, when the page lays the player out.
+
+The studio and the clients are pinned to different cores (`os.sched_setaffinity`, as
+`taskset` does: the studio on core 0, this script, its light pages and Chromium on core 1),
+so the pages' own work does not slow the studio. The studio's CPU is read from /proc for
+its process.
 
 Printed, per checkout and mode, the numbers of pages side by side:
 - server CPU per open page while videos are in flight ("in flight"): the studio's CPU
@@ -44,30 +52,43 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `lib`, `tests` and `bench` importable
 
+import requests  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.api_calls import (  # noqa: E402
     BENCH_FLAGS,
+    DEMO_KEY,
     MODES,
+    NAIVE_INTERVAL,
+    PERSON,
     Bench,
     BenchFailure,
     Mode,
+    NaivePolling,
     Scenario,
+    cpu_seconds,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, StudioProcess  # noqa: E402
+from bench.light_page import LightClient, LightPage  # noqa: E402
+from lib.ui.identity import COOKIE  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    StudioProcess,
+    remember_name,
+)
 
 STUDIO_CORE = 0
 BROWSER_CORE = 1
 
 
-def run_studio(root: Path, mode: Mode, pages: list[int], tasks: int, scale: float, work: Path):
+def run_studio(root: Path, mode: Mode, scale: float, work: Path, client: str):
     """One studio of `root`, pinned to STUDIO_CORE; every number of pages in turn."""
     env = {
         "STUDIO_EMBEDDED_ADMIN": "on",
         "STUDIO_CALLBACKS": "on" if mode.callbacks else "off",
         "STUDIO_EMBEDDED_TIME_SCALE": str(scale),
     }
-    server = StudioProcess(work / f"{root.name}-{mode.name}" / "data", env=env, cwd=root)
+    server = StudioProcess(work / f"{root.name}-{mode.name}-{client}" / "data", env=env, cwd=root)
     server.data_dir.mkdir(parents=True)
     mine = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {STUDIO_CORE})  # the studio's process (and threads) inherit it
@@ -78,19 +99,97 @@ def run_studio(root: Path, mode: Mode, pages: list[int], tasks: int, scale: floa
     return server
 
 
-def measure(browser, root: Path, mode: Mode, pages: list[int], tasks: int, scale: float, work):
-    server = run_studio(root, mode, pages, tasks, scale, work)
+class LightBench(Bench):
+    """bench/api_calls.py's scenario with light pages watching History
+    (bench/light_page.py); the videos are still made through Chromium's Create pages, as
+    with Chromium watchers, so that only the watchers differ."""
+
+    def run(self, mode: Mode, sessions: int, tasks: int) -> Scenario:
+        result = Scenario(mode, sessions, tasks)
+        known = {task.id for task in self.store.tasks()}
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        remember_name(context, self.server.url, PERSON)
+        client = LightClient(self.server.url, COOKIE, PERSON)
+        watchers: list[LightPage] = []
+        try:
+            creators = self._open(context, tasks)
+            watchers = client.open(sessions)  # on Create, as the Chromium watchers
+            no_loops = NaivePolling(self.api_url, DEMO_KEY, 0, NAIVE_INTERVAL)
+            requests.post(f"{self.admin}/counters/reset", timeout=10).raise_for_status()
+            server_cpu = cpu_seconds(self.server.process.pid)
+            started = time.monotonic()
+            ours = self._submit(creators, known, no_loops)
+            client.go_to(watchers, "History", "/history")
+            opened_at = [self._light_cards(page, ours) for page in watchers]
+            self._steady(result, ours)
+            self._light_visible(watchers, ours)
+            result.seconds = time.monotonic() - started
+            result.server_cpu = cpu_seconds(self.server.process.pid) - server_cpu
+            result.calls = requests.get(f"{self.admin}/counters", timeout=10).json()
+            # ms, as the browser's records: visible is when the video's message arrived
+            delivered = [{k: v * 1000 for k, v in page.delivered.items()} for page in watchers]
+            reruns = sum(page.reruns_sent for page in watchers)
+            held = sum(page.held_requests for page in watchers)
+            failed = sum(page.held_failed for page in watchers)
+            print(
+                f"    light pages sent {reruns} reruns and {held} held requests "
+                f"({failed} refused or cut)",
+                flush=True,
+            )
+        finally:
+            client.close(watchers)
+            client.stop()
+            context.close()
+        self._latencies(result, ours, delivered, delivered, opened_at)
+        return result
+
+    def _light_cards(self, page: LightPage, ours: list[str]) -> float:
+        """When the page has the cards of every new video: wall-clock ms."""
+        deadline = time.monotonic() + 90
+        while not set(ours) <= page.cards:
+            if time.monotonic() > deadline or page.errors:
+                raise BenchFailure(f"History did not show the new videos: {page.errors}")
+            time.sleep(0.02)
+        return time.time() * 1000
+
+    def _light_visible(self, watchers: list[LightPage], ours: list[str]) -> None:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            tasks = {task.id: task for task in self.store.tasks() if task.id in ours}
+            if any(task.status in ("failed", "cancelled") for task in tasks.values()):
+                raise BenchFailure(f"a video failed; see {self.server.log_path}")
+            broken = [page.errors for page in watchers if page.errors]
+            if broken:
+                raise BenchFailure(f"a light page lost its websocket: {broken[0]}")
+            files = {f"/library/{task.video_file}" for task in tasks.values()}
+            archived = all(task.archive_state == "archived" for task in tasks.values())
+            if archived and all(files <= set(page.delivered) for page in watchers):
+                return
+            time.sleep(0.1)
+        missing = [len(files - set(page.delivered)) for page in watchers]
+        raise BenchFailure(f"the videos did not all reach every page: missing {missing}")
+
+
+BENCHES = {"light": LightBench, "chromium": Bench}
+
+
+def measure(
+    browser, root: Path, mode: Mode, pages: list[int], tasks: int, scale: float, work, client
+):
+    server = run_studio(root, mode, scale, work, client)
     try:
-        bench = Bench(browser, server, naive=False)  # the naive loops would load the studio
+        # The naive loops are off: they would load the studio.
+        bench = BENCHES[client](browser, server, naive=False)
         results = []
+        name = f"{root.name} [{client}]"
         for count in pages:
             try:
                 result = bench.run(mode, count, tasks)
             except BenchFailure as exc:  # said, and the other scenarios still run
-                print(f"  {root.name} {mode.label}, {count} page(s): FAILED: {exc}", flush=True)
+                print(f"  {name} {mode.label}, {count} page(s): FAILED: {exc}", flush=True)
                 continue
             results.append(result)
-            print(f"  {row(root.name, result, results)}", flush=True)
+            print(f"  {row(name, result, results)}", flush=True)
         return results
     finally:
         server.stop()
@@ -190,6 +289,13 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=5, help="videos per scenario (default 5)")
     parser.add_argument("--modes", nargs="+", choices=["callbacks", "wait"], default=None)
     parser.add_argument("--time-scale", type=float, default=1.5)
+    parser.add_argument(
+        "--clients",
+        nargs="+",
+        choices=list(BENCHES),
+        default=["light"],
+        help="who watches History: light pages (bench/light_page.py) or Chromium pages",
+    )
     args = parser.parse_args()
     modes = [MODES[name] for name in (args.modes or ["callbacks", "wait"])]
     pages = sorted(set([1, *args.pages]))
@@ -197,22 +303,32 @@ def main() -> int:
         print("needs 2 cores: the studio on one, the browser on the other")
         return 1
     print(
-        f"load before: {os.getloadavg()[0]:.2f}; "
-        f"studio on core {STUDIO_CORE}, browser on core {BROWSER_CORE}"
+        f"load before: {os.getloadavg()[0]:.2f}; studio on core {STUDIO_CORE}, "
+        f"{' and '.join(args.clients)} pages on core {BROWSER_CORE}"
     )
     started = time.monotonic()
     roots = {"other (--root)": args.root.resolve()} if args.root else {}
     roots["this checkout"] = ROOT
-    runs: dict[str, list[Scenario]] = {name: [] for name in roots}
+    runs: dict[str, list[Scenario]] = {
+        f"{name} [{client}]": [] for name in roots for client in args.clients
+    }
     os.sched_setaffinity(0, {BROWSER_CORE})  # this script and Chromium (launched below)
     with tempfile.TemporaryDirectory(prefix="bench-live-history-") as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + BENCH_FLAGS)
         try:
             for mode in modes:
                 for name, root in roots.items():
-                    runs[name] += measure(
-                        browser, root, mode, pages, args.tasks, args.time_scale, Path(tmp)
-                    )
+                    for client in args.clients:
+                        runs[f"{name} [{client}]"] += measure(
+                            browser,
+                            root,
+                            mode,
+                            pages,
+                            args.tasks,
+                            args.time_scale,
+                            Path(tmp),
+                            client,
+                        )
         except BenchFailure as exc:
             print(f"FAILED: {exc}")
             return 1
