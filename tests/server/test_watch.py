@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from lib.server.watch import StateWatch
 from lib.store.signal import Signal
@@ -31,11 +32,18 @@ class CountedReads:
         return read
 
 
+def run_apart(coroutine):
+    """Run it in an event loop of its own thread, as the server's is: this test thread may
+    hold a running loop already (Playwright's sync API keeps one for the browser tests)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def ask_together(watch: StateWatch, expected: list[dict[str, str]]) -> list[list[str]]:
     async def all_at_once():
         return await asyncio.gather(*(watch.wait(e, timeout=0) for e in expected))
 
-    return asyncio.run(all_at_once())
+    return run_apart(all_at_once())
 
 
 def test_fifty_pages_asking_at_once_after_a_change_share_their_reads_of_the_store():
@@ -76,7 +84,7 @@ def test_a_request_that_comes_while_a_read_runs_is_read_again_after_it():
         late = await watch.wait({**STATES, "video-2": "running"}, timeout=0)
         return await first, late
 
-    first, late = asyncio.run(late_change())
+    first, late = run_apart(late_change())
     assert first == []  # read before the change
     assert late == ["video-2"]  # its own read, after it came
     assert store.reads == 2
