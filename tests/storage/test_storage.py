@@ -9,7 +9,9 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -24,6 +26,15 @@ from tests.engine.test_tracker import submit, wait_archived
 from tests.studio_harness import ROOT, RunningStudio, running_studio, studio_config
 
 VIDEO_KEY = "library/" + "a" * 32 + ".mp4"
+
+
+def short_lived(signed: str) -> int:
+    """The lifetime a signed link was made with (s), checked to start now. The bucket
+    enforces it; moto, the test server, does not check expiry, so the link is read here."""
+    query = parse_qs(urlsplit(signed).query)
+    made = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - made).total_seconds()) < 120
+    return int(query["X-Amz-Expires"][0])
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -96,6 +107,7 @@ def test_a_video_archived_by_one_server_plays_from_another_with_seeking_never_th
             assert redirect.status_code == 307, redirect.text
             signed = redirect.headers["location"]
             assert signed.startswith(s3_service.endpoint_url) and "X-Amz-Signature=" in signed
+            assert short_lived(signed) == server.studio.config.signed_link_seconds == 900
             part = requests.get(signed, headers={"Range": "bytes=100-199"}, timeout=30)
             assert part.status_code == 206 and len(part.content) == 100
         whole = requests.get(f"{two.base_url}/library/{task.video_file}", timeout=30)
