@@ -319,3 +319,21 @@ def test_a_video_link_that_trickles_is_cut_at_one_deadline(tmp_path):
             )
     assert str(failed.value) == "the download did not finish within 1 second"
     assert list((tmp_path / "library").iterdir()) == []  # no part file left behind
+
+
+@pytest.mark.parametrize(("lease", "scan"), [(30.0, 1.0), (6.0, 1.0), (12.0, 0.5)])
+def test_a_lease_ends_so_that_a_server_looking_once_a_scan_has_taken_it_within_the_lease(
+    lease, scan
+):
+    """Issue 15: a server killed just after renewing its leases held them the whole lease
+    time, and another, looking once a second, took them a second later (31.0 s with a
+    30 s lease). A lease is written to end early enough for a look to fall within the lease
+    time, and late enough that the heartbeat (every lease / 3) renews it before it ends."""
+    now = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    settings = TrackerSettings(lease_seconds=lease, idle_scan_seconds=scan)
+    tracker = Tracker(None, None, None, None, settings, clock=lambda: now)  # type: ignore[arg-type]
+    ends_in = (tracker.lease_end() - now).total_seconds()
+    assert ends_in + scan <= lease  # the other server's next look is within the lease time
+    assert ends_in > lease / 3  # a live server's heartbeat renews it first
+    owner, until = tracker.sending_lease()
+    assert until == tracker.lease_end() and owner == tracker.sending_owner
