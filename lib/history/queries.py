@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, false, func, literal_column, or_, 
 from sqlalchemy.orm import Session, selectinload
 
 from lib.domain.review import ReviewState
-from lib.domain.statuses import TaskStatus
+from lib.domain.statuses import TaskStatus, shown_state
 from lib.domain.text_fields import PROMPT, TextField, clean
 from lib.engine.pace import timings
 from lib.store.schema import Favourite, HiddenVideo, Review, Task, TaskImage
@@ -276,12 +276,21 @@ def find_task(store: Store, task_id: str) -> Task | None:
 
 class LiveTasks:
     """The tasks of a live gallery: its first drawing uses the tasks the page has just
-    read, and every rerun of the cards alone reads them again from the store."""
+    read, and every rerun of the cards alone reads them again.
+
+    A rerun after a change is asked for by every open page showing the video at once (50
+    pages: 50 reruns of the same card within a second), so the reading is shared: kept
+    until this process writes (lib/store/memo.py), the first page's rerun reads the store
+    and the others use its reading. A kept reading is used only when it shows a change
+    since this card's last drawing (the reason for the rerun); when it shows none (a
+    click in the card, or a change made by another server that this one has not read yet)
+    the store is read again, so a card never stays behind the change it reruns for."""
 
     def __init__(self, store: Store, tasks: Sequence[Task]):
         self._store = store
         self._ids = [task.id for task in tasks]
         self._first: list[Task] | None = list(tasks)
+        self._drawn = _states(tasks)
 
     @property
     def first(self) -> bool:
@@ -292,7 +301,17 @@ class LiveTasks:
         if self._first is not None:
             tasks, self._first = self._first, None
             return tasks
-        return fresh_tasks(self._store, self._ids)
+        key = ("live tasks", tuple(self._ids))
+        tasks = self._store.memo.get(key, lambda: tuple(fresh_tasks(self._store, self._ids)))
+        if _states(tasks) == self._drawn:
+            tasks = fresh_tasks(self._store, self._ids)
+        self._drawn = _states(tasks)
+        return list(tasks)
+
+
+def _states(tasks: Sequence[Task]) -> dict[str, str]:
+    """What a card shows of each task's state (a video gone is left out)."""
+    return {task.id: shown_state(task.status, task.archive_state) for task in tasks}
 
 
 def first_queries(store: Store) -> None:
