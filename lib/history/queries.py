@@ -302,11 +302,14 @@ class LiveTasks:
             tasks, self._first = self._first, None
             return tasks
         key = ("live tasks", tuple(self._ids))
-        tasks = self._store.memo.get(key, lambda: tuple(fresh_tasks(self._store, self._ids)))
-        if _states(tasks) == self._drawn:
-            tasks = fresh_tasks(self._store, self._ids)
+        found, tasks = self._store.memo.peek(key)
+        if not found or _states(tasks) == self._drawn:
+            tasks = self._store.memo.read_again(key, self._read)
         self._drawn = _states(tasks)
         return list(tasks)
+
+    def _read(self) -> tuple[Task, ...]:
+        return tuple(fresh_tasks(self._store, self._ids))
 
 
 def _states(tasks: Sequence[Task]) -> dict[str, str]:

@@ -50,12 +50,17 @@ class Memo:
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
         """The answer kept for `key`, or `read()`'s (kept unless a write was committed
         while it read: it may be from before that write)."""
+        found, kept = self.peek(key)
+        if found:
+            return kept  # type: ignore[return-value]
+        return self.read_again(key, read)
+
+    def read_again(self, key: Hashable, read: Callable[[], T]) -> T:
+        """`read()`'s answer, kept in place of any kept for `key` (unless a write was
+        committed while it read)."""
         now = self._clock()
         with self._lock:
             writes = self._writes
-            kept = self._kept.get(key)
-        if kept is not None and now - kept[1] < self._ttl:
-            return kept[0]  # type: ignore[return-value]
         answer = read()
         with self._lock:
             if self._writes == writes:

@@ -75,6 +75,14 @@ def test_an_answer_read_while_a_write_was_committed_is_not_kept():
     assert memo.get("key", read) == 2  # now it is
 
 
+def test_an_answer_read_again_takes_the_kept_ones_place():
+    memo = Memo()
+    assert memo.get("key", lambda: "old") == "old"
+    assert memo.read_again("key", lambda: "new") == "new"
+    assert memo.peek("key") == (True, "new")
+    assert memo.get("key", lambda: "not read") == "new"
+
+
 def test_another_servers_change_shows_within_the_memos_seconds(tmp_path):
     url = f"sqlite:///{tmp_path / 'studio.db'}"
     now = [0.0]
