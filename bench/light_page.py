@@ -20,7 +20,8 @@ a Chromium session's websocket frames, recorded with Playwright's `page.on("webs
 - the live progress bars (lib/ui/live_progress.py, components v2, its `_JS`): the data of
   each bar (video id, drawn state, its trigger's widget id, its fragment) is read from the
   `bidi_component` deltas; the page holds ONE `/api/history/changes?ids=…&states=…&wait=…`
-  request for all its bars, started again 50 ms after a bar is drawn or removed, and when
+  request for all its bars, started again 50 ms after a bar is drawn or removed (unless
+  the one under way asks about the same videos in the same states), and when
   it is answered with a change, that bar's trigger (`…__events`, `{"event": "changed"}`)
   is sent in a fragment rerun, one card at a time, asked again after 4 s if lost;
 - the element of the code before issue 19 (lib/ui/live_refresh.py, `live_refresh`): the
@@ -45,6 +46,7 @@ import threading
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -79,8 +81,14 @@ class Bar:
 class LightPage:
     """One open page of the studio, driven over Streamlit's websocket."""
 
-    def __init__(self, base: str, cookie: str, http: httpx.AsyncClient):
+    def __init__(
+        self, base: str, cookie: str, http: httpx.AsyncClient, keeps_same_request: bool = True
+    ):
         self.base = base.rstrip("/")
+        # live_progress.py's followSoon keeps a held request that asks about the same
+        # videos in the same states (not in the code before 2026-12-02: `keeps_same_request`)
+        self.keeps_same_request = keeps_same_request
+        self.asking: str | None = None
         self.cookie = cookie
         self.http = http
         self.socket: ClientConnection | None = None
@@ -358,18 +366,25 @@ class LightPage:
     def _follow(self) -> None:
         if self.closed:
             return
+        same = self.asking is not None and self.asking == _asking_for(self._followed())
+        if self.keeps_same_request and same:
+            return  # the held request under way asks about the same videos and states
         if self.follower:
             self.follower.cancel()
         self.follower = asyncio.create_task(self._held())
 
+    def _followed(self) -> list[tuple[str, Bar]]:
+        waiting = self.rerunning[0] if self.rerunning else None
+        return [
+            (task_id, bar)
+            for task_id, bar in self.bars.items()
+            if task_id != waiting and task_id not in self.due
+        ]
+
     async def _held(self) -> None:
+        mine = asyncio.current_task()
         while True:
-            waiting = self.rerunning[0] if self.rerunning else None
-            followed = [
-                (task_id, bar)
-                for task_id, bar in self.bars.items()
-                if task_id != waiting and task_id not in self.due
-            ]
+            followed = self._followed()
             if not followed:
                 if not self.bars:
                     return
@@ -381,10 +396,15 @@ class LightPage:
             held = ASK_AGAIN if len(followed) < len(self.bars) else wait
             try:
                 self.held_requests += 1
-                reply = await self.http.get(
-                    f"{self.base}{url}?ids={ids}&states={states}&wait={held:g}",
-                    headers={"Cookie": self.cookie},
-                )
+                self.asking = _asking_for(followed)
+                try:
+                    reply = await self.http.get(
+                        f"{self.base}{url}?ids={ids}&states={states}&wait={held:g}",
+                        headers={"Cookie": self.cookie},
+                    )
+                finally:
+                    if self.follower is mine:
+                        self.asking = None
                 if reply.status_code != 200:
                     self.held_failed += 1
                     await asyncio.sleep(1)
@@ -420,6 +440,19 @@ class LightPage:
                 self.held_failed += 1
                 await asyncio.sleep(0.5)
         self.send_rerun(fragment, trigger=(widget, "due"))
+
+
+def _asking_for(followed: Sequence[tuple[str, Bar]]) -> str:
+    """live_progress.py's askingFor: the videos a held request asks about, and states."""
+    return ",".join(f"{task_id}={bar.state}" for task_id, bar in followed)
+
+
+def keeps_same_request(root: Path) -> bool:
+    """Whether the page script of the checkout at `root` keeps a held request that asks
+    about the same videos in the same states (from 2026-12-02), so that its light pages
+    do as its browser's do."""
+    script = root / "lib" / "ui" / "live_progress.py"
+    return not script.exists() or "askingFor" in script.read_text()
 
 
 def _widget_state(kind: str, widget: Any, before: WidgetState | None) -> WidgetState | None:
@@ -477,8 +510,9 @@ class LightClient:
     """Light pages on one asyncio loop in a thread of its own (the caller stays
     synchronous, beside Playwright's)."""
 
-    def __init__(self, base: str, cookie_name: str, person: str):
+    def __init__(self, base: str, cookie_name: str, person: str, keeps_same_request: bool = True):
         self.base = base
+        self.keeps_same_request = keeps_same_request
         self.cookie = f"{cookie_name}={quote(person)}"
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="light")
@@ -499,7 +533,7 @@ class LightClient:
         async def opening() -> list[LightPage]:
             pages = []
             for _ in range(count):
-                page = LightPage(self.base, self.cookie, self.http)
+                page = LightPage(self.base, self.cookie, self.http, self.keeps_same_request)
                 await page.open()
                 pages.append(page)
             return pages

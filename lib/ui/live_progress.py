@@ -131,15 +131,21 @@ function drawnAgain(id) {
   if (rerunning?.id === id) { rerunning = null; rerunNext(); }
 }
 
+// The cards followed: all but those waiting for their rerun, left out until drawn again.
+function followedNow() {
+  return [...cards.entries()].filter(([id]) => rerunning?.id !== id && !due.includes(id));
+}
+
+const askingFor = (followed) => followed.map(([id, card]) => `${id}=${card.state}`).join(",");
+
+let asking = null; // what the held request under way asks about (askingFor), or null
+
 async function follow(url, wait) {
   if (follower) follower.abort();
   const mine = new AbortController();
   follower = mine;
   while (!mine.signal.aborted) {
-    // Cards waiting for their rerun are left out until they are drawn again.
-    const followed = [...cards.entries()].filter(
-      ([id]) => rerunning?.id !== id && !due.includes(id),
-    );
+    const followed = followedNow();
     if (!followed.length) {
       if (!cards.size) return;
       await pause(500);
@@ -149,24 +155,33 @@ async function follow(url, wait) {
     const states = followed.map(([, card]) => card.state).join(",");
     const held = followed.length < cards.size ? ASK_AGAIN_MS / 1000 : wait;
     try {
+      asking = askingFor(followed);
       const reply = await fetch(
         `${url}?ids=${ids}&states=${encodeURIComponent(states)}&wait=${held}`,
         { signal: mine.signal, cache: "no-store" },
       );
+      if (follower === mine) asking = null;
       if (!reply.ok) { await pause(1000); continue; }
       const { changed } = await reply.json();
       for (const id of changed) if (!due.includes(id) && rerunning?.id !== id) due.push(id);
       rerunNext();
     } catch (error) {
+      if (follower === mine) asking = null;
       if (mine.signal.aborted) return;
       await pause(1000); // the studio is restarting: ask again
     }
   }
 }
 
+// A bar drawn or gone: a new held request, unless the one under way already asks about
+// the same videos in the same states (a finished card that was waiting for its rerun and
+// was left out of it): with 50 pages open, one request less per page for each video done.
 function followSoon(url, wait) {
   clearTimeout(again); // several bars drawn in one run: one new request for all of them
-  again = setTimeout(() => follow(url, wait), 50);
+  again = setTimeout(() => {
+    if (asking !== null && asking === askingFor(followedNow())) return;
+    follow(url, wait);
+  }, 50);
 }
 
 export default function (component) {

@@ -12,6 +12,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from lib.server import routes
 from lib.ui.live_progress import _JS
 from lib.wave import parse_task
@@ -121,3 +123,81 @@ def test_a_held_request_cut_midway_is_asked_again_and_the_page_catches_up(studio
         assert page.next() == {"rerun": making, "trigger": "changed", "asked": 2}
     finally:
         page.close()
+
+
+# Two bars, "a" and "b", being made. The first held request is answered "a changed"; the
+# next ones are held until the page lets them go. The page's steps (what Streamlit does
+# to it) come from the test: "finish a" removes a's bar (its card drawn again, finished),
+# "step b" draws b's bar again in a new state. Each request and each let-go is printed.
+KEEPS = """
+import readline from 'node:readline';
+const [, , modulePath] = process.argv;
+const say = (message) => console.log(JSON.stringify(message));
+const orders = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+let asked = 0;
+globalThis.fetch = async (url, options) => {
+  asked += 1;
+  const n = asked;
+  say({ asked: n, url: String(url) });
+  if (n === 1) return { ok: true, json: async () => ({ changed: ['a'] }) };
+  return new Promise((_, fail) => options.signal.addEventListener('abort', () => {
+    say({ let_go: n });
+    fail(new Error('let go'));
+  }));
+};
+const { default: bar } = await import(modulePath);
+const draw = (id, state) => bar({
+  data: {
+    id, state, url: '/api/history/changes', wait: 25, now: Date.now(),
+    bar: { percent: 40, words: 'Being made', few: 10, motion: null },
+  },
+  setTriggerValue: () => say({ rerun: id }),
+  parentElement: { querySelector: () => null },
+});
+const gone = { a: draw('a', 'processing/none') };
+draw('b', 'processing/none');
+for await (const order of orders) {
+  if (order === 'finish a') gone.a();
+  if (order === 'step b') draw('b', 'completed/pending');
+  if (order === 'quit') process.exit(0);
+}
+"""
+
+
+def test_a_finished_card_drawn_again_keeps_the_held_request_that_asks_the_same(tmp_path):
+    """With 50 pages open, every video done cost each page a held request let go and a new
+    one asking the same: now the one under way is kept; a card drawn in a new state still
+    gets a new request with its new state."""
+    module, driver = tmp_path / "live_progress.mjs", tmp_path / "keeps.mjs"
+    module.write_text(_JS)
+    driver.write_text(KEEPS)
+    page = subprocess.Popen(
+        ["node", str(driver), str(module)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    said: queue.Queue[dict] = queue.Queue()
+    threading.Thread(
+        target=lambda: [said.put(json.loads(x)) for x in page.stdout], daemon=True
+    ).start()
+
+    def order(word: str) -> None:
+        page.stdin.write(word + "\n")
+        page.stdin.flush()
+
+    def heard(seconds: float = 10) -> dict:
+        return said.get(timeout=seconds)
+
+    try:
+        assert heard()["asked"] == 1
+        assert heard() == {"rerun": "a"}
+        second = heard()
+        assert second["asked"] == 2 and "ids=b&" in second["url"]  # a waits for its rerun
+        order("finish a")  # a's card drawn again, finished: no bar any more
+        with pytest.raises(queue.Empty):
+            heard(0.6)  # nothing let go, nothing asked anew
+        order("step b")
+        assert heard() == {"let_go": 2}
+        third = heard()
+        assert third["asked"] == 3 and "states=completed%2Fpending" in third["url"]
+    finally:
+        order("quit")
+        page.wait(timeout=10)
