@@ -2,7 +2,8 @@
 are made, and how soon a finished video shows on each of them.
 
     .venv/bin/python bench/live_history.py --root /path/to/old/checkout \
-        [--pages 1 10 50] [--tasks 5] [--modes callbacks wait] [--clients light chromium]
+        [--pages 1 10 50] [--tasks 5] [--modes callbacks wait] [--clients light chromium] \
+        [--busy-core]
 
 Side by side in one run: the studio of another checkout (`--root`, e.g. the code before
 issue 19, whose pages rerun their cards every 2 s while a video is made) and this one.
@@ -43,6 +44,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,7 +70,7 @@ from bench.api_calls import (  # noqa: E402
     Scenario,
     cpu_seconds,
 )
-from bench.light_page import LightClient, LightPage  # noqa: E402
+from bench.light_page import LightClient, LightPage, keeps_same_request  # noqa: E402
 from lib.ui.identity import COOKIE  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
     CHROMIUM,
@@ -109,7 +111,8 @@ class LightBench(Bench):
         known = {task.id for task in self.store.tasks()}
         context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
         remember_name(context, self.server.url, PERSON)
-        client = LightClient(self.server.url, COOKIE, PERSON)
+        keeps = keeps_same_request(self.server.cwd)  # as that checkout's page script does
+        client = LightClient(self.server.url, COOKIE, PERSON, keeps)
         watchers: list[LightPage] = []
         try:
             creators = self._open(context, tasks)
@@ -282,6 +285,15 @@ def row(name: str, r: Scenario, results: list[Scenario]) -> str:
     )
 
 
+def busy_core() -> subprocess.Popen:
+    """A process that keeps STUDIO_CORE busy (the studio's CPU, read for its own process,
+    is not counted with it; its times are those of a studio given half a core)."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    os.sched_setaffinity(spinner.pid, {STUDIO_CORE})
+    print(f"a process spins on core {STUDIO_CORE} beside the studio", flush=True)
+    return spinner
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="the other checkout (none: this one alone)")
@@ -295,6 +307,12 @@ def main() -> int:
         choices=list(BENCHES),
         default=["light"],
         help="who watches History: light pages (bench/light_page.py) or Chromium pages",
+    )
+    parser.add_argument(
+        "--busy-core",
+        action="store_true",
+        help="a process spinning on the studio's core the whole run: the studio gets about "
+        "half of it (a machine half as fast, or a busy neighbour)",
     )
     args = parser.parse_args()
     modes = [MODES[name] for name in (args.modes or ["callbacks", "wait"])]
@@ -313,6 +331,7 @@ def main() -> int:
         f"{name} [{client}]": [] for name in roots for client in args.clients
     }
     os.sched_setaffinity(0, {BROWSER_CORE})  # this script and Chromium (launched below)
+    spinner = busy_core() if args.busy_core else None
     with tempfile.TemporaryDirectory(prefix="bench-live-history-") as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + BENCH_FLAGS)
         try:
@@ -334,6 +353,8 @@ def main() -> int:
             return 1
         finally:
             browser.close()
+            if spinner:
+                spinner.kill()
     report(runs)
     print(f"\nload after: {os.getloadavg()[0]:.2f}; {time.monotonic() - started:.0f} s in all.")
     return 0
