@@ -20,8 +20,9 @@ a Chromium session's websocket frames, recorded with Playwright's `page.on("webs
 - the live progress bars (lib/ui/live_progress.py, components v2, its `_JS`): the data of
   each bar (video id, drawn state, its trigger's widget id, its fragment) is read from the
   `bidi_component` deltas; the page holds ONE `/api/history/changes?ids=…&states=…&wait=…`
-  request for all its bars, started again 50 ms after a bar is drawn or removed (unless
-  the one under way asks about the same videos in the same states), and when
+  request for all its bars, started again 50 ms after a bar is drawn or removed (a bar
+  removed keeps the one under way if it asks about the same videos in the same states),
+  and when
   it is answered with a change, that bar's trigger (`…__events`, `{"event": "changed"}`)
   is sent in a fragment rerun, one card at a time, asked again after 4 s if lost;
 - the element of the code before issue 19 (lib/ui/live_refresh.py, `live_refresh`): the
@@ -89,6 +90,7 @@ class LightPage:
         # videos in the same states (not in the code before 2026-12-02: `keeps_same_request`)
         self.keeps_same_request = keeps_same_request
         self.asking: str | None = None
+        self.ask_anew = False  # a bar was drawn since the last _follow_soon: ask anew
         self.cookie = cookie
         self.http = http
         self.socket: ClientConnection | None = None
@@ -301,7 +303,7 @@ class LightPage:
                 continue
             del self.bars[task_id]  # finished: its card no longer has a bar
             self._drawn_again(task_id)
-            self._follow_soon()
+            self._follow_soon(keep_same=True)
         gone = "refresh" not in self.run_elements
         if self.refresher and gone and (whole or self.refresh_fragment in self.run_fragments):
             self.refresher.cancel()
@@ -358,7 +360,9 @@ class LightPage:
             self.rerunning = None
             self._rerun_next()
 
-    def _follow_soon(self) -> None:
+    def _follow_soon(self, keep_same: bool = False) -> None:
+        if not keep_same:
+            self.ask_anew = True
         if self.follow_again:
             self.follow_again.cancel()
         self.follow_again = asyncio.get_running_loop().call_later(SOON, self._follow)
@@ -367,8 +371,9 @@ class LightPage:
         if self.closed:
             return
         same = self.asking is not None and self.asking == _asking_for(self._followed())
-        if self.keeps_same_request and same:
-            return  # the held request under way asks about the same videos and states
+        anew, self.ask_anew = self.ask_anew, False
+        if self.keeps_same_request and same and not anew:
+            return  # a bar gone: the held request under way asks about the same
         if self.follower:
             self.follower.cancel()
         self.follower = asyncio.create_task(self._held())

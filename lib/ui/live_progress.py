@@ -173,13 +173,21 @@ async function follow(url, wait) {
   }
 }
 
-// A bar drawn or gone: a new held request, unless the one under way already asks about
-// the same videos in the same states (a finished card that was waiting for its rerun and
-// was left out of it): with 50 pages open, one request less per page for each video done.
-function followSoon(url, wait) {
+// A bar drawn or gone: a new held request. A bar gone (its card finished) keeps the one
+// under way when that asks about the same videos in the same states (the card was waiting
+// for its rerun and was left out of it): with 50 pages open, one request fewer per page
+// for each video done. A bar drawn always asks anew (after a reconnection, say: the
+// request under way may be on a dead connection).
+let askAnew = false;
+
+function followSoon(url, wait, keepSame = false) {
+  if (!keepSame) askAnew = true;
   clearTimeout(again); // several bars drawn in one run: one new request for all of them
   again = setTimeout(() => {
-    if (asking !== null && asking === askingFor(followedNow())) return;
+    const same = asking !== null && asking === askingFor(followedNow());
+    const anew = askAnew;
+    askAnew = false;
+    if (same && !anew) return;
     follow(url, wait);
   }, 50);
 }
@@ -208,7 +216,7 @@ export default function (component) {
       cards.delete(data.id);
       drawnAgain(data.id); // finished: its card no longer has a bar
     }
-    followSoon(data.url, data.wait);
+    followSoon(data.url, data.wait, true);
   };
 }
 """
