@@ -22,9 +22,9 @@ a Chromium session's websocket frames, recorded with Playwright's `page.on("webs
   `bidi_component` deltas; the page holds ONE `/api/history/changes?ids=…&states=…&wait=…`
   request for all its bars, started again 50 ms after a bar is drawn or removed (a bar
   removed keeps the one under way if it asks about the same videos in the same states),
-  and when
-  it is answered with a change, that bar's trigger (`…__events`, `{"event": "changed"}`)
-  is sent in a fragment rerun, one card at a time, asked again after 4 s if lost;
+  and when it is answered with a change, that bar's trigger (`…__events`,
+  `{"event": "changed"}`) is sent in a fragment rerun, one card at a time, asked again
+  after 4 s if lost;
 - the element of the code before issue 19 (lib/ui/live_refresh.py, `live_refresh`): the
   same held request with `ids` and `wait` until its deadline, then its `due` trigger.
 

@@ -332,29 +332,36 @@ def main() -> int:
     }
     os.sched_setaffinity(0, {BROWSER_CORE})  # this script and Chromium (launched below)
     spinner = busy_core() if args.busy_core else None
-    with tempfile.TemporaryDirectory(prefix="bench-live-history-") as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS + BENCH_FLAGS)
-        try:
-            for mode in modes:
-                for name, root in roots.items():
-                    for client in args.clients:
-                        runs[f"{name} [{client}]"] += measure(
-                            browser,
-                            root,
-                            mode,
-                            pages,
-                            args.tasks,
-                            args.time_scale,
-                            Path(tmp),
-                            client,
-                        )
-        except BenchFailure as exc:
-            print(f"FAILED: {exc}")
-            return 1
-        finally:
-            browser.close()
-            if spinner:
-                spinner.kill()
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-live-history-") as tmp,
+            sync_playwright() as pw,
+        ):
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_FLAGS + BENCH_FLAGS
+            )
+            try:
+                for mode in modes:
+                    for name, root in roots.items():
+                        for client in args.clients:
+                            runs[f"{name} [{client}]"] += measure(
+                                browser,
+                                root,
+                                mode,
+                                pages,
+                                args.tasks,
+                                args.time_scale,
+                                Path(tmp),
+                                client,
+                            )
+            except BenchFailure as exc:
+                print(f"FAILED: {exc}")
+                return 1
+            finally:
+                browser.close()
+    finally:
+        if spinner:
+            spinner.kill()
     report(runs)
     print(f"\nload after: {os.getloadavg()[0]:.2f}; {time.monotonic() - started:.0f} s in all.")
     return 0
