@@ -30,25 +30,18 @@ if str(ROOT) not in sys.path:
 
 from bench.api_calls import cpu_seconds  # noqa: E402
 from bench.light_page import LightClient, LightPage  # noqa: E402
+from bench.live_history import BROWSER_CORE as CLIENT_CORE  # noqa: E402
+from bench.live_history import STUDIO_CORE, start_on_core  # noqa: E402
 from lib.ui.identity import COOKIE  # noqa: E402
 from tests.browser.conftest import StudioProcess  # noqa: E402
 
-STUDIO_CORE, CLIENT_CORE = 0, 1
 PERSON = "Card Rerun"
 
 
 def start_studio(root: Path, work: Path) -> StudioProcess:
     """A studio of `root` on STUDIO_CORE; a 6 s video takes about half an hour in it."""
     env = {"STUDIO_EMBEDDED_TIME_SCALE": "300", "STUDIO_CALLBACKS": "on"}
-    server = StudioProcess(work / root.name / "data", env=env, cwd=root)
-    server.data_dir.mkdir(parents=True)
-    mine = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {STUDIO_CORE})  # the studio's process inherits it
-    try:
-        server.start()
-    finally:
-        os.sched_setaffinity(0, mine)
-    return server
+    return start_on_core(StudioProcess(work / root.name / "data", env=env, cwd=root), STUDIO_CORE)
 
 
 class Studio:

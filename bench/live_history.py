@@ -91,9 +91,15 @@ def run_studio(root: Path, mode: Mode, scale: float, work: Path, client: str):
         "STUDIO_EMBEDDED_TIME_SCALE": str(scale),
     }
     server = StudioProcess(work / f"{root.name}-{mode.name}-{client}" / "data", env=env, cwd=root)
+    return start_on_core(server, STUDIO_CORE)
+
+
+def start_on_core(server: StudioProcess, core: int) -> StudioProcess:
+    """Start `server` (a new data folder) pinned to `core`: its process and threads
+    inherit this process's affinity, set for the moment it starts."""
     server.data_dir.mkdir(parents=True)
     mine = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {STUDIO_CORE})  # the studio's process (and threads) inherit it
+    os.sched_setaffinity(0, {core})
     try:
         server.start()
     finally:
