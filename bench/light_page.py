@@ -395,16 +395,14 @@ class LightPage:
                     return
                 await asyncio.sleep(0.5)
                 continue
-            ids = ",".join(task_id for task_id, _ in followed)
-            states = quote(",".join(bar.state for _, bar in followed), safe="")
             url, wait = followed[0][1].url, followed[0][1].wait
             held = ASK_AGAIN if len(followed) < len(self.bars) else wait
             try:
                 self.held_requests += 1
-                self.asking = _asking_for(followed)
+                query = self.asking = _asking_for(followed)
                 try:
                     reply = await self.http.get(
-                        f"{self.base}{url}?ids={ids}&states={states}&wait={held:g}",
+                        f"{self.base}{url}?{query}&wait={held:g}",
                         headers={"Cookie": self.cookie},
                     )
                 finally:
@@ -448,8 +446,11 @@ class LightPage:
 
 
 def _asking_for(followed: Sequence[tuple[str, Bar]]) -> str:
-    """live_progress.py's askingFor: the videos a held request asks about, and states."""
-    return ",".join(f"{task_id}={bar.state}" for task_id, bar in followed)
+    """live_progress.py's askingFor: a held request's query, the cards' ids and the
+    states they were drawn in."""
+    ids = ",".join(task_id for task_id, _ in followed)
+    states = quote(",".join(bar.state for _, bar in followed), safe="")
+    return f"ids={ids}&states={states}"
 
 
 def keeps_same_request(root: Path) -> bool:

@@ -303,9 +303,11 @@ class LiveTasks:
             return tasks
         key = ("live tasks", tuple(self._ids))
         found, tasks = self._store.memo.peek(key)
-        if not found or _states(tasks) == self._drawn:
+        states = _states(tasks) if found else None
+        if states is None or states == self._drawn:
             tasks = self._store.memo.read_again(key, self._read)
-        self._drawn = _states(tasks)
+            states = _states(tasks)
+        self._drawn = states
         return list(tasks)
 
     def _read(self) -> tuple[Task, ...]:

@@ -136,7 +136,12 @@ function followedNow() {
   return [...cards.entries()].filter(([id]) => rerunning?.id !== id && !due.includes(id));
 }
 
-const askingFor = (followed) => followed.map(([id, card]) => `${id}=${card.state}`).join(",");
+// What a held request asks about: the cards' ids and the states they were drawn in.
+function askingFor(followed) {
+  const ids = followed.map(([id]) => id).join(",");
+  const states = followed.map(([, card]) => card.state).join(",");
+  return `ids=${ids}&states=${encodeURIComponent(states)}`;
+}
 
 let asking = null; // what the held request under way asks about (askingFor), or null
 
@@ -151,15 +156,14 @@ async function follow(url, wait) {
       await pause(500);
       continue;
     }
-    const ids = followed.map(([id]) => id).join(",");
-    const states = followed.map(([, card]) => card.state).join(",");
     const held = followed.length < cards.size ? ASK_AGAIN_MS / 1000 : wait;
     try {
-      asking = askingFor(followed);
-      const reply = await fetch(
-        `${url}?ids=${ids}&states=${encodeURIComponent(states)}&wait=${held}`,
-        { signal: mine.signal, cache: "no-store" },
-      );
+      const query = askingFor(followed);
+      asking = query;
+      const reply = await fetch(`${url}?${query}&wait=${held}`, {
+        signal: mine.signal,
+        cache: "no-store",
+      });
       if (follower === mine) asking = null;
       if (!reply.ok) { await pause(1000); continue; }
       const { changed } = await reply.json();
